@@ -1,0 +1,1 @@
+"""Pure computation: config, datasets, the dropout network, training and export. No Qt here."""

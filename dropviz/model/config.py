@@ -1,0 +1,218 @@
+"""The one description of an experiment: every control of the window and every key of a file.
+
+A `Config` is frozen so that the worker, the plots and the exporter can share it without copying;
+a change is a new object made with `dataclasses.replace` or `Config.with_overrides`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from dropviz.model.errors import ConfigError
+
+GENERATED_DATASETS = ("moons", "circles", "xor", "spiral", "blobs")
+BUNDLED_DATASETS = ("digits", "breast_cancer")
+CSV_DATASET = "csv"
+DATASET_NAMES = (*GENERATED_DATASETS, *BUNDLED_DATASETS, CSV_DATASET)
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+SCALING_MODES = ("weight_scaling", "inverted", "none")
+MASK_SHAPES = ("per_example", "per_batch")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+# Settings the worker can change between two steps; any other change needs a new network.
+LIVE_KEYS = ("dropout", "scaling", "mask", "learning_rate", "l2", "batch_size", "steps")
+
+
+def _fail(key: str, value: Any, allowed: str) -> None:
+    raise ConfigError(f"{key}: {value!r} is not allowed; expected {allowed}")
+
+
+def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        _fail(key, value, "one of " + ", ".join(choices))
+
+
+def _check_number(key: str, value: Any, low: float, high: float, *, integer: bool = False,
+                  high_open: bool = False) -> None:
+    kind = "an integer" if integer else "a number"
+    top = f"below {high}" if high_open else f"at most {high}"
+    ok = isinstance(value, int if integer else (int, float)) and not isinstance(value, bool)
+    ok = ok and math.isfinite(value) and low <= value and (value < high if high_open else value <= high)
+    if not ok:
+        _fail(key, value, f"{kind} from {low}, {top}")
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    name: str = "moons"
+    n_samples: int = 300
+    noise: float = 0.3
+    train_fraction: float = 0.3
+    csv_path: str | None = None
+    label_column: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_choice("dataset.name", self.name, DATASET_NAMES)
+        _check_number("dataset.n_samples", self.n_samples, 10, 1_000_000, integer=True)
+        _check_number("dataset.noise", self.noise, 0.0, 5.0)
+        _check_number("dataset.train_fraction", self.train_fraction, 0.05, 0.95)
+        if self.name == CSV_DATASET and not self.csv_path:
+            _fail("dataset.csv_path", self.csv_path, "the path of a CSV file when dataset.name is csv")
+
+    @property
+    def is_generated(self) -> bool:
+        return self.name in GENERATED_DATASETS
+
+
+@dataclass(frozen=True)
+class DropoutConfig:
+    """Rates are probabilities to drop; `hidden` is one rate for all hidden layers or one each."""
+
+    input: float = 0.0
+    hidden: float | tuple[float, ...] = 0.5
+
+    def __post_init__(self) -> None:
+        _check_number("dropout.input", self.input, 0.0, 1.0, high_open=True)
+        if isinstance(self.hidden, list):
+            object.__setattr__(self, "hidden", tuple(self.hidden))
+        rates = self.hidden if isinstance(self.hidden, tuple) else (self.hidden,)
+        if not rates:
+            _fail("dropout.hidden", self.hidden, "a rate or a list of rates")
+        for rate in rates:
+            _check_number("dropout.hidden", rate, 0.0, 1.0, high_open=True)
+
+    def hidden_rates(self, n_hidden: int) -> tuple[float, ...]:
+        if isinstance(self.hidden, tuple):
+            return self.hidden
+        return (float(self.hidden),) * n_hidden
+
+    def rates(self, n_hidden: int) -> tuple[float, ...]:
+        """The rate of every dropout layer in network order: input, hidden1, hidden2, ..."""
+        return (float(self.input), *map(float, self.hidden_rates(n_hidden)))
+
+
+@dataclass(frozen=True)
+class Config:
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    hidden_layers: tuple[int, ...] = (128, 128)
+    activation: str = "relu"
+    dropout: DropoutConfig = field(default_factory=DropoutConfig)
+    scaling: str = "inverted"
+    mask: str = "per_example"
+    optimizer: str = "adam"
+    learning_rate: float = 0.01
+    batch_size: int = 32
+    l2: float = 0.0
+    seed: int = 0
+    steps: int = 3000
+
+    def __post_init__(self) -> None:
+        if isinstance(self.hidden_layers, list):
+            object.__setattr__(self, "hidden_layers", tuple(self.hidden_layers))
+        if not isinstance(self.hidden_layers, tuple) or not 1 <= len(self.hidden_layers) <= 8:
+            _fail("hidden_layers", self.hidden_layers, "a list of 1 to 8 layer widths")
+        for width in self.hidden_layers:
+            _check_number("hidden_layers", width, 1, 4096, integer=True)
+        _check_choice("activation", self.activation, ACTIVATIONS)
+        _check_choice("scaling", self.scaling, SCALING_MODES)
+        _check_choice("mask", self.mask, MASK_SHAPES)
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_number("learning_rate", self.learning_rate, 1e-7, 100.0)
+        _check_number("batch_size", self.batch_size, 1, 65536, integer=True)
+        _check_number("l2", self.l2, 0.0, 10.0)
+        _check_number("seed", self.seed, 0, 2**32 - 1, integer=True)
+        _check_number("steps", self.steps, 1, 100_000_000, integer=True)
+        hidden = self.dropout.hidden
+        if isinstance(hidden, tuple) and len(hidden) != len(self.hidden_layers):
+            _fail("dropout.hidden", list(hidden),
+                  f"one rate, or {len(self.hidden_layers)} rates (one per hidden layer)")
+
+    @property
+    def dropout_rates(self) -> tuple[float, ...]:
+        return self.dropout.rates(len(self.hidden_layers))
+
+    @property
+    def dropout_layer_names(self) -> tuple[str, ...]:
+        return ("input", *(f"hidden{i + 1}" for i in range(len(self.hidden_layers))))
+
+    def needs_new_network(self, other: Config) -> bool:
+        """True when going from self to other changes the graph, the data or the initial weights."""
+        keep = {key: getattr(other, key) for key in LIVE_KEYS}
+        return replace(self, **keep) != other
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["hidden_layers"] = list(self.hidden_layers)
+        hidden = self.dropout.hidden
+        data["dropout"]["hidden"] = list(hidden) if isinstance(hidden, tuple) else hidden
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Config:
+        if not isinstance(data, dict):
+            raise ConfigError("an experiment file must hold a JSON object of settings")
+        _reject_unknown(data, cls, "")
+        values = dict(data)
+        for key, sub in (("dataset", DatasetConfig), ("dropout", DropoutConfig)):
+            if key in values:
+                if not isinstance(values[key], dict):
+                    _fail(key, values[key], "an object of settings")
+                _reject_unknown(values[key], sub, key + ".")
+                values[key] = sub(**values[key])
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, text: str) -> Config:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"not valid JSON: {error.msg} at line {error.lineno}") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Config:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"cannot read experiment file {path}: {error}") from None
+        return cls.from_json(text)
+
+    def with_overrides(self, assignments: list[str]) -> Config:
+        """Apply `key=value` strings with dotted keys, as written on the command line."""
+        data = self.to_dict()
+        for assignment in assignments:
+            key, sep, raw = assignment.partition("=")
+            if not sep or not key.strip():
+                raise ConfigError(f"--set {assignment!r}: expected key=value, e.g. dropout.hidden=0.5")
+            *parents, leaf = key.strip().split(".")
+            target = data
+            for part in parents:
+                if not isinstance(target.get(part), dict):
+                    raise ConfigError(f"unknown setting {key.strip()!r}")
+                target = target[part]
+            if leaf not in target:
+                raise ConfigError(f"unknown setting {key.strip()!r}")
+            target[leaf] = _parse_value(raw.strip())
+        return Config.from_dict(data)
+
+
+def _parse_value(raw: str) -> Any:
+    """JSON when it parses (numbers, lists, null), otherwise the text itself."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def _reject_unknown(data: dict, cls: type, prefix: str) -> None:
+    known = [f.name for f in fields(cls)]
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"unknown setting '{prefix}{key}'; allowed: {', '.join(known)}")

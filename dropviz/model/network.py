@@ -1,0 +1,230 @@
+"""The dropout MLP as one PyTensor graph, compiled once per architecture.
+
+Everything that may change while a run goes on (the data of the same shape, the weights, the dropout
+rates and scaling, the learning rate, L2, the rng) is a shared variable, so a slider, a reset or a
+regenerated dataset never pays for a compile. Only the architecture below fixes the graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytensor.tensor as pt
+
+from dropviz.model.backend import FLOAT, compile_function, pytensor
+from dropviz.model.dropout import APPLY_MODES, DropoutControls, apply_mask, draw_mask
+from dropviz.model.optimizers import Optimizer
+
+ACTIVATION_FUNCTIONS = {"relu": lambda h: pt.maximum(h, 0), "tanh": pt.tanh, "sigmoid": pt.sigmoid}
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What fixes the graph: anything else can change without a compile."""
+
+    n_inputs: int
+    hidden_layers: tuple[int, ...]
+    n_classes: int
+    activation: str
+    optimizer: str
+    apply: str = "multiply"
+
+    def __post_init__(self) -> None:
+        if self.n_classes < 2:
+            raise ValueError("a classifier needs at least two classes")
+        if self.apply not in APPLY_MODES:
+            raise ValueError(f"apply must be one of {APPLY_MODES}")
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Units of every layer, input to output (one output unit for two classes)."""
+        return (self.n_inputs, *self.hidden_layers, 1 if self.n_classes == 2 else self.n_classes)
+
+    @property
+    def output_activation(self) -> str:
+        return "sigmoid" if self.n_classes == 2 else "softmax"
+
+
+def initial_weights(arch: Architecture, rng: np.random.Generator) -> list[np.ndarray]:
+    """He initialisation for relu, Glorot for tanh and sigmoid; zero biases. Order W1, b1, W2, ..."""
+    arrays = []
+    for fan_in, fan_out in zip(arch.widths[:-1], arch.widths[1:], strict=True):
+        if arch.activation == "relu":
+            weight = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+        else:
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            weight = rng.uniform(-limit, limit, size=(fan_in, fan_out))
+        arrays += [weight.astype(FLOAT), np.zeros(fan_out, dtype=FLOAT)]
+    return arrays
+
+
+def _cross_entropy(logits, targets, n_classes: int):
+    """Mean cross-entropy from logits, stable for large logits."""
+    if n_classes == 2:
+        z = logits[:, 0]
+        return pt.mean(pt.softplus(z) - pt.cast(targets, "float32") * z)
+    log_probs = pt.special.log_softmax(logits, axis=1)
+    return -pt.mean(log_probs[pt.arange(targets.shape[0]), targets])
+
+
+def _probabilities(logits, n_classes: int):
+    """Class probabilities, shape (rows, classes), for two classes too."""
+    if n_classes == 2:
+        positive = pt.sigmoid(logits[:, 0])
+        return pt.stack([1 - positive, positive], axis=1)
+    return pt.special.softmax(logits, axis=1)
+
+
+class DropoutNetwork:
+    """A compiled MLP with dropout on the input and on every hidden layer.
+
+    `train_step(batch)` runs one minibatch update on the training data held in shared variables and
+    returns the data loss of the batch and the keep-mask of every dropout layer (True = kept).
+    """
+
+    def __init__(self, arch: Architecture, X_train: np.ndarray, y_train: np.ndarray) -> None:
+        self.arch = arch
+        self.params = self._create_params()
+        self.dropout = DropoutControls.create(len(arch.hidden_layers) + 1)
+        self.learning_rate = pytensor.shared(FLOAT(0.01), name="learning_rate")
+        self.l2 = pytensor.shared(FLOAT(0.0), name="l2")
+        self.train_rng = pt.random.shared_rng(seed=0, name="train_rng")
+        self.mc_rng = pt.random.shared_rng(seed=1, name="mc_rng")
+        self.X_train = pytensor.shared(np.asarray(X_train, dtype=FLOAT), name="X_train")
+        self.y_train = pytensor.shared(np.asarray(y_train, dtype=np.int32), name="y_train")
+        self.optimizer = Optimizer(arch.optimizer, self.params, self.learning_rate)
+        self._train = self._compile_train()
+        self._predict = self._compile_predict()
+        self._mc_pass = None
+
+    @property
+    def dropout_layer_names(self) -> tuple[str, ...]:
+        return ("input", *(f"hidden{i + 1}" for i in range(len(self.arch.hidden_layers))))
+
+    def _create_params(self) -> list:
+        shapes = zip(self.arch.widths[:-1], self.arch.widths[1:], strict=True)
+        params = []
+        for index, (fan_in, fan_out) in enumerate(shapes, start=1):
+            params.append(pytensor.shared(np.zeros((fan_in, fan_out), FLOAT), name=f"W{index}"))
+            params.append(pytensor.shared(np.zeros(fan_out, FLOAT), name=f"b{index}"))
+        return params
+
+    def _forward(self, x, rng=None, masks_out: list | None = None):
+        """Logits of the network; with an rng, a training pass that drops units, else test time."""
+        activation = ACTIVATION_FUNCTIONS[self.arch.activation]
+        d = self.dropout
+        h = x
+        n_layers = len(self.params) // 2
+        for layer in range(n_layers):
+            if rng is None:
+                h = h * d.test_scale[layer]
+            else:
+                rng, mask = draw_mask(rng, h, d.keep[layer], d.per_batch)
+                masks_out.append(mask)
+                h = apply_mask(h, mask, d.train_scale[layer], self.arch.apply)
+            weight, bias = self.params[2 * layer], self.params[2 * layer + 1]
+            h = pt.dot(h, weight) + bias
+            if layer < n_layers - 1:
+                h = activation(h)
+        return h, rng
+
+    def _compile_train(self):
+        batch = pt.ivector("batch")
+        x, y = self.X_train[batch], self.y_train[batch]
+        masks: list = []
+        logits, next_rng = self._forward(x, self.train_rng, masks)
+        data_loss = _cross_entropy(logits, y, self.arch.n_classes)
+        penalty = sum(pt.sum(w**2) for w in self.params[0::2])
+        grads = pytensor.grad(data_loss + self.l2 * penalty, self.params)
+        updates = self.optimizer.updates(grads)
+        updates[self.train_rng] = next_rng
+        return compile_function([batch], [data_loss, *masks], updates)
+
+    def _compile_predict(self):
+        x = pt.matrix("x", dtype="float32")
+        logits, _ = self._forward(x)
+        return compile_function([x], [_probabilities(logits, self.arch.n_classes), logits])
+
+    def _compile_mc_pass(self):
+        x = pt.matrix("x", dtype="float32")
+        masks: list = []
+        logits, next_rng = self._forward(x, self.mc_rng, masks)
+        return compile_function([x], _probabilities(logits, self.arch.n_classes),
+                                {self.mc_rng: next_rng})
+
+    def reset(self, seed: int) -> None:
+        """New initial weights and rng streams from the seed, zeroed optimizer state."""
+        streams = np.random.SeedSequence([seed, 2]).spawn(3)
+        init_rng = np.random.default_rng(streams[0])
+        for param, value in zip(self.params, initial_weights(self.arch, init_rng), strict=True):
+            param.set_value(value)
+        self.optimizer.reset()
+        self.train_rng.set_value(np.random.default_rng(streams[1]))
+        self.mc_rng.set_value(np.random.default_rng(streams[2]))
+
+    def set_data(self, X_train: np.ndarray, y_train: np.ndarray) -> None:
+        """Swap in a training set of the same width (a regenerated dataset needs no compile)."""
+        if X_train.shape[1] != self.arch.n_inputs:
+            raise ValueError("the data has a different number of features than the network")
+        self.X_train.set_value(np.asarray(X_train, dtype=FLOAT))
+        self.y_train.set_value(np.asarray(y_train, dtype=np.int32))
+
+    def set_live(self, rates: tuple[float, ...], scaling: str, mask: str, learning_rate: float,
+                 l2: float) -> None:
+        """Settings that act from the next call on, without a compile."""
+        self.dropout.set(rates, scaling, mask)
+        self.learning_rate.set_value(FLOAT(learning_rate))
+        self.l2.set_value(FLOAT(l2))
+
+    def train_step(self, batch: np.ndarray) -> tuple[float, list[np.ndarray]]:
+        loss, *masks = self._train(batch)
+        return float(loss), masks
+
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Test-time class probabilities and logits: no dropout, the scaling mode's test factor."""
+        probs, logits = self._predict(np.asarray(X, dtype=FLOAT))
+        return probs, logits
+
+    def mc_predict(self, X: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of class probabilities over stochastic training passes.
+
+        Uses its own rng stream, so sampling never changes the course of training.
+        """
+        if self._mc_pass is None:
+            self._mc_pass = self._compile_mc_pass()
+        X = np.asarray(X, dtype=FLOAT)
+        total = np.zeros((len(X), self.arch.n_classes), dtype=np.float64)
+        total_sq = np.zeros_like(total)
+        for _ in range(samples):
+            probs = self._mc_pass(X)
+            total += probs
+            total_sq += probs.astype(np.float64) ** 2
+        mean = total / samples
+        std = np.sqrt(np.maximum(total_sq / samples - mean**2, 0.0))
+        return mean.astype(FLOAT), std.astype(FLOAT)
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [param.get_value() for param in self.params]
+
+    def set_weights(self, arrays: list[np.ndarray]) -> None:
+        for param, value in zip(self.params, arrays, strict=True):
+            param.set_value(np.asarray(value, dtype=FLOAT))
+
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        return {variable.name: variable.get_value() for variable in self.optimizer.state}
+
+    def set_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        for variable in self.optimizer.state:
+            variable.set_value(np.asarray(state[variable.name], dtype=FLOAT))
+
+    def rng_states(self) -> dict:
+        """The bit generators' states, to save and restore the course of training exactly."""
+        return {"train": self.train_rng.get_value().bit_generator.state,
+                "mc": self.mc_rng.get_value().bit_generator.state}
+
+    def set_rng_states(self, states: dict) -> None:
+        for variable, key in ((self.train_rng, "train"), (self.mc_rng, "mc")):
+            generator = np.random.default_rng()
+            generator.bit_generator.state = states[key]
+            variable.set_value(generator)

@@ -1,0 +1,203 @@
+"""Training as plain Python driving the compiled network: what the window, CLI and tests share.
+
+The trainer knows nothing of Qt. It turns a `Config` into data and a network, runs single steps,
+and evaluates; the worker thread, the headless CLI and the benchmarks all drive this one class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dropviz.model.config import Config
+from dropviz.model.datasets import Dataset, load_dataset
+from dropviz.model.errors import ConfigError
+from dropviz.model.network import Architecture, DropoutNetwork
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: int
+    epoch: float
+    loss: float
+    masks: dict[str, np.ndarray]  # layer name -> bool (batch, units), True = kept
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    step: int
+    epoch: float
+    train_loss: float
+    test_loss: float
+    train_acc: float
+    test_acc: float
+
+    @property
+    def gap(self) -> float:
+        """Test loss minus train loss: how much the network has overfitted."""
+        return self.test_loss - self.train_loss
+
+    def is_finite(self) -> bool:
+        return bool(np.isfinite([self.train_loss, self.test_loss]).all())
+
+
+@dataclass(frozen=True)
+class DecisionGrid:
+    xs: np.ndarray     # (resolution,) first feature values, standardised
+    ys: np.ndarray     # (resolution,) second feature values
+    probs: np.ndarray  # (resolution, resolution, classes): probs[j, i] is at (xs[i], ys[j])
+
+
+class NetworkPool:
+    """Compiled networks kept for reuse, so a reset or a new dataset of the same shape is instant.
+
+    A network is lent to one trainer at a time, because its weights are shared variables.
+    """
+
+    def __init__(self) -> None:
+        self._free: dict[Architecture, list[DropoutNetwork]] = {}
+
+    def acquire(self, arch: Architecture, X_train: np.ndarray, y_train: np.ndarray) -> DropoutNetwork:
+        free = self._free.get(arch)
+        if free:
+            network = free.pop()
+            network.set_data(X_train, y_train)
+            return network
+        return DropoutNetwork(arch, X_train, y_train)
+
+    def release(self, network: DropoutNetwork) -> None:
+        self._free.setdefault(network.arch, []).append(network)
+
+
+class BatchSampler:
+    """Minibatches that visit every training example once per epoch, in a seeded order."""
+
+    def __init__(self, n_examples: int, rng: np.random.Generator) -> None:
+        self.n_examples = n_examples
+        self.rng = rng
+        self._order = np.empty(0, dtype=np.int32)
+        self._position = 0
+        self.examples_seen = 0
+
+    def next(self, batch_size: int) -> np.ndarray:
+        size = min(batch_size, self.n_examples)
+        if self._position + size > len(self._order):
+            self._order = self.rng.permutation(self.n_examples).astype(np.int32)
+            self._position = 0
+        batch = self._order[self._position:self._position + size]
+        self._position += size
+        self.examples_seen += size
+        return batch
+
+    @property
+    def epoch(self) -> float:
+        return self.examples_seen / self.n_examples
+
+
+def architecture_for(config: Config, dataset: Dataset) -> Architecture:
+    return Architecture(dataset.n_features, config.hidden_layers, dataset.n_classes,
+                        config.activation, config.optimizer)
+
+
+def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-example cross-entropy from logits (one column for a sigmoid output), computed stably."""
+    if logits.shape[1] == 1:
+        z = logits[:, 0].astype(np.float64)
+        return np.logaddexp(0.0, z) - labels * z
+    z = logits.astype(np.float64)
+    top = z.max(axis=1, keepdims=True)
+    log_norm = top[:, 0] + np.log(np.exp(z - top).sum(axis=1))
+    return log_norm - z[np.arange(len(z)), labels]
+
+
+class Trainer:
+    """One run: a dataset, a network lent by the pool, the step count and the minibatch order."""
+
+    def __init__(self, config: Config, pool: NetworkPool | None = None,
+                 dataset: Dataset | None = None) -> None:
+        self.config = config
+        self.pool = pool or NetworkPool()
+        self.dataset = dataset if dataset is not None else load_dataset(config.dataset, config.seed)
+        self.network = self.pool.acquire(architecture_for(config, self.dataset),
+                                         self.dataset.X_train, self.dataset.y_train)
+        self.network.reset(config.seed)
+        batch_seed = np.random.SeedSequence([config.seed, 3])
+        self.sampler = BatchSampler(len(self.dataset.y_train), np.random.default_rng(batch_seed))
+        self.step_count = 0
+        self._apply_live(config)
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        return self.network.dropout_layer_names
+
+    @property
+    def effective_batch_size(self) -> int:
+        """The batch size used: never more than the training set."""
+        return min(self.config.batch_size, len(self.dataset.y_train))
+
+    def _apply_live(self, config: Config) -> None:
+        self.network.set_live(config.dropout_rates, config.scaling, config.mask,
+                              config.learning_rate, config.l2)
+
+    def update(self, config: Config) -> None:
+        """Apply settings that act between two steps; the rest needs a new Trainer."""
+        if self.config.needs_new_network(config):
+            raise ConfigError("this change needs a new network; start a new run")
+        self.config = config
+        self._apply_live(config)
+
+    def step(self) -> StepResult:
+        batch = self.sampler.next(self.config.batch_size)
+        loss, masks = self.network.train_step(batch)
+        self.step_count += 1
+        return StepResult(self.step_count, self.sampler.epoch, loss,
+                          dict(zip(self.layer_names, masks, strict=True)))
+
+    def evaluate(self) -> Evaluation:
+        """Loss and accuracy on both splits with the test-time network (no dropout)."""
+        data = self.dataset
+        train_loss, train_acc = self._loss_and_accuracy(data.X_train, data.y_train)
+        test_loss, test_acc = self._loss_and_accuracy(data.X_test, data.y_test)
+        return Evaluation(self.step_count, self.sampler.epoch, train_loss, test_loss,
+                          train_acc, test_acc)
+
+    def _loss_and_accuracy(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        probs, logits = self.network.predict(X)
+        loss = float(cross_entropy(logits, y).mean())
+        accuracy = float((probs.argmax(axis=1) == y).mean())
+        return loss, accuracy
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return self.network.predict(X)[0]
+
+    def decision_grid(self, resolution: int = 100, margin: float = 0.5) -> DecisionGrid:
+        """Test-time probabilities over the plane around all the points of a 2-D dataset."""
+        if not self.dataset.is_2d:
+            raise ConfigError("a decision map needs a dataset with two features")
+        points = np.vstack([self.dataset.X_train, self.dataset.X_test])
+        low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
+        xs = np.linspace(low[0], high[0], resolution, dtype=np.float32)
+        ys = np.linspace(low[1], high[1], resolution, dtype=np.float32)
+        grid_x, grid_y = np.meshgrid(xs, ys)
+        plane = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+        probs = self.predict_proba(plane).reshape(resolution, resolution, -1)
+        return DecisionGrid(xs, ys, probs)
+
+    def mc_predict(self, X: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.network.mc_predict(X, samples)
+
+    def inference_weights(self) -> list[np.ndarray]:
+        """Weights with the test-time scale folded in: a plain forward pass gives our predictions.
+
+        Scaling a layer's input by s is the same as scaling its weight matrix by s.
+        """
+        scales = self.network.dropout.test_scale.get_value()
+        arrays = self.network.get_weights()
+        for layer, scale in enumerate(scales):
+            arrays[2 * layer] = arrays[2 * layer] * scale
+        return arrays
+
+    def close(self) -> None:
+        """Give the network back to the pool for the next run of the same shape."""
+        self.pool.release(self.network)
