@@ -4,9 +4,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from dropviz.model.trainer import NetworkPool  # noqa: E402
+from dropviz.model.trainer import NetworkPool
 
 
 @pytest.fixture(scope="session")

@@ -49,8 +49,8 @@ def _check_number(key: str, value: Any, low: float, high: float, *, integer: boo
 @dataclass(frozen=True)
 class DatasetConfig:
     name: str = "moons"
-    n_samples: int = 300
-    noise: float = 0.3
+    n_samples: int = 200
+    noise: float = 0.35
     train_fraction: float = 0.3
     csv_path: str | None = None
     label_column: str | None = None
@@ -98,17 +98,17 @@ class DropoutConfig:
 @dataclass(frozen=True)
 class Config:
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
-    hidden_layers: tuple[int, ...] = (128, 128)
+    hidden_layers: tuple[int, ...] = (256, 256)
     activation: str = "relu"
     dropout: DropoutConfig = field(default_factory=DropoutConfig)
     scaling: str = "inverted"
     mask: str = "per_example"
     optimizer: str = "adam"
-    learning_rate: float = 0.01
+    learning_rate: float = 0.001
     batch_size: int = 32
     l2: float = 0.0
     seed: int = 0
-    steps: int = 3000
+    steps: int = 2000
 
     def __post_init__(self) -> None:
         if isinstance(self.hidden_layers, list):

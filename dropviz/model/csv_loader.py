@@ -14,10 +14,9 @@ import csv
 import io
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +90,8 @@ class CsvReport:
 
 @dataclass(frozen=True, eq=False)
 class CsvTable:
+    """Numbers only, rows in file order and not yet split, so datasets.py decides the split."""
+
     X: np.ndarray
     labels: np.ndarray
     classes: tuple[str, ...]
@@ -116,6 +117,15 @@ def _is_number(value: str) -> bool:
         return math.isfinite(float(value))
     except ValueError:
         return False
+
+
+def _all_numbers(values: Iterable[str]) -> bool:
+    """The same test as _is_number, run in C, because columns can hold millions of values."""
+    try:
+        numbers = np.fromiter(map(float, values), dtype=np.float64)
+    except ValueError:
+        return False
+    return bool(np.isfinite(numbers).all())
 
 
 @contextmanager
@@ -178,13 +188,12 @@ def _head(text: str) -> str:
 
 
 def _sniff_delimiter(sample: str) -> str:
-    """Sniffer fails on a single column; the commonest candidate on the first line decides then."""
+    """Sniffer fails on a single column or ragged lines; the commonest candidate decides then."""
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
-        first = sample.splitlines()[0]
-        best = max(DELIMITERS, key=first.count)
-        return best if first.count(best) else ","
+        best = max(DELIMITERS, key=sample.count)
+        return best if best in sample else ","
 
 
 def _parse(text: str, delimiter: str, name: str) -> list[tuple[int, list[str]]]:
@@ -253,6 +262,8 @@ class _Layout:
 def _layout(text: str, name: str) -> _Layout:
     delimiter = _sniff_delimiter(_head(text))
     rows = _parse(text, delimiter, name)
+    if not rows:
+        raise DatasetError(f"{name} holds no values, only separators and blank lines")
     has_header = _has_header([fields for _, fields in rows])
     names = _column_names(rows[0][1] if has_header else None, len(rows[0][1]))
     return _Layout(delimiter, has_header, names, rows[1:] if has_header else rows)
@@ -287,21 +298,26 @@ def _split_malformed(
     return good, bad_lines
 
 
+def _missing_values(values: tuple[str, ...]) -> frozenset[str]:
+    """The missing markers a column uses, so rows are then tested by set lookup, once per value."""
+    return frozenset(value for value in set(values) if _is_missing(value))
+
+
 def _is_row_counter(values: list[str]) -> bool:
     """Whole numbers, all different and rising, count rows; as a feature they leak the order."""
-    numbers = [float(value) for value in values]
-    return (len(numbers) > 2 and all(number.is_integer() for number in numbers)
-            and all(later > earlier for earlier, later in pairwise(numbers)))
+    numbers = np.fromiter(map(float, values), dtype=np.float64)
+    return bool(len(numbers) > 2 and np.all(numbers == np.round(numbers))
+                and np.all(np.diff(numbers) > 0))
 
 
-def _column_kind(values: tuple[str, ...]) -> str:
-    present = [value for value in values if not _is_missing(value)]
-    if not present:
+def _column_kind(values: tuple[str, ...], missing: frozenset[str]) -> str:
+    distinct = set(values) - missing
+    if not distinct:
         return _LEFT_OUT
-    if all(_is_number(value) for value in present):
+    present = [value for value in values if value not in missing] if missing else list(values)
+    if _all_numbers(distinct):
         return _LEFT_OUT if _is_row_counter(present) else _NUMERIC
-    distinct = len(set(present))
-    if distinct <= MAX_ONE_HOT_VALUES and distinct < len(present) / 2:
+    if len(distinct) <= MAX_ONE_HOT_VALUES and len(distinct) < len(present) / 2:
         return _ENCODED
     return _LEFT_OUT
 
@@ -316,18 +332,19 @@ def _check_features(kinds: dict[int, str], names: list[str], label: str, name: s
     )
 
 
-def _kept_rows(columns: list[tuple[str, ...]], used: list[int], names: list[str],
-               name: str) -> list[int]:
-    missing = {j: [_is_missing(value) for value in columns[j]] for j in used}
-    n_rows = len(columns[used[0]])
-    kept = [i for i in range(n_rows) if not any(missing[j][i] for j in used)]
-    if not kept:
-        worst = max(used, key=lambda j: sum(missing[j]))
+def _kept_rows(columns: list[tuple[str, ...]], missing: list[frozenset[str]], used: list[int],
+               names: list[str], name: str) -> list[int]:
+    n_rows = len(columns[0])
+    gaps = {j: {i for i, value in enumerate(columns[j]) if value in missing[j]}
+            for j in used if missing[j]}
+    dropped = set().union(*gaps.values())
+    if len(dropped) == n_rows:
+        worst = max(gaps, key=lambda j: len(gaps[j]))
         raise DatasetError(
             f"every row of {name} has a missing value ({_MISSING_TEXT}) in a column it needs; "
-            f"column {names[worst]!r} is missing in {sum(missing[worst])} of {n_rows} rows"
+            f"column {names[worst]!r} is missing in {len(gaps[worst])} of {n_rows} rows"
         )
-    return kept
+    return [i for i in range(n_rows) if i not in dropped]
 
 
 def _number_text(value: float) -> str:
@@ -336,8 +353,8 @@ def _number_text(value: float) -> str:
 
 def _classes(values: list[str]) -> tuple[tuple[str, ...], np.ndarray, bool]:
     """Numeric labels sort as numbers: "10" comes after "9", and "1.0" is the same class as "1"."""
-    numeric = all(_is_number(value) for value in set(values))
-    keys = [float(value) for value in values] if numeric else values
+    numeric = _all_numbers(set(values))
+    keys = list(map(float, values)) if numeric else values
     ordered = sorted(set(keys))
     index = {key: k for k, key in enumerate(ordered)}
     labels = np.array([index[key] for key in keys], dtype=np.int64)
@@ -374,10 +391,11 @@ def _features(columns: list[tuple[str, ...]], kinds: dict[int, str], names: list
               kept: list[int]) -> tuple[np.ndarray, tuple[str, ...]]:
     """Features in file order, each categorical column expanded where it stood."""
     blocks, feature_names = [], []
+    every_row = len(kept) == len(columns[0])
     for j, kind in kinds.items():
-        values = [columns[j][i] for i in kept]
+        values = list(columns[j]) if every_row else [columns[j][i] for i in kept]
         if kind == _NUMERIC:
-            blocks.append(np.array([float(value) for value in values])[:, None])
+            blocks.append(np.array(list(map(float, values)))[:, None])
             feature_names.append(names[j])
         elif kind == _ENCODED:
             block, categories = _one_hot(values)
@@ -404,10 +422,11 @@ def _load(path: Path, label_column: str | None) -> CsvTable:
     good, bad_lines = _split_malformed(layout.body, len(names), name)
     label_at = _label_index(names, label_column, name)
     columns = list(zip(*good, strict=True))
-    kinds = {j: _column_kind(columns[j]) for j in range(len(names)) if j != label_at}
+    missing = [_missing_values(column) for column in columns]
+    kinds = {j: _column_kind(columns[j], missing[j]) for j in range(len(names)) if j != label_at}
     _check_features(kinds, names, names[label_at], name)
     used = [j for j, kind in kinds.items() if kind != _LEFT_OUT] + [label_at]
-    kept = _kept_rows(columns, used, names, name)
+    kept = _kept_rows(columns, missing, used, names, name)
     classes, labels, numeric = _classes([columns[label_at][i] for i in kept])
     _check_classes(classes, numeric, len(kept), names[label_at], name)
     X, feature_names = _features(columns, kinds, names, kept)

@@ -15,3 +15,7 @@ class DatasetError(DropvizError):
 
 class ExportError(DropvizError):
     """A run cannot be written to or read from disk."""
+
+
+class TrainingDiverged(DropvizError):
+    """The loss stopped being a finite number, usually because the learning rate is too high."""

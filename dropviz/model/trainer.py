@@ -201,3 +201,28 @@ class Trainer:
     def close(self) -> None:
         """Give the network back to the pool for the next run of the same shape."""
         self.pool.release(self.network)
+
+
+class MaskRecorder:
+    """The keep-masks of the last steps, for masks.npz: bounded however long the run."""
+
+    def __init__(self, capacity: int = 100) -> None:
+        self.capacity = capacity
+        self._steps: list[dict[str, np.ndarray]] = []
+
+    def add(self, result: StepResult) -> None:
+        self._steps.append(result.masks)
+        del self._steps[:-self.capacity]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Layer name -> (steps, batch, units), over the last steps that share one batch size."""
+        if not self._steps:
+            return {}
+        shape = {name: mask.shape for name, mask in self._steps[-1].items()}
+        tail = []
+        for masks in reversed(self._steps):
+            if any(mask.shape != shape[name] for name, mask in masks.items()):
+                break
+            tail.append(masks)
+        tail.reverse()
+        return {name: np.stack([masks[name] for masks in tail]) for name in shape}

@@ -1,11 +1,11 @@
 """The compiled network against numpy: forward pass, loss, gradients, scaling modes and masks."""
 
 import numpy as np
+import numpy_mlp
 import pytensor
 import pytensor.tensor as pt
 import pytest
 
-import numpy_mlp
 from dropviz.model.backend import compile_function
 from dropviz.model.dropout import DropoutControls, apply_mask, draw_mask, scale_factors
 from dropviz.model.network import Architecture, DropoutNetwork
@@ -193,7 +193,7 @@ def test_reset_with_the_same_seed_repeats_weights_losses_and_masks(lend):
 
 
 def test_monte_carlo_mean_approaches_weight_scaling_prediction(lend):
-    network, y = lend(n_classes=2, optimizer="adam")
+    network, _ = lend(n_classes=2, optimizer="adam")
     network.set_live((0.0, 0.5, 0.5), "weight_scaling", "per_example", 0.02, 0.0)
     for i in range(200):
         network.train_step(np.arange(i % 20, i % 20 + 20, dtype=np.int32))

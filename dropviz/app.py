@@ -1,0 +1,21 @@
+"""The `dropviz` command: the window by default, the headless trainer with --headless."""
+
+from __future__ import annotations
+
+import sys
+
+from dropviz import cli
+from dropviz.platform_check import qt_platform_problem
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if "--headless" in args:
+        return cli.main([arg for arg in args if arg != "--headless"])
+    problem = qt_platform_problem()
+    if problem:
+        print(f"dropviz: {problem}", file=sys.stderr)
+        return 1
+    from dropviz.ui.app import run_app
+
+    return run_app()

@@ -1,0 +1,128 @@
+"""A run as files others can use: config, metrics, inference-ready weights, data and masks.
+
+`model.json` is the documented format: each layer computes act(x @ W + b), W shaped (fan_in, fan_out),
+with the test-time dropout scale already folded into W, so any numpy forward pass reproduces the
+app's predictions whatever scaling mode trained the network.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dropviz.model.errors import ExportError
+from dropviz.model.files import write_npz_atomic, write_text_atomic
+from dropviz.model.trainer import Evaluation, Trainer
+
+MODEL_FORMAT = "dropviz-mlp/1"
+METRIC_COLUMNS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc", "gap")
+
+
+def model_description(trainer: Trainer) -> dict:
+    """The contents of model.json: how to run the exported weights without dropviz."""
+    arch = trainer.network.arch
+    data = trainer.dataset
+    weights = trainer.inference_weights()
+    n_layers = len(weights) // 2
+    layers = []
+    for index in range(1, n_layers + 1):
+        activation = arch.activation if index < n_layers else arch.output_activation
+        layers.append({"weight": f"W{index}", "bias": f"b{index}", "activation": activation})
+    output = ("sigmoid: the probability of classes[1]" if arch.output_activation == "sigmoid"
+              else "softmax: one probability per class, in the order of classes")
+    return {
+        "format": MODEL_FORMAT,
+        "layers": layers,
+        "classes": list(data.classes),
+        "output": output,
+        "arrays": {f"{kind}{i}": list(weights[2 * (i - 1) + (kind == "b")].shape)
+                   for i in range(1, n_layers + 1) for kind in ("W", "b")},
+        "dtype": "float32",
+        "input": {
+            "features": list(data.feature_names),
+            "mean": data.mean.astype(float).tolist(),
+            "scale": data.scale.astype(float).tolist(),
+            "standardise": "x = (raw - mean) / scale before the first layer",
+        },
+        "usage": "h = x; for each layer: h = act(h @ W + b). No dropout and no scaling: the "
+                 "test-time dropout scale is folded into the weights.",
+        "trained_with": {
+            "steps": trainer.step_count,
+            "scaling": trainer.config.scaling,
+            "dropout": dict(zip(trainer.layer_names, trainer.config.dropout_rates, strict=True)),
+        },
+    }
+
+
+def metrics_csv(history: list[Evaluation]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(METRIC_COLUMNS)
+    for e in history:
+        writer.writerow([e.step, f"{e.epoch:.6g}", f"{e.train_loss:.9g}", f"{e.test_loss:.9g}",
+                         f"{e.train_acc:.9g}", f"{e.test_acc:.9g}", f"{e.gap:.9g}"])
+    return buffer.getvalue()
+
+
+def write_run(folder: str | Path, trainer: Trainer, history: list[Evaluation],
+              masks: dict[str, np.ndarray]) -> list[Path]:
+    """Write every file of a run; `masks` maps a layer name to (steps, batch, units) keep-masks."""
+    folder = Path(folder)
+    data = trainer.dataset
+    weights = trainer.inference_weights()
+    names = [f"{kind}{i}" for i in range(1, len(weights) // 2 + 1) for kind in ("W", "b")]
+    written = {
+        "config.json": lambda p: write_text_atomic(p, trainer.config.to_json()),
+        "metrics.csv": lambda p: write_text_atomic(p, metrics_csv(history)),
+        "weights.npz": lambda p: write_npz_atomic(p, dict(zip(names, weights, strict=True))),
+        "model.json": lambda p: write_text_atomic(
+            p, json.dumps(model_description(trainer), indent=2) + "\n"),
+        "data.npz": lambda p: write_npz_atomic(p, {
+            "X_train": data.X_train, "y_train": data.y_train,
+            "X_test": data.X_test, "y_test": data.y_test}),
+        "masks.npz": lambda p: write_npz_atomic(
+            p, {name: value.astype(np.uint8) for name, value in masks.items()}),
+    }
+    paths = []
+    for name, write in written.items():
+        path = folder / name
+        write(path)
+        paths.append(path)
+    return paths
+
+
+@dataclass(frozen=True)
+class InferenceModel:
+    """Exported weights read back and checked against their description."""
+
+    description: dict
+    weights: list[np.ndarray]
+
+
+def load_inference_model(folder: str | Path) -> InferenceModel:
+    """Read model.json and weights.npz, refusing pickles and any array that does not match."""
+    folder = Path(folder)
+    try:
+        description = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ExportError(f"cannot read {folder / 'model.json'}: {error}") from None
+    if not isinstance(description, dict) or description.get("format") != MODEL_FORMAT:
+        raise ExportError(f"{folder / 'model.json'} is not a {MODEL_FORMAT} description")
+    try:
+        layers = description["layers"]
+        shapes = description["arrays"]
+        names = [name for layer in layers for name in (layer["weight"], layer["bias"])]
+        with np.load(folder / "weights.npz", allow_pickle=False) as archive:
+            weights = [archive[name] for name in names]
+    except (OSError, KeyError, TypeError, ValueError) as error:
+        raise ExportError(f"cannot read the weights in {folder}: {error}") from None
+    for name, array in zip(names, weights, strict=True):
+        if array.dtype != np.float32 or list(array.shape) != shapes.get(name):
+            raise ExportError(f"{name} in weights.npz is {array.dtype} {list(array.shape)}; "
+                              f"model.json says float32 {shapes.get(name)}")
+    return InferenceModel(description, weights)

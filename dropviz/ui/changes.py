@@ -1,0 +1,61 @@
+"""Settings changes in words: for the markers on the curves and the "new run" message."""
+
+from __future__ import annotations
+
+from dropviz.model.config import Config
+
+_LIVE_LABELS = {
+    "scaling": "scaling",
+    "mask": "mask",
+    "learning_rate": "lr",
+    "l2": "L2",
+    "batch_size": "batch",
+}
+_RESTART_LABELS = {
+    "hidden_layers": "hidden layers",
+    "activation": "activation",
+    "optimizer": "optimizer",
+    "seed": "seed",
+}
+_DATASET_LABELS = {
+    "name": "dataset",
+    "n_samples": "samples",
+    "noise": "noise",
+    "train_fraction": "train fraction",
+    "csv_path": "CSV file",
+    "label_column": "label column",
+}
+
+
+def _text(value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(_text(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).replace("_", " ")
+
+
+def describe_live_change(old: Config, new: Config) -> str:
+    """Short, for a marker label: "hidden p 0.2, scaling inverted"."""
+    parts = []
+    if old.dropout.input != new.dropout.input:
+        parts.append(f"input p {new.dropout.input:g}")
+    if old.dropout.hidden != new.dropout.hidden:
+        parts.append(f"hidden p {_text(new.dropout.hidden)}")
+    for key, label in _LIVE_LABELS.items():
+        if getattr(old, key) != getattr(new, key):
+            parts.append(f"{label} {_text(getattr(new, key))}")
+    return ", ".join(parts)
+
+
+def describe_restart(old: Config, new: Config) -> str:
+    """Why a change needed a new network: "hidden layers 128, 128 → 16, 16"."""
+    parts = []
+    for key, label in _DATASET_LABELS.items():
+        before, after = getattr(old.dataset, key), getattr(new.dataset, key)
+        if before != after and after is not None:
+            parts.append(f"{label} {_text(before)} → {_text(after)}")
+    for key, label in _RESTART_LABELS.items():
+        if getattr(old, key) != getattr(new, key):
+            parts.append(f"{label} {_text(getattr(old, key))} → {_text(getattr(new, key))}")
+    return "; ".join(parts)

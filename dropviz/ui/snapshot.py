@@ -1,0 +1,112 @@
+"""What the worker sends to the window: plain numpy data, so the GUI never touches the trainer.
+
+pyqtgraph keeps a reference to every array it is given, so a snapshot holds copies that nobody
+writes to again. Building these objects reads the trainer and so happens on the worker thread only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dropviz.model.config import Config
+from dropviz.model.trainer import DecisionGrid, Evaluation, StepResult, Trainer
+
+RECENT_STEPS = 100
+
+
+@dataclass(frozen=True, eq=False)
+class RunInfo:
+    """What stays fixed for one run (until a reset): the shape of the network and the data."""
+
+    config: Config
+    reason: str  # why this run started, in words for the user
+    layer_names: tuple[str, ...]  # dropout layers: input, hidden1, ...
+    widths: tuple[int, ...]  # units of every layer, input to output
+    classes: tuple[str, ...]
+    dataset_name: str
+    report: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def is_2d(self) -> bool:
+        return self.X_train.shape[1] == 2
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X_train.shape[1])
+
+
+def run_info(trainer: Trainer, reason: str) -> RunInfo:
+    data = trainer.dataset
+    return RunInfo(
+        config=trainer.config, reason=reason, layer_names=tuple(trainer.layer_names),
+        widths=tuple(trainer.network.arch.widths), classes=tuple(data.classes),
+        dataset_name=data.name, report=data.report,
+        X_train=data.X_train.copy(), y_train=data.y_train.copy(),
+        X_test=data.X_test.copy(), y_test=data.y_test.copy(),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """The state of the run after one step, as every view needs it.
+
+    `recent_masks[layer]` is a (units, n) raster of the *first example's* keep-mask over the last
+    n steps (oldest column first, the last column is `step`). The first example is what the
+    thinned-network view draws too; with per-batch masks every example has that same mask.
+    """
+
+    step: int
+    epoch: float
+    steps_per_second: float
+    playing: bool
+    config: Config
+    batch_loss: float  # loss of the last minibatch, with dropout; NaN before the first step
+    evaluation: Evaluation
+    masks: dict[str, np.ndarray]  # bool (batch, units) of the last step; empty at step 0
+    recent_steps: np.ndarray  # (n,) the steps of the raster columns
+    recent_masks: dict[str, np.ndarray]  # bool (units, n)
+    weights: tuple[np.ndarray, ...]  # W1, b1, W2, b2, ...
+    grid: DecisionGrid | None  # test-time probabilities over the plane; None unless 2-D
+
+
+class MaskRecorder:
+    """The first example's keep-mask of every dropout layer over the last `length` steps.
+
+    The worker records every step, also those between two snapshots, so the raster has no gaps
+    whatever the speed.
+    """
+
+    def __init__(self, widths: dict[str, int], length: int = RECENT_STEPS) -> None:
+        self.length = length
+        self._masks = {name: np.zeros((units, length), dtype=bool)
+                       for name, units in widths.items()}
+        self._steps = np.zeros(length, dtype=np.int64)
+        self._next = 0
+        self._count = 0
+
+    def record(self, result: StepResult) -> None:
+        for name, mask in result.masks.items():
+            self._masks[name][:, self._next] = mask[0]
+        self._steps[self._next] = result.step
+        self._next = (self._next + 1) % self.length
+        self._count = min(self._count + 1, self.length)
+
+    def recent(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Copies, oldest step first."""
+        order = (np.arange(self._count) + self._next - self._count) % self.length
+        return self._steps[order], {name: masks[:, order] for name, masks in self._masks.items()}
+
+
+def status_text(snapshot: Snapshot) -> str:
+    """The one line a lecturer reads off the status bar."""
+    ev = snapshot.evaluation
+    speed = f"{snapshot.steps_per_second:.0f} steps/s" if snapshot.playing else "paused"
+    return (f"step {snapshot.step} · epoch {snapshot.epoch:.1f} · {speed} · "
+            f"train loss {ev.train_loss:.3g} acc {ev.train_acc:.2f} · "
+            f"test loss {ev.test_loss:.3g} acc {ev.test_acc:.2f}")

@@ -1,0 +1,126 @@
+"""The headless trainer as a user runs it: files written, read back, and one-line errors."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dropviz import cli
+from dropviz.model.config import Config
+from dropviz.model.errors import ExportError
+from dropviz.model.export import load_inference_model
+from dropviz.model.files import write_text_atomic
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ["--set", "hidden_layers=[16,16]", "--set", "dataset.n_samples=120"]
+
+
+def run_cli(args, capsys):
+    status = cli.main(args)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize("scaling", ["weight_scaling", "inverted", "none"])
+def test_a_run_writes_every_file_and_the_weights_reproduce_its_predictions(tmp_path, capsys, scaling):
+    out = tmp_path / "run"
+    status, stdout, stderr = run_cli([*SMALL, "--set", f"scaling={scaling}", "--set",
+                                      "dropout.input=0.1", "--steps", "60", "--eval-every", "20",
+                                      "--out", str(out)], capsys)
+    assert status == 0, stderr
+    assert "step 60" in stdout and "steps/s" in stdout and "test loss" in stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        "config.json", "data.npz", "masks.npz", "metrics.csv", "model.json", "weights.npz"]
+
+    config = Config.load(out / "config.json")
+    assert config.scaling == scaling and config.steps == 60
+
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert [int(r["step"]) for r in rows] == [0, 20, 40, 60]
+    for row in rows:
+        assert float(row["gap"]) == pytest.approx(float(row["test_loss"]) - float(row["train_loss"]))
+
+    model = load_inference_model(out)
+    assert [layer["activation"] for layer in model.description["layers"]] == ["relu", "relu", "sigmoid"]
+    with np.load(out / "data.npz", allow_pickle=False) as data:
+        X_test, y_test = data["X_test"], data["y_test"]
+    h = X_test.astype(np.float64)
+    for index, weight in enumerate(model.weights[0::2]):
+        h = h @ weight + model.weights[2 * index + 1]
+        if index < 2:
+            h = np.maximum(h, 0.0)
+    predicted = (1.0 / (1.0 + np.exp(-h[:, 0])) > 0.5).astype(int)
+    assert np.mean(predicted == y_test) == pytest.approx(float(rows[-1]["test_acc"]))
+
+    with np.load(out / "masks.npz", allow_pickle=False) as masks:
+        assert sorted(masks.files) == ["hidden1", "hidden2", "input"]
+        assert masks["hidden1"].shape == (60, 32, 16)
+        assert set(np.unique(masks["hidden1"])) <= {0, 1}
+        assert masks["input"].mean() == pytest.approx(0.9, abs=0.05)
+
+
+def test_csv_with_label_column_and_config_file(tmp_path, capsys):
+    data = tmp_path / "points.csv"
+    rng = np.random.default_rng(0)
+    lines = ["width;kind;height"] + [
+        f"{x:.3f};{'tall' if y > 0 else 'short'};{y:.3f}" for x, y in rng.normal(size=(60, 2))]
+    data.write_text("\n".join(lines) + "\n")
+    experiment = tmp_path / "experiment.json"
+    experiment.write_text(json.dumps({"hidden_layers": [8], "steps": 5}))
+    status, stdout, stderr = run_cli(["--config", str(experiment), "--csv", str(data),
+                                      "--label", "kind", "--out", str(tmp_path / "o")], capsys)
+    assert status == 0, stderr
+    assert "step 5" in stdout
+    description = json.loads((tmp_path / "o" / "model.json").read_text())
+    assert description["classes"] == ["short", "tall"]
+    assert description["input"]["features"] == ["width", "height"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--set", "scaling=fast"], "scaling: 'fast' is not allowed"),
+    (["--csv", "/no/such/file.csv"], "/no/such/file.csv"),
+    (["--dataset", "mnist"], "invalid choice: 'mnist'"),
+    (["--label", "x"], "--label goes with --csv"),
+    (["--eval-every", "0"], "--eval-every"),
+    (["--steps", "0"], "steps: 0 is not allowed"),
+    (["--config", "/no/such.json"], "cannot read experiment file"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_bad_input_exits_2_with_one_line(capsys, args, message):
+    status, stdout, stderr = run_cli(args, capsys)
+    assert status == 2
+    assert stdout == ""
+    assert message in stderr
+    assert stderr.count("\n") == 1
+
+
+def test_divergence_stops_with_a_message(capsys):
+    status, _, stderr = run_cli([*SMALL, "--set", "optimizer=sgd", "--set", "learning_rate=100",
+                                 "--steps", "300"], capsys)
+    assert status == 1
+    assert "diverged" in stderr and "learning_rate" in stderr
+
+
+def test_main_py_headless_runs_as_a_command(tmp_path):
+    result = subprocess.run([sys.executable, "main.py", "--headless", *SMALL, "--steps", "3"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("step 3 ")
+
+
+def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "metrics.csv"
+    target.write_text("old contents\n")
+
+    def fail(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.replace", fail)
+    with pytest.raises(ExportError, match="No space left on device"):
+        write_text_atomic(target, "new contents\n")
+    assert target.read_text() == "old contents\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.csv"]
