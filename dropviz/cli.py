@@ -17,9 +17,11 @@ from tqdm import tqdm
 
 from dropviz.model.config import CSV_DATASET, DATASET_NAMES, Config, DatasetConfig
 from dropviz.model.errors import DropvizError, TrainingDiverged
-from dropviz.model.export import write_run
+from dropviz.model.experiment import load_experiment, save_experiment
+from dropviz.model.export import RUN_FILES, write_run
 from dropviz.model.trainer import Evaluation, MaskRecorder, Trainer
 
+EXPERIMENT_FILE = "experiment.dropviz"
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 1
 
@@ -47,7 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--steps", type=int, help="training steps (default: the config's)")
     parser.add_argument("--eval-every", type=int, default=100, metavar="K",
                         help="evaluate on train and test every K steps (default 100)")
-    parser.add_argument("--out", metavar="DIR", help="write config, metrics, weights, data and masks")
+    parser.add_argument("--out", metavar="DIR",
+                        help="write config, metrics, weights, data, masks and the experiment")
+    parser.add_argument("--force", action="store_true", help="replace a run already in --out")
+    parser.add_argument("--resume", metavar="DIR",
+                        help="continue a run saved with --out for --steps more steps")
     return parser
 
 
@@ -65,8 +71,6 @@ def config_from_args(args: argparse.Namespace) -> Config:
     config = config.with_overrides(args.overrides)
     if args.steps is not None:
         config = config.with_overrides([f"steps={args.steps}"])
-    if args.eval_every < 1:
-        raise UsageError(f"--eval-every: {args.eval_every} is not allowed; expected at least 1")
     return config
 
 
@@ -77,14 +81,16 @@ def summary_line(evaluation: Evaluation, steps_per_second: float) -> str:
             f"gap {evaluation.gap:+.4f}  {steps_per_second:,.0f} steps/s")
 
 
-def train(trainer: Trainer, eval_every: int, progress: bool) -> tuple[list[Evaluation], MaskRecorder, float]:
-    """Run the configured steps; stop at the first non-finite loss."""
-    history = [trainer.evaluate()]
+def train(trainer: Trainer, steps: int, eval_every: int, history: list[Evaluation],
+          progress: bool) -> tuple[MaskRecorder, float]:
+    """Run `steps` more steps, appending evaluations to history; stop at a non-finite loss."""
+    if not history or history[-1].step != trainer.step_count:
+        history.append(trainer.evaluate())
     recorder = MaskRecorder()
-    total = trainer.config.steps
+    last = trainer.step_count + steps
     started, timed_steps = None, 0
-    with tqdm(total=total, disable=not progress, unit="step", leave=False, file=sys.stderr) as bar:
-        while trainer.step_count < total:
+    with tqdm(total=steps, disable=not progress, unit="step", leave=False, file=sys.stderr) as bar:
+        while trainer.step_count < last:
             result = trainer.step()
             recorder.add(result)
             if started is None:
@@ -92,26 +98,61 @@ def train(trainer: Trainer, eval_every: int, progress: bool) -> tuple[list[Evalu
             else:
                 timed_steps += 1
             if not math.isfinite(result.loss):
-                raise TrainingDiverged(f"training diverged at step {result.step} (loss {result.loss}); "
-                                   "try a lower learning_rate")
-            if result.step % eval_every == 0 or result.step == total:
+                raise TrainingDiverged(f"training diverged at step {result.step} "
+                                       f"(loss {result.loss}); try a lower learning_rate")
+            if result.step % eval_every == 0 or result.step == last:
                 history.append(trainer.evaluate())
-                bar.set_postfix(train=f"{history[-1].train_loss:.3f}", test=f"{history[-1].test_loss:.3f}")
+                bar.set_postfix(train=f"{history[-1].train_loss:.3f}",
+                                test=f"{history[-1].test_loss:.3f}")
             bar.update(1)
     elapsed = time.perf_counter() - started if started is not None else 0.0
-    return history, recorder, timed_steps / elapsed if elapsed > 0 else 0.0
+    return recorder, timed_steps / elapsed if elapsed > 0 else 0.0
+
+
+def check_out_folder(folder: Path, force: bool) -> None:
+    """Refuse to replace an earlier run unless asked to: a run may have taken hours."""
+    existing = sorted(name for name in RUN_FILES if (folder / name).exists())
+    if existing and not force:
+        raise UsageError(f"{folder} already holds a run ({', '.join(existing)}); "
+                         "pass --force to replace it or choose another folder")
+
+
+def start_or_resume(args: argparse.Namespace) -> tuple[Trainer, list[Evaluation], int, Path | None]:
+    """The trainer, the history so far, how many steps to run, and where to write."""
+    if not args.resume:
+        config = config_from_args(args)
+        out = Path(args.out) if args.out else None
+        if out:
+            check_out_folder(out, args.force)
+        return Trainer(config), [], config.steps, out
+    if args.config or args.dataset or args.csv or args.label:
+        raise UsageError("--resume continues a saved run; it takes no --config, --dataset or --csv")
+    folder = Path(args.resume)
+    experiment = load_experiment(folder / EXPERIMENT_FILE if folder.is_dir() else folder)
+    trainer = experiment.trainer
+    if args.overrides:
+        trainer.update(trainer.config.with_overrides(args.overrides))
+    out = Path(args.out) if args.out else (folder if folder.is_dir() else folder.parent)
+    if args.out:
+        check_out_folder(out, args.force)
+    steps = args.steps if args.steps is not None else trainer.config.steps
+    if steps < 1:
+        raise UsageError(f"--steps: {steps} is not allowed; expected at least 1")
+    return trainer, experiment.history, steps, out
 
 
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    config = config_from_args(args)
-    trainer = Trainer(config)
-    history, recorder, speed = train(trainer, args.eval_every, progress=sys.stderr.isatty())
-    if args.out:
-        write_run(Path(args.out), trainer, history, recorder.arrays())
+    if args.eval_every < 1:
+        raise UsageError(f"--eval-every: {args.eval_every} is not allowed; expected at least 1")
+    trainer, history, steps, out = start_or_resume(args)
+    recorder, speed = train(trainer, steps, args.eval_every, history, progress=sys.stderr.isatty())
+    if out:
+        write_run(out, trainer, history, recorder.arrays())
+        save_experiment(out / EXPERIMENT_FILE, trainer, history)
     print(summary_line(history[-1], speed))
-    if args.out:
-        print(f"wrote {args.out}")
+    if out:
+        print(f"wrote {out}")
     return 0
 
 

@@ -34,7 +34,8 @@ def test_a_run_writes_every_file_and_the_weights_reproduce_its_predictions(tmp_p
     assert status == 0, stderr
     assert "step 60" in stdout and "steps/s" in stdout and "test loss" in stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "config.json", "data.npz", "masks.npz", "metrics.csv", "model.json", "weights.npz"]
+        "config.json", "data.npz", "experiment.dropviz", "masks.npz", "metrics.csv", "model.json",
+        "weights.npz"]
 
     config = Config.load(out / "config.json")
     assert config.scaling == scaling and config.steps == 60
@@ -124,3 +125,46 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypat
         write_text_atomic(target, "new contents\n")
     assert target.read_text() == "old contents\n"
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.csv"]
+
+
+def test_resume_continues_for_more_steps_like_an_uninterrupted_run(tmp_path, capsys):
+    whole, part = tmp_path / "whole", tmp_path / "part"
+    common = [*SMALL, "--eval-every", "10"]
+    assert run_cli([*common, "--steps", "40", "--out", str(whole)], capsys)[0] == 0
+    assert run_cli([*common, "--steps", "25", "--out", str(part)], capsys)[0] == 0
+    status, stdout, stderr = run_cli(["--resume", str(part), "--steps", "15", "--eval-every", "10"],
+                                     capsys)
+    assert status == 0, stderr
+    assert stdout.startswith("step 40 ")
+    whole_rows = list(csv.DictReader((whole / "metrics.csv").open()))
+    part_rows = list(csv.DictReader((part / "metrics.csv").open()))
+    assert [r["step"] for r in part_rows] == ["0", "10", "20", "25", "30", "40"]
+    assert part_rows[-1] == whole_rows[-1]
+    with np.load(whole / "weights.npz") as a, np.load(part / "weights.npz") as b:
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name])
+
+
+def test_an_earlier_run_is_not_replaced_without_force(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run_cli([*SMALL, "--steps", "2", "--out", str(out)], capsys)[0] == 0
+    before = (out / "weights.npz").read_bytes()
+    status, _, stderr = run_cli([*SMALL, "--steps", "3", "--set", "seed=8", "--out", str(out)], capsys)
+    assert status == 2
+    assert "already holds a run" in stderr and "--force" in stderr
+    assert (out / "weights.npz").read_bytes() == before
+    assert run_cli([*SMALL, "--steps", "3", "--set", "seed=8", "--out", str(out), "--force"],
+                   capsys)[0] == 0
+    assert (out / "weights.npz").read_bytes() != before
+
+
+def test_resume_refuses_a_structural_change_and_a_damaged_file(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run_cli([*SMALL, "--steps", "2", "--out", str(out)], capsys)[0] == 0
+    status, _, stderr = run_cli(["--resume", str(out), "--set", "hidden_layers=[4]"], capsys)
+    assert status == 2
+    assert "needs a new network" in stderr
+    (out / "experiment.dropviz").write_bytes(b"PK\x03\x04 broken")
+    status, _, stderr = run_cli(["--resume", str(out)], capsys)
+    assert status == 2
+    assert "experiment.dropviz is damaged" in stderr

@@ -94,6 +94,18 @@ class BatchSampler:
     def epoch(self) -> float:
         return self.examples_seen / self.n_examples
 
+    def state(self) -> tuple[dict, np.ndarray]:
+        """JSON-safe scalars and the current order, enough to continue the same sequence."""
+        scalars = {"position": self._position, "examples_seen": self.examples_seen,
+                   "rng": self.rng.bit_generator.state}
+        return scalars, self._order.copy()
+
+    def set_state(self, scalars: dict, order: np.ndarray) -> None:
+        self.rng.bit_generator.state = scalars["rng"]
+        self._order = np.asarray(order, dtype=np.int32)
+        self._position = int(scalars["position"])
+        self.examples_seen = int(scalars["examples_seen"])
+
 
 def architecture_for(config: Config, dataset: Dataset) -> Architecture:
     return Architecture(dataset.n_features, config.hidden_layers, dataset.n_classes,

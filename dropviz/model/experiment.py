@@ -1,0 +1,168 @@
+"""A whole experiment in one file: settings, data, weights, optimizer and random state, history.
+
+Opening it continues training exactly where it stopped: the next losses are those an uninterrupted
+run would have had. The file is an .npz archive (no pickles); its description is JSON stored as
+bytes, and every array is checked against what the config implies before anything is used.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dropviz.model.config import Config
+from dropviz.model.datasets import Dataset
+from dropviz.model.errors import DropvizError, ExportError
+from dropviz.model.files import write_npz_atomic
+from dropviz.model.trainer import Evaluation, NetworkPool, Trainer, architecture_for
+
+EXPERIMENT_FORMAT = "dropviz-experiment/1"
+EXPERIMENT_SUFFIX = ".dropviz"
+DATA_KEYS = ("X_train", "y_train", "X_test", "y_test", "mean", "scale")
+META_KEYS = ("config", "step", "sampler", "rngs", "dataset", "history")
+HISTORY_FIELDS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc")
+
+
+@dataclass
+class Experiment:
+    """A trainer ready to continue, the evaluations so far, and arrays a front end saved with it."""
+
+    trainer: Trainer
+    history: list[Evaluation]
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def save_experiment(path: str | Path, trainer: Trainer, history: list[Evaluation],
+                    extra: dict[str, np.ndarray] | None = None) -> None:
+    """Write the experiment whole or not at all; `extra` holds e.g. the window's curve history."""
+    network, data = trainer.network, trainer.dataset
+    sampler_scalars, order = trainer.sampler.state()
+    meta = {
+        "format": EXPERIMENT_FORMAT,
+        "config": trainer.config.to_dict(),
+        "step": trainer.step_count,
+        "sampler": sampler_scalars,
+        "rngs": network.rng_states(),
+        "dataset": {"name": data.name, "classes": list(data.classes),
+                    "feature_names": list(data.feature_names), "report": data.report},
+        "history": [[getattr(e, name) for name in HISTORY_FIELDS] for e in history],
+    }
+    arrays = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+              "sampler__order": order}
+    arrays.update({f"data__{key}": getattr(data, key) for key in DATA_KEYS})
+    arrays.update({f"param__{p.name}": p.get_value() for p in network.params})
+    arrays.update({f"opt__{name}": value for name, value in network.optimizer_state().items()})
+    arrays.update({f"extra__{name}": np.asarray(value) for name, value in (extra or {}).items()})
+    write_npz_atomic(path, arrays)
+
+
+def load_experiment(path: str | Path, pool: NetworkPool | None = None) -> Experiment:
+    """Read and check everything first; a bad file raises ExportError and changes nothing else."""
+    path = Path(path)
+    arrays = _read_arrays(path)
+    try:
+        meta = _read_meta(arrays)
+        config = Config.from_dict(meta["config"])
+        dataset = _dataset(meta, arrays)
+        history = [Evaluation(*row) for row in meta["history"]]
+    except DropvizError as error:
+        raise ExportError(f"{path.name}: {error}") from None
+    except (KeyError, TypeError, ValueError) as error:
+        raise ExportError(f"{path.name} is damaged or not a dropviz experiment ({error!r})") from None
+    _check_params(path, config, dataset, arrays)
+    trainer = Trainer(config, pool, dataset=dataset)
+    try:
+        _restore(trainer, meta, arrays)
+    except (KeyError, TypeError, ValueError) as error:
+        trainer.close()
+        raise ExportError(f"{path.name}: the saved training state does not fit ({error!r})") from None
+    extra = {key.removeprefix("extra__"): value for key, value in arrays.items()
+             if key.startswith("extra__")}
+    return Experiment(trainer, history, extra)
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: archive[key] for key in archive.files}
+    except FileNotFoundError:
+        raise ExportError(f"file not found: {path}") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        raise ExportError(f"{path.name} is damaged or not a dropviz experiment ({error})") from None
+
+
+def _read_meta(arrays: dict[str, np.ndarray]) -> dict:
+    raw = arrays.get("meta")
+    if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ExportError("it has no experiment description")
+    meta = json.loads(raw.tobytes().decode("utf-8"))
+    if not isinstance(meta, dict) or meta.get("format") != EXPERIMENT_FORMAT:
+        raise ExportError(f"it is not a {EXPERIMENT_FORMAT} file")
+    missing = [key for key in META_KEYS if key not in meta]
+    if missing:
+        raise ExportError(f"it is damaged: its description lacks {', '.join(missing)}")
+    return meta
+
+
+def _array(arrays: dict, key: str, dtype, ndim: int) -> np.ndarray:
+    value = arrays.get(key)
+    if value is None:
+        raise ExportError(f"{key} is missing")
+    if value.dtype != dtype or value.ndim != ndim:
+        raise ExportError(f"{key} is {value.dtype} with {value.ndim} dimensions; "
+                          f"expected {np.dtype(dtype)} with {ndim}")
+    return value
+
+
+def _dataset(meta: dict, arrays: dict) -> Dataset:
+    info = meta["dataset"]
+    X_train = _array(arrays, "data__X_train", np.float32, 2)
+    X_test = _array(arrays, "data__X_test", np.float32, 2)
+    y_train = _array(arrays, "data__y_train", np.int32, 1)
+    y_test = _array(arrays, "data__y_test", np.int32, 1)
+    mean = _array(arrays, "data__mean", np.float32, 1)
+    scale = _array(arrays, "data__scale", np.float32, 1)
+    n_features, n_classes = X_train.shape[1], len(info["classes"])
+    if (X_test.shape[1], len(mean), len(scale), len(info["feature_names"])) != (n_features,) * 4:
+        raise ExportError("the saved data arrays disagree on the number of features")
+    if len(y_train) != len(X_train) or len(y_test) != len(X_test) or len(y_train) == 0:
+        raise ExportError("the saved data arrays disagree on the number of rows")
+    for labels in (y_train, y_test):
+        if labels.min() < 0 or labels.max() >= n_classes:
+            raise ExportError(f"a saved label is outside the {n_classes} classes")
+    return Dataset(info["name"], X_train, y_train, X_test, y_test, tuple(info["classes"]),
+                   tuple(info["feature_names"]), mean, scale, info["report"])
+
+
+def _check_params(path: Path, config: Config, dataset: Dataset, arrays: dict) -> None:
+    widths = architecture_for(config, dataset).widths
+    for index, (fan_in, fan_out) in enumerate(itertools.pairwise(widths), start=1):
+        for name, shape in ((f"W{index}", (fan_in, fan_out)), (f"b{index}", (fan_out,))):
+            value = arrays.get(f"param__{name}")
+            if value is None or value.dtype != np.float32 or value.shape != shape:
+                found = "missing" if value is None else f"{value.dtype} {value.shape}"
+                raise ExportError(f"{path.name}: weight {name} is {found}; the settings need "
+                                  f"float32 {shape}")
+
+
+def _restore(trainer: Trainer, meta: dict, arrays: dict) -> None:
+    network = trainer.network
+    network.set_weights([arrays[f"param__{p.name}"] for p in network.params])
+    state = {}
+    for name, current in network.optimizer_state().items():
+        value = arrays[f"opt__{name}"]
+        if value.shape != current.shape:
+            raise ValueError(f"optimizer state {name} has shape {value.shape}, not {current.shape}")
+        state[name] = value
+    network.set_optimizer_state(state)
+    network.set_rng_states(meta["rngs"])
+    order = arrays["sampler__order"]
+    if order.size and (order.min() < 0 or order.max() >= len(trainer.dataset.y_train)):
+        raise ValueError("the saved minibatch order points outside the training set")
+    trainer.sampler.set_state(meta["sampler"], order)
+    trainer.step_count = int(meta["step"])

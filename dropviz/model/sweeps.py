@@ -1,0 +1,315 @@
+"""The paper's figures on small data: many short runs that differ in one setting, summarised.
+
+A sweep trains a fresh network for every point (rate or training-set size, and seed) for the
+config's steps, so every point answers "what would a run with this setting have ended at". Runs of
+one shape borrow the same compiled network from a `NetworkPool`, so a sweep compiles at most once.
+
+Long work reports `progress(done, total)` and polls `cancelled()` between two training steps; a
+cancelled sweep raises `Cancelled` rather than returning a partial result that could be mistaken
+for a whole one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from dropviz.model.config import Config
+from dropviz.model.datasets import Dataset, load_dataset
+from dropviz.model.errors import ConfigError
+from dropviz.model.trainer import Evaluation, NetworkPool, Trainer
+
+ProgressFn = Callable[[int, int], None]
+CancelledFn = Callable[[], bool]
+
+DEFAULT_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+METRICS = ("train_loss", "test_loss", "train_error", "test_error")
+POINT_COLUMNS = ("rate", "seed", "train_size", "steps", *METRICS)
+SUBSAMPLE_STREAM = 4  # keeps the subset order apart from the data, weight and mask streams
+REPORTS_PER_JOB = 200  # a progress bar needs no more updates than this, however long the job
+NUMPY_ACTIVATIONS = {
+    "relu": lambda h: np.maximum(h, 0.0),
+    "tanh": np.tanh,
+    "sigmoid": lambda h: 1.0 / (1.0 + np.exp(-h)),
+}
+
+
+class Cancelled(Exception):
+    """The caller's `cancelled()` returned True; the work stopped between two units of it.
+
+    Not a DropvizError: a cancel is the user's wish, not a failure to show them.
+    """
+
+
+class Ticker:
+    """Counts units of work, reports them now and then, and stops the work when asked.
+
+    Reports are spaced to about REPORTS_PER_JOB per job, so a worker thread can forward each one
+    as a signal without flooding the window; the last unit is always reported.
+    """
+
+    def __init__(self, total: int, progress: ProgressFn | None = None,
+                 cancelled: CancelledFn | None = None) -> None:
+        self.total = total
+        self.done = 0
+        self._progress = progress
+        self._cancelled = cancelled
+        self._spacing = max(1, total // REPORTS_PER_JOB)
+
+    def check(self) -> None:
+        """Raise `Cancelled` if the caller wants the work to stop."""
+        if self._cancelled is not None and self._cancelled():
+            raise Cancelled
+
+    def advance(self) -> None:
+        self.done += 1
+        if self._progress is not None and (self.done % self._spacing == 0 or self.done == self.total):
+            self._progress(self.done, self.total)
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """The final evaluation of one run; errors are 1 - accuracy, measured at test time."""
+
+    rate: float
+    seed: int
+    train_size: int
+    steps: int
+    train_loss: float
+    test_loss: float
+    train_error: float
+    test_error: float
+
+    @classmethod
+    def from_evaluation(cls, rate: float, seed: int, train_size: int,
+                        evaluation: Evaluation) -> SweepPoint:
+        return cls(rate, seed, train_size, evaluation.step, evaluation.train_loss,
+                   evaluation.test_loss, 1.0 - evaluation.train_acc, 1.0 - evaluation.test_acc)
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """All seeds of one setting: mean and standard deviation of each metric, for error bars.
+
+    The standard deviation is the sample one (ddof=1) over seeds, and 0.0 for a single seed.
+    """
+
+    rate: float
+    train_size: int
+    runs: int
+    mean: dict[str, float]
+    std: dict[str, float]
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Every run of a sweep, in the order run: settings outermost, seeds innermost."""
+
+    kind: str  # "dropout" or "size"
+    points: tuple[SweepPoint, ...]
+
+    def summary(self) -> list[SweepSummary]:
+        groups: dict[tuple[float, int], list[SweepPoint]] = {}
+        for point in self.points:
+            groups.setdefault((point.rate, point.train_size), []).append(point)
+        return [_summarise(rate, size, points) for (rate, size), points in groups.items()]
+
+    def to_csv(self) -> str:
+        """One row per run, so a spreadsheet can redo any average or error bar."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(POINT_COLUMNS)
+        for p in self.points:
+            writer.writerow([f"{p.rate:g}", p.seed, p.train_size, p.steps,
+                             *(f"{getattr(p, name):.9g}" for name in METRICS)])
+        return buffer.getvalue()
+
+
+def _summarise(rate: float, train_size: int, points: list[SweepPoint]) -> SweepSummary:
+    mean, std = {}, {}
+    for name in METRICS:
+        values = np.array([getattr(p, name) for p in points])
+        mean[name] = float(values.mean())
+        std[name] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    return SweepSummary(rate, train_size, len(points), mean, std)
+
+
+def with_hidden_rate(config: Config, rate: float) -> Config:
+    """The config with every hidden layer dropping at `rate`; the input rate stays as it was."""
+    return replace(config, dropout=replace(config.dropout, hidden=float(rate)))
+
+
+def _seeds(config: Config, seeds: int) -> list[int]:
+    """Seeds config.seed, config.seed + 1, ...: the first run of a sweep is the config's own run."""
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ConfigError(f"seeds: {seeds!r} is not allowed; expected an integer from 1")
+    return [config.seed + k for k in range(seeds)]
+
+
+def _nonempty(name: str, values: Sequence) -> list:
+    if len(values) == 0:
+        raise ConfigError(f"{name}: the list is empty; give at least one value")
+    return list(values)
+
+
+@contextmanager
+def trained(config: Config, pool: NetworkPool, dataset: Dataset, ticker: Ticker) -> Iterator[Trainer]:
+    """A trainer run for config.steps steps, closed again when the block ends (or is cancelled)."""
+    trainer = Trainer(config, pool, dataset)
+    try:
+        for _ in range(config.steps):
+            ticker.check()
+            trainer.step()
+            ticker.advance()
+        yield trainer
+    finally:
+        trainer.close()
+
+
+def rate_sweep(config: Config, rates: Sequence[float] = DEFAULT_RATES, seeds: int = 1,
+               pool: NetworkPool | None = None, progress: ProgressFn | None = None,
+               cancelled: CancelledFn | None = None) -> SweepResult:
+    """Final train and test loss and error against the hidden dropout rate: the U-shaped curve.
+
+    Every rate trains on the same data from the same initial weights for a given seed, so the
+    difference between two points is the rate's doing.
+    """
+    rates = _nonempty("rates", rates)
+    configs = [with_hidden_rate(config, rate) for rate in rates]  # a bad rate fails before training
+    seed_list = _seeds(config, seeds)
+    datasets = {seed: load_dataset(config.dataset, seed) for seed in seed_list}
+    pool = pool or NetworkPool()
+    ticker = Ticker(len(rates) * len(seed_list) * config.steps, progress, cancelled)
+    points = []
+    for rate, rate_config in zip(rates, configs, strict=True):
+        for seed in seed_list:
+            data = datasets[seed]
+            with trained(replace(rate_config, seed=seed), pool, data, ticker) as trainer:
+                points.append(SweepPoint.from_evaluation(rate, seed, len(data.y_train), trainer.evaluate()))
+    return SweepResult("dropout", tuple(points))
+
+
+def subsample(dataset: Dataset, size: int, seed: int) -> Dataset:
+    """The first `size` training rows in a seeded order; the test split stays whole.
+
+    Subsets of one seed are nested (a larger one holds every smaller one) and all are scored on the
+    same test rows, so the size sweep varies only what the network learns from. Standardisation keeps
+    the full training set's statistics.
+    """
+    available = len(dataset.y_train)
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= available:
+        raise ConfigError(f"training-set size {size!r} is not allowed; expected an integer from 1 to "
+                          f"{available} (the training split); raise dataset.n_samples or "
+                          "dataset.train_fraction for larger sizes")
+    order = np.random.default_rng(np.random.SeedSequence([seed, SUBSAMPLE_STREAM])).permutation(available)
+    rows = np.sort(order[:size])
+    return replace(dataset, X_train=dataset.X_train[rows], y_train=dataset.y_train[rows])
+
+
+def size_sweep(config: Config, sizes: Sequence[int], rates: Sequence[float] = (0.0, 0.5),
+               seeds: int = 1, pool: NetworkPool | None = None, progress: ProgressFn | None = None,
+               cancelled: CancelledFn | None = None) -> SweepResult:
+    """Final errors against the number of training examples, with and without dropout.
+
+    Each size trains on a subsample of the config's training split (see `subsample`) for the same
+    number of steps, so sizes must not exceed that split.
+    """
+    sizes, rates = _nonempty("sizes", sizes), _nonempty("rates", rates)
+    configs = [with_hidden_rate(config, rate) for rate in rates]
+    seed_list = _seeds(config, seeds)
+    datasets = {seed: load_dataset(config.dataset, seed) for seed in seed_list}
+    subsets = {(size, seed): subsample(datasets[seed], size, seed) for size in sizes for seed in seed_list}
+    pool = pool or NetworkPool()
+    ticker = Ticker(len(sizes) * len(rates) * len(seed_list) * config.steps, progress, cancelled)
+    points = []
+    for rate, rate_config in zip(rates, configs, strict=True):
+        for size in sizes:
+            for seed in seed_list:
+                with trained(replace(rate_config, seed=seed), pool, subsets[size, seed], ticker) as trainer:
+                    points.append(SweepPoint.from_evaluation(rate, seed, size, trainer.evaluate()))
+    return SweepResult("size", tuple(points))
+
+
+def hidden_activations(weights: list[np.ndarray], X: np.ndarray, activation: str) -> list[np.ndarray]:
+    """Every hidden layer's output of a plain forward pass with inference-ready weights.
+
+    Computed in numpy from `Trainer.inference_weights()`, so these are exactly the activations the
+    test-time network produces, whatever scaling mode trained it.
+    """
+    act = NUMPY_ACTIVATIONS[activation]
+    h = np.asarray(X, dtype=np.float64)
+    outputs = []
+    for layer in range(len(weights) // 2 - 1):
+        h = act(h @ weights[2 * layer].astype(np.float64) + weights[2 * layer + 1])
+        outputs.append(h)
+    return outputs
+
+
+@dataclass(frozen=True)
+class SparsityResult:
+    """Hidden activations on the test set of networks trained at different hidden dropout rates.
+
+    `near_zero[r, l]` is the fraction of activations of layer l with |a| <= threshold in the run at
+    rates[r]; `counts[r, l]` is its histogram over `edges[l]`, which all rates share so the
+    histograms of one layer can be drawn on one axis.
+    """
+
+    rates: tuple[float, ...]
+    layers: tuple[str, ...]
+    threshold: float
+    near_zero: np.ndarray  # (rates, layers)
+    edges: np.ndarray      # (layers, bins + 1)
+    counts: np.ndarray     # (rates, layers, bins)
+
+    def to_csv(self) -> str:
+        """One row per histogram bin, with the run's near-zero fraction of that layer alongside."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(("rate", "layer", "near_zero_fraction", "bin_low", "bin_high", "count"))
+        for r, rate in enumerate(self.rates):
+            for i, layer in enumerate(self.layers):
+                edges = self.edges[i]
+                for b, count in enumerate(self.counts[r, i]):
+                    writer.writerow([f"{rate:g}", layer, f"{self.near_zero[r, i]:.9g}",
+                                     f"{edges[b]:.9g}", f"{edges[b + 1]:.9g}", int(count)])
+        return buffer.getvalue()
+
+
+def activation_sparsity(config: Config, rates: Sequence[float] = (0.0, 0.5), bins: int = 30,
+                        threshold: float = 1e-3, pool: NetworkPool | None = None,
+                        progress: ProgressFn | None = None,
+                        cancelled: CancelledFn | None = None) -> SparsityResult:
+    """Train one network per hidden rate (same seed and data) and describe its hidden activations.
+
+    The threshold is absolute: for relu most near-zero activations are exact zeros, so its value
+    hardly matters there; for tanh and sigmoid it says what counts as "off".
+    """
+    rates = _nonempty("rates", rates)
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+        raise ConfigError(f"bins: {bins!r} is not allowed; expected an integer from 1")
+    configs = [with_hidden_rate(config, rate) for rate in rates]
+    dataset = load_dataset(config.dataset, config.seed)
+    pool = pool or NetworkPool()
+    ticker = Ticker(len(rates) * config.steps, progress, cancelled)
+    runs = []
+    for rate_config in configs:
+        with trained(rate_config, pool, dataset, ticker) as trainer:
+            runs.append(hidden_activations(trainer.inference_weights(), dataset.X_test, config.activation))
+    n_layers = len(config.hidden_layers)
+    near_zero = np.array([[np.mean(np.abs(h) <= threshold) for h in run] for run in runs])
+    edges = np.array([_shared_edges([run[i] for run in runs], bins) for i in range(n_layers)])
+    counts = np.array([[np.histogram(h, edges[i])[0] for i, h in enumerate(run)] for run in runs])
+    layers = tuple(f"hidden{i + 1}" for i in range(n_layers))
+    return SparsityResult(tuple(float(r) for r in rates), layers, threshold, near_zero, edges, counts)
+
+
+def _shared_edges(arrays: list[np.ndarray], bins: int) -> np.ndarray:
+    """Equal-width bins over the range of all the arrays, so every value falls in one bin."""
+    low = min(float(a.min()) for a in arrays)
+    high = max(float(a.max()) for a in arrays)
+    return np.linspace(low, high if high > low else low + 1.0, bins + 1)

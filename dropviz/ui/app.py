@@ -1,0 +1,28 @@
+"""Start the window: what `make run`, `main.py` and `dropviz` call."""
+
+from __future__ import annotations
+
+import sys
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QApplication
+
+from dropviz.model.config import Config
+from dropviz.ui.main_window import MainWindow
+
+WINDOW_SIZE = (1600, 1000)
+
+
+def run_app(config: Config | None = None) -> int:
+    """Show the window on `config` (the default: moons) and run until it closes; the exit code."""
+    if QApplication.instance() is None:
+        # Before the application exists: sharp text on high-DPI screens and projectors.
+        QApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
+        QApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("dropviz")
+    window = MainWindow(config)
+    screen = app.primaryScreen().availableGeometry()
+    window.resize(min(WINDOW_SIZE[0], screen.width()), min(WINDOW_SIZE[1], screen.height()))
+    window.show()
+    return app.exec_()

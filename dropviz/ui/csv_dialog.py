@@ -1,0 +1,30 @@
+"""The small dialog that asks which column of a CSV file holds the class labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt5.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+
+class LabelDialog(QDialog):
+    """Offers the file's columns; the last one is the usual place for the label."""
+
+    def __init__(self, path: str, columns: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Choose the label column")
+        self.columns = QComboBox()
+        self.columns.addItems(columns)
+        self.columns.setCurrentIndex(len(columns) - 1)
+        self.columns.setToolTip("The column with the class of each row; the other columns "
+                                "become the network's input features.")
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Which column of {Path(path).name} holds the class labels?"))
+        layout.addWidget(self.columns)
+        layout.addWidget(buttons)
+
+    def label(self) -> str:
+        return self.columns.currentText()

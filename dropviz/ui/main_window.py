@@ -1,0 +1,226 @@
+"""The window: lays out the panels and views and passes data between them and the worker.
+
+Data flows one way: the controls send a Config to the worker, the worker sends snapshots back, and
+the window hands each view the part it shows. Views never talk to each other, and nothing here
+touches the trainer.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PyQt5.QtWidgets import (
+    QAction,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dropviz.model.config import Config
+from dropviz.model.csv_loader import csv_columns
+from dropviz.model.errors import DropvizError
+from dropviz.model.trainer import NetworkPool
+from dropviz.ui.banner import Banner
+from dropviz.ui.changes import describe_live_change
+from dropviz.ui.controls_panel import ControlsPanel
+from dropviz.ui.csv_dialog import LabelDialog
+from dropviz.ui.decision_view import DecisionView
+from dropviz.ui.gap_view import GapView
+from dropviz.ui.history import DecimatedHistory
+from dropviz.ui.loss_view import AccuracyView, LossView
+from dropviz.ui.mask_view import MaskView
+from dropviz.ui.network_view import NetworkView
+from dropviz.ui.snapshot import RunInfo, Snapshot, status_text
+from dropviz.ui.style import configure_pyqtgraph
+from dropviz.ui.transport import Transport
+from dropviz.ui.worker import WorkerHandle
+
+MERGE_MARKERS_SECONDS = 0.5  # changes closer than this (a slider drag) share one marker
+NEWS_SECONDS = 8.0
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, config: Config | None = None, pool: NetworkPool | None = None) -> None:
+        super().__init__()
+        configure_pyqtgraph()
+        config = config if config is not None else Config()
+        self.setWindowTitle("dropviz")
+        self.setAcceptDrops(True)
+        self.controls = ControlsPanel(config)
+        self.transport = Transport()
+        self.banner = Banner()
+        self.loss_view, self.accuracy_view, self.gap_view = LossView(), AccuracyView(), GapView()
+        self.mask_view, self.network_view = MaskView(), NetworkView()
+        self.decision_view = DecisionView()
+        self.history = DecimatedHistory(("train_loss", "test_loss", "train_acc", "test_acc"))
+        self.last_snapshot: Snapshot | None = None
+        self.run_info: RunInfo | None = None
+        self._last_marker_time = -1.0
+        self._layout()
+        self._menus()
+        self.handle = WorkerHandle(config, pool, self)
+        self._connect()
+        self.handle.sigSpeed.emit(self.transport.steps_per_update())
+        self.handle.start()
+
+    def _layout(self) -> None:
+        self.addToolBar(self.transport)
+        top = QSplitter(Qt.Horizontal)
+        for view in (self.decision_view, self.network_view, self.mask_view):
+            top.addWidget(view)
+        top.setSizes([420, 420, 460])
+        bottom = QSplitter(Qt.Horizontal)
+        for view in (self.loss_view, self.accuracy_view, self.gap_view):
+            bottom.addWidget(view)
+        views = QSplitter(Qt.Vertical)
+        views.addWidget(top)
+        views.addWidget(bottom)
+        views.setSizes([560, 380])
+        main = QSplitter(Qt.Horizontal)
+        main.addWidget(self.controls)
+        main.addWidget(views)
+        main.setStretchFactor(1, 1)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.banner)
+        layout.addWidget(main, 1)
+        self.setCentralWidget(central)
+        self.status = QLabel("Starting...")
+        self.statusBar().addPermanentWidget(self.status, 1)
+        for view in (self.accuracy_view, self.gap_view):
+            view.setXLink(self.loss_view)
+
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_csv = QAction("&Open CSV...", self)
+        open_csv.setShortcut(QKeySequence.Open)
+        open_csv.setToolTip("Train on your own CSV file (you can also drop it on the window).")
+        open_csv.triggered.connect(self.ask_csv)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addActions([open_csv, quit_action])
+        run_menu = self.menuBar().addMenu("&Run")
+        run_menu.addActions([self.transport.play_action, self.transport.step_action,
+                             self.transport.reset_action])
+
+    def _connect(self) -> None:
+        worker, handle = self.handle.worker, self.handle
+        self.transport.sigToggle.connect(handle.sigToggle)
+        self.transport.sigStep.connect(handle.sigStep)
+        self.transport.sigReset.connect(handle.sigReset)
+        self.transport.sigSpeed.connect(handle.sigSpeed)
+        self.controls.sigConfigChanged.connect(handle.sigConfig)
+        self.controls.sigOpenCsv.connect(self.ask_csv)
+        self.controls.sigError.connect(self.show_error)
+        handle.sigSnapshot.connect(self._on_snapshot)
+        worker.sigBusy.connect(self._on_busy)
+        worker.sigRunStarted.connect(self._on_run_started)
+        worker.sigPlaying.connect(self.transport.set_playing)
+        worker.sigLiveChange.connect(self._on_live_change)
+        worker.sigConfigInForce.connect(self.controls.show_config)
+        worker.sigDiverged.connect(lambda text: self.banner.show_message(text, "warning"))
+        worker.sigError.connect(self.show_error)
+
+    # --- from the worker --------------------------------------------------------------------
+
+    def _on_busy(self, text: str) -> None:
+        self.statusBar().showMessage(text)
+        if text.startswith("Compiling"):
+            self.banner.show_message(text, "info")
+            self.setWindowTitle("dropviz · compiling...")
+
+    def _on_run_started(self, info: RunInfo) -> None:
+        self.run_info = info
+        self.history.clear()
+        for view in (self.loss_view, self.accuracy_view, self.gap_view, self.mask_view,
+                     self.decision_view):
+            view.reset()
+        names = info.layer_names
+        self.mask_view.set_layers(names, info.widths[: len(names)])
+        self.network_view.set_architecture(info.widths, names)
+        self.decision_view.set_run(info)
+        self.controls.set_report(info.report)
+        self.statusBar().clearMessage()
+        self.banner.clear("info")
+        self.banner.clear("warning")
+        if info.reason not in ("start", "reset"):
+            self.banner.show_message(
+                f"New run: {info.reason}. That needs a new network, so training starts again "
+                "from step 0.", "info", seconds=NEWS_SECONDS)
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        self.last_snapshot = snapshot
+        ev = snapshot.evaluation
+        self.history.append(snapshot.step, (ev.train_loss, ev.test_loss, ev.train_acc,
+                                            ev.test_acc))
+        steps, columns = self.history.arrays()
+        self.loss_view.set_curves(steps, columns)
+        self.accuracy_view.set_curves(steps, columns)
+        self.gap_view.set_gap(steps, columns["test_loss"] - columns["train_loss"])
+        config = snapshot.config
+        rates = dict(zip(config.dropout_layer_names, config.dropout_rates, strict=True))
+        self.mask_view.set_masks(snapshot.step, snapshot.recent_steps, snapshot.recent_masks,
+                                 snapshot.masks, rates, config.mask == "per_example")
+        self.network_view.set_state(snapshot.weights, snapshot.masks, snapshot.step)
+        self.decision_view.set_grid(snapshot.grid)
+        self.status.setText(status_text(snapshot))
+        name = self.run_info.dataset_name if self.run_info else config.dataset.name
+        self.setWindowTitle(f"dropviz · {name} · step {snapshot.step}")
+
+    def _on_live_change(self, step: int, old: Config, new: Config) -> None:
+        text = describe_live_change(old, new)
+        if not text:
+            return
+        now = time.monotonic()
+        merge = now - self._last_marker_time < MERGE_MARKERS_SECONDS
+        self._last_marker_time = now
+        for view in (self.loss_view, self.accuracy_view, self.gap_view):
+            view.markers.add(step, text, merge=merge)
+
+    def show_error(self, text: str) -> None:
+        self.banner.show_message(text, "error")
+
+    # --- CSV files --------------------------------------------------------------------------
+
+    def ask_csv(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a CSV file", "",
+                                              "CSV files (*.csv *.tsv *.txt);;All files (*)")
+        if path:
+            self.open_csv(path)
+
+    def open_csv(self, path: str, label: str | None = None) -> None:
+        """Train on a CSV file; without `label`, a dialog asks for the label column."""
+        try:
+            columns = csv_columns(path)
+        except DropvizError as error:
+            self.show_error(str(error))
+            return
+        if label is None:
+            dialog = LabelDialog(path, columns, self)
+            if dialog.exec_() != QDialog.Accepted:
+                return
+            label = dialog.label()
+        self.controls.use_csv(str(Path(path).resolve()), label)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_csv(files[0])
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.handle.shutdown()
+        event.accept()

@@ -1,0 +1,141 @@
+"""The thinned network of the current step, as in the classic figure of dropout.
+
+Units dropped for the first example of the batch are greyed and crossed out and lose all their
+links, incoming and outgoing, since a dropped unit neither passes anything on nor learns at that
+step. Links are coloured by the sign of their weight and drawn thicker the larger it is. Wide
+layers show an evenly chosen subset of units, or the picture would be a grey blur.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt5.QtWidgets import QWidget
+
+from dropviz.ui.style import NEGATIVE_WEIGHT, POSITIVE_WEIGHT, TITLE_SIZE
+
+MAX_SHOWN = 16
+# Links fall into buckets by |weight| relative to the largest shown between the two layers.
+LINK_WIDTHS = (0.6, 1.2, 2.2, 3.6)
+LINK_ALPHAS = (45, 90, 150, 220)
+NODE_SIZE = 16
+
+
+def shown_units(units: int, limit: int = MAX_SHOWN) -> np.ndarray:
+    """Evenly spread indices, first and last included, so the subset is fair to the layer."""
+    if units <= limit:
+        return np.arange(units)
+    return np.unique(np.linspace(0, units - 1, limit).round().astype(int))
+
+
+def _layer_caption(name: str, units: int, shown: int) -> str:
+    if shown < units:
+        return f"{name}\nshowing {shown} of {units}"
+    return f"{name}\n{units} unit{'' if units == 1 else 's'}"
+
+
+class NetworkView(pg.GraphicsLayoutWidget):
+    """Passive: `set_architecture` when a run starts, `set_state` for every snapshot."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._plot = self.addPlot()
+        self._plot.hideAxis("left")
+        self._plot.hideAxis("bottom")
+        self._plot.setMenuEnabled(False)
+        self._plot.setMouseEnabled(x=False, y=False)
+        self._plot.hideButtons()
+        self._plot.setTitle("Thinned network", size=TITLE_SIZE)
+        self._links: dict[tuple[int, int], pg.PlotCurveItem] = {}
+        for sign, colour in ((0, NEGATIVE_WEIGHT), (1, POSITIVE_WEIGHT)):
+            for bucket, (width, alpha) in enumerate(zip(LINK_WIDTHS, LINK_ALPHAS, strict=True)):
+                curve = pg.PlotCurveItem(pen=pg.mkPen((*colour, alpha), width=width))
+                self._plot.addItem(curve)
+                self._links[sign, bucket] = curve
+        self._nodes = pg.ScatterPlotItem(size=NODE_SIZE, pxMode=True)
+        self._crosses = pg.ScatterPlotItem(size=NODE_SIZE * 0.6, symbol="x", pxMode=True,
+                                           pen=None, brush=pg.mkBrush(150, 150, 150))
+        self._plot.addItem(self._nodes)
+        self._plot.addItem(self._crosses)
+        self._captions: list[pg.TextItem] = []
+        self._shown: list[np.ndarray] = []
+        self._y: list[np.ndarray] = []
+        self._names: tuple[str, ...] = ()
+        self._kept: list[np.ndarray] = []
+
+    def set_architecture(self, widths: tuple[int, ...], names: tuple[str, ...]) -> None:
+        """`names` are the dropout layers (input, hidden...); the output layer comes last."""
+        for caption in self._captions:
+            self._plot.removeItem(caption)
+        self._captions = []
+        self._names = names
+        self._shown = [shown_units(units) for units in widths]
+        self._y = [np.arange(len(shown)) - (len(shown) - 1) / 2 for shown in self._shown]
+        low = min(y.min() for y in self._y)
+        for layer, (units, shown) in enumerate(zip(widths, self._shown, strict=True)):
+            name = names[layer] if layer < len(names) else "output"
+            caption = pg.TextItem(_layer_caption(name, units, len(shown)), color="#333333",
+                                  anchor=(0.5, 0))
+            caption.setPos(layer, low - 0.8)
+            self._plot.addItem(caption)
+            self._captions.append(caption)
+        self._plot.setXRange(-0.5, len(widths) - 0.5, padding=0.02)
+        self._plot.setYRange(low - 2.2, -low + 0.8, padding=0)
+        self.set_state(None, {}, 0)
+
+    def set_state(self, weights: tuple[np.ndarray, ...] | None, masks: dict[str, np.ndarray],
+                  step: int) -> None:
+        """Draw the weights with the first example's masks; no masks (step 0) is the full net."""
+        if not self._shown:
+            return
+        self._kept = [masks[name][0][shown] if name in masks else np.ones(len(shown), bool)
+                      for name, shown in zip(self._names, self._shown, strict=False)]
+        self._kept.append(np.ones(len(self._shown[-1]), dtype=bool))
+        self._draw_links(weights)
+        self._draw_nodes()
+        self._plot.setTitle(f"Thinned network at step {step}: grey units dropped "
+                            "(first example of the batch)", size=TITLE_SIZE)
+
+    def _draw_links(self, weights: tuple[np.ndarray, ...] | None) -> None:
+        """One curve per (sign, width bucket), each drawing its links as separate segments."""
+        parts: dict[tuple[int, int], list[tuple[np.ndarray, np.ndarray]]] = {
+            key: [] for key in self._links}
+        for layer in range(len(self._shown) - 1 if weights is not None else 0):
+            sub = weights[2 * layer][np.ix_(self._shown[layer], self._shown[layer + 1])]
+            active = self._kept[layer][:, None] & self._kept[layer + 1][None, :]
+            magnitude = np.abs(sub) / (np.abs(sub).max() or 1.0)
+            buckets = np.minimum((magnitude * len(LINK_WIDTHS)).astype(int), len(LINK_WIDTHS) - 1)
+            signs = (sub > 0).astype(int)
+            y_from, y_to = np.meshgrid(self._y[layer], self._y[layer + 1], indexing="ij")
+            for (sign, bucket), segments in parts.items():
+                chosen = active & (signs == sign) & (buckets == bucket)
+                count = int(chosen.sum())
+                xs = np.tile([layer, layer + 1], count).astype(float)
+                ys = np.column_stack([y_from[chosen], y_to[chosen]]).ravel()
+                segments.append((xs, ys))
+        for key, curve in self._links.items():
+            xs = np.concatenate([x for x, _ in parts[key]]) if parts[key] else np.empty(0)
+            ys = np.concatenate([y for _, y in parts[key]]) if parts[key] else np.empty(0)
+            curve.setData(xs, ys, connect="pairs")
+
+    def _draw_nodes(self) -> None:
+        xs = np.concatenate([np.full(len(y), layer, float) for layer, y in enumerate(self._y)])
+        ys = np.concatenate(self._y)
+        kept = np.concatenate(self._kept)
+        kept_brush, dropped_brush = pg.mkBrush("w"), pg.mkBrush(215, 215, 215)
+        kept_pen, dropped_pen = pg.mkPen("#333333", width=1.6), pg.mkPen(185, 185, 185, width=1)
+        self._nodes.setData(xs, ys, brush=[kept_brush if k else dropped_brush for k in kept],
+                            pen=[kept_pen if k else dropped_pen for k in kept])
+        self._crosses.setData(xs[~kept], ys[~kept])
+
+    def kept_units(self) -> list[np.ndarray]:
+        """Per layer, whether each shown unit is drawn as kept."""
+        return [kept.copy() for kept in self._kept]
+
+    def link_count(self) -> int:
+        """Links drawn: those between two kept units among the shown ones."""
+        counts = (curve.getData()[0] for curve in self._links.values())
+        return sum(0 if xs is None else len(xs) // 2 for xs in counts)
+
+    def reset(self) -> None:
+        self.set_state(None, {}, 0)
