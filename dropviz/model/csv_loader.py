@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
-import math
-from collections import Counter
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,8 +22,18 @@ import numpy as np
 from dropviz.model.errors import DatasetError
 
 MAX_CSV_BYTES = 100 * 1024 * 1024
+# A parsed cell costs about 60 bytes in Python and a row about 150 more, so the size limit alone
+# does not bound memory: a file of short fields under MAX_CSV_BYTES would take gigabytes.
+MAX_CSV_ROWS = 500_000
+MAX_CSV_CELLS = 3_000_000
+# The cell limit is checked row by row, so one line must not be able to hold millions of cells.
+MAX_LINE_CHARS = 1_000_000
 SNIFF_CHARS = 64 * 1024
 SNIFF_LINES = 100
+# Sniffer's quote-finding regular expressions take quadratic time in the length of their sample.
+SNIFF_REGEX_CHARS = 4 * 1024
+# Beyond this a value overflows the float32 features the network is trained on.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 DELIMITERS = ",;\t"
 MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "?"})
 MAX_ONE_HOT_VALUES = 10
@@ -112,9 +120,10 @@ def _is_missing(value: str) -> bool:
 
 
 def _is_number(value: str) -> bool:
-    """Infinite values count as text: they would turn the standardised features into NaN."""
+    """Infinite values, and finite ones too large for float32, count as text: they would turn the
+    standardised features into NaN or infinity."""
     try:
-        return math.isfinite(float(value))
+        return abs(float(value)) <= FLOAT32_MAX
     except ValueError:
         return False
 
@@ -125,7 +134,7 @@ def _all_numbers(values: Iterable[str]) -> bool:
         numbers = np.fromiter(map(float, values), dtype=np.float64)
     except ValueError:
         return False
-    return bool(np.isfinite(numbers).all())
+    return bool((np.abs(numbers) <= FLOAT32_MAX).all())
 
 
 @contextmanager
@@ -169,7 +178,7 @@ def _decode(data: bytes, name: str, *, complete: bool) -> str:
         line = data.count(b"\n", 0, error.start) + 1
         raise DatasetError(f"{name}, line {line}: not UTF-8 text (byte 0x{data[error.start]:02x} "
                            "cannot be decoded); save it as a UTF-8 CSV file") from None
-    if not text.strip():
+    if not text or text.isspace():  # strip() would copy a text of up to MAX_CSV_BYTES
         raise DatasetError(f"{name} is empty")
     return text
 
@@ -179,40 +188,76 @@ def _read_text(path: Path, *, head_only: bool) -> str:
     return _decode(_read_bytes(path, limit), path.name, complete=not head_only)
 
 
-def _head(text: str) -> str:
+def _whole_lines(text: str, limit: int) -> str:
     """Whole lines from the start: Sniffer misjudges a sample cut in the middle of a line."""
-    head = text[:SNIFF_CHARS]
+    head = text[:limit]
     if len(head) < len(text) and "\n" in head:
         head = head[: head.rindex("\n") + 1]
-    return "".join(head.splitlines(keepends=True)[:SNIFF_LINES])
+    return head
+
+
+def _head(text: str) -> str:
+    return "".join(_whole_lines(text, SNIFF_CHARS).splitlines(keepends=True)[:SNIFF_LINES])
 
 
 def _sniff_delimiter(sample: str) -> str:
-    """Sniffer fails on a single column or ragged lines; the commonest candidate decides then."""
+    """Sniffer fails on a single column or ragged lines; the commonest candidate decides then.
+
+    Sniffer sees a shorter sample than the rest of the loader, because its regular expressions
+    take seconds on a few dozen kilobytes full of quotes, and a file must not stall the window.
+    """
     try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        return csv.Sniffer().sniff(_whole_lines(sample, SNIFF_REGEX_CHARS),
+                                   delimiters=DELIMITERS).delimiter
     except csv.Error:
         best = max(DELIMITERS, key=sample.count)
         return best if best in sample else ","
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _lines(text: str, name: str) -> Iterator[str]:
+    """The lines of text as open(newline="") gives them, one at a time.
+
+    io.StringIO would do the same but copies the text at four bytes a character first. A line is
+    measured before it is copied out of the text.
+    """
+    for number, match in enumerate(_LINE.finditer(text), start=1):
+        if match.end() - match.start() > MAX_LINE_CHARS:
+            raise DatasetError(f"{name}, line {number}: longer than {MAX_LINE_CHARS:,} characters; "
+                               "dropviz reads CSV files with shorter lines (fewer columns)")
+        yield match.group()
+
+
 def _parse(text: str, delimiter: str, name: str) -> list[tuple[int, list[str]]]:
     """Rows as (line number, stripped fields); blank lines are skipped, not counted as rows.
 
-    skipinitialspace lets `a, "b, c"` quote its field as a person writing it meant.
+    skipinitialspace lets `a, "b, c"` quote its field as a person writing it meant. Parsing stops
+    at MAX_CSV_ROWS or MAX_CSV_CELLS, so a file of many short fields is refused before it fills
+    the memory.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
-                        skipinitialspace=True)
+    reader = csv.reader(_lines(text, name), delimiter=delimiter, skipinitialspace=True)
     rows = []
+    cells = 0
     try:
         for fields in reader:
             stripped = [field.strip() for field in fields]
             if any(stripped):
                 rows.append((reader.line_num, stripped))
+                cells += len(stripped)
+                if len(rows) > MAX_CSV_ROWS or cells > MAX_CSV_CELLS:
+                    _too_many(name, reader.line_num, len(rows) > MAX_CSV_ROWS)
     except csv.Error as error:
         raise DatasetError(f"{name}, line {reader.line_num}: not readable as CSV ({error})"
                            ) from None
     return rows
+
+
+def _too_many(name: str, line: int, rows: bool) -> None:
+    what = f"{MAX_CSV_ROWS:,} rows" if rows else f"{MAX_CSV_CELLS:,} values (rows times columns)"
+    raise DatasetError(f"{name} holds more than {what} by line {line}; dropviz loads at most "
+                       "that many, so use a sample of the rows or fewer columns")
 
 
 def _header_vote(first: str, below: list[str]) -> int:
@@ -241,12 +286,23 @@ def _has_header(rows: list[list[str]]) -> bool:
 
 
 def _column_names(header: list[str] | None, width: int) -> list[str]:
-    """Blank names become "column N", and repeated names get their position, so each is unique."""
+    """Blank names become "column N", and repeated names get their position, so each is unique.
+
+    A label or a feature is chosen by name, so two columns must never share one, not even when
+    the file already has a column called, say, "x (column 2)" next to two columns "x".
+    """
     raw = header if header is not None else [""] * width
     names = [name or f"column {j + 1}" for j, name in enumerate(raw)]
-    seen = Counter(names)
-    return [f"{name} (column {j + 1})" if seen[name] > 1 and names.index(name) != j else name
-            for j, name in enumerate(names)]
+    taken = set(names)
+    unique, used = [], set()
+    for j, name in enumerate(names):
+        if name in used:
+            name = f"{name} (column {j + 1})"
+            while name in taken or name in used:
+                name += "'"
+        used.add(name)
+        unique.append(name)
+    return unique
 
 
 @dataclass(frozen=True)

@@ -229,14 +229,31 @@ def _standardise(
     """Statistics come from the training rows only, or the test score would have seen the test set.
 
     A feature that is constant in training would divide by zero; it keeps scale 1.0 instead.
-    Constancy is judged by the range, because a float mean of equal values need not be exact.
+    Constancy is judged by the range, because a float mean of equal values need not be exact; a
+    spread too small for float32 counts as constant too, or the stored scale would round to 0.
+    A value that overflows float32 becomes infinite here and is refused by the caller.
     """
     mean = X_train.mean(axis=0)
-    constant = np.ptp(X_train, axis=0) == 0
-    scale = np.where(constant, 1.0, X_train.std(axis=0))
-    train = ((X_train - mean) / scale).astype(np.float32)
-    test = ((X_test - mean) / scale).astype(np.float32)
+    spread = X_train.std(axis=0)
+    constant = (np.ptp(X_train, axis=0) == 0) | (spread < np.finfo(np.float32).tiny)
+    scale = np.where(constant, 1.0, spread)
+    with np.errstate(over="ignore"):
+        train = ((X_train - mean) / scale).astype(np.float32)
+        test = ((X_test - mean) / scale).astype(np.float32)
     return train, test, mean.astype(np.float32), scale.astype(np.float32)
+
+
+def _check_finite(X_train: np.ndarray, X_test: np.ndarray, feature_names: tuple[str, ...],
+                  name: str) -> None:
+    """Values many orders of magnitude apart in one feature overflow float32 once standardised."""
+    finite = np.isfinite(X_train).all(axis=0) & np.isfinite(X_test).all(axis=0)
+    if not finite.all():
+        feature = feature_names[int(np.argmin(finite))]
+        raise DatasetError(
+            f"{name}: feature {feature!r} spans too many orders of magnitude to be standardised "
+            "in float32 (a value lies more than 1e38 standard deviations from the mean); "
+            "rescale or leave out that column"
+        )
 
 
 def split_and_standardise(
@@ -260,6 +277,7 @@ def split_and_standardise(
     )
     _check_both_sides(y_train, y_test, counts, classes, train_fraction)
     X_train, X_test, mean, scale = _standardise(X_train, X_test)
+    _check_finite(X_train, X_test, tuple(feature_names), name)
     split_line = (f"split: {len(y_train)} training rows, {len(y_test)} test rows "
                   "(stratified, standardised with training statistics)")
     return Dataset(

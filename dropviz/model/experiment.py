@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import numpy as np
 from dropviz.model.config import Config
 from dropviz.model.datasets import Dataset
 from dropviz.model.errors import DropvizError, ExportError
-from dropviz.model.files import write_npz_atomic
+from dropviz.model.files import read_npz, write_npz_atomic
 from dropviz.model.trainer import Evaluation, NetworkPool, Trainer, architecture_for
 
 EXPERIMENT_FORMAT = "dropviz-experiment/1"
@@ -87,13 +86,7 @@ def load_experiment(path: str | Path, pool: NetworkPool | None = None) -> Experi
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except FileNotFoundError:
-        raise ExportError(f"file not found: {path}") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
-        raise ExportError(f"{path.name} is damaged or not a dropviz experiment ({error})") from None
+    return read_npz(path, "a dropviz experiment")
 
 
 def _read_meta(arrays: dict[str, np.ndarray]) -> dict:

@@ -1,4 +1,4 @@
-"""Writing files whole or not at all.
+"""Writing files whole or not at all, and reading archives without trusting them.
 
 Every file dropviz writes goes to a temporary name in the same folder and is renamed over the real
 name only once it is complete, so a crash or a full disk never leaves a half-written file behind.
@@ -7,8 +7,10 @@ name only once it is complete, so a crash or a full disk never leaves a half-wri
 from __future__ import annotations
 
 import io
+import math
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,9 @@ import numpy as np
 from dropviz.model.errors import ExportError
 
 FILE_MODE = 0o644  # what open() would give under the usual umask; mkstemp alone gives 0o600
+# dropviz writes .npz archives uncompressed; a compressed one may unpack to this many times its size
+# (plus a megabyte) before it is taken for a zip bomb.
+MAX_NPZ_EXPANSION = 16
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
@@ -45,3 +50,55 @@ def write_npz_atomic(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     write_bytes_atomic(path, buffer.getvalue())
+
+
+def read_npz(path: str | Path, what: str) -> dict[str, np.ndarray]:
+    """Every array of an .npz archive, or an ExportError naming the file and what is wrong with it.
+
+    np.load trusts its input: a damaged archive raises any of a dozen exception types, an array
+    header can ask for terabytes before a byte of data is read, and a small compressed member can
+    unpack to gigabytes. Here every size is checked against the file before it is allocated, so
+    memory stays within a small multiple of the file's size, and pickled objects are never loaded.
+    `what` says what the file should have been, for the message.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder, not {what}")
+    try:
+        return _read_members(path)
+    except FileNotFoundError:
+        raise ExportError(f"file not found: {path}") from None
+    except MemoryError:
+        raise ExportError(f"{path.name} is too large to load into memory") from None
+    except Exception as error:  # zipfile, zlib and numpy each raise their own types on bad bytes
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise ExportError(f"{path.name} is damaged or not {what} ({reason})") from None
+
+
+def _read_members(path: Path) -> dict[str, np.ndarray]:
+    size = path.stat().st_size
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        unpacked = sum(info.file_size for info in members)
+        if unpacked > MAX_NPZ_EXPANSION * size + 2**20:
+            raise ValueError(f"its arrays would unpack to {unpacked:,} bytes from {size:,}")
+        return {info.filename.removesuffix(".npy"): _read_member(archive, info) for info in members}
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """Check the .npy header before numpy allocates the array it describes."""
+    with archive.open(info) as stream:
+        version = np.lib.format.read_magic(stream)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"{info.filename} is in .npy format {version}, which dropviz never writes")
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read_header(stream)
+    if dtype.hasobject:
+        raise ValueError(f"{info.filename} holds Python objects, which are never loaded "
+                         "(unpickling them could run any code)")
+    if math.prod(shape) * dtype.itemsize > info.file_size:
+        raise ValueError(f"{info.filename} claims a {dtype} array of shape {shape} "
+                         f"but holds {info.file_size:,} bytes")
+    with archive.open(info) as stream:
+        return np.lib.format.read_array(stream, allow_pickle=False)

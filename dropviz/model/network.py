@@ -97,6 +97,7 @@ class DropoutNetwork:
         self._train = self._compile_train()
         self._predict = self._compile_predict()
         self._mc_pass = None
+        self._train_many = None
 
     @property
     def dropout_layer_names(self) -> tuple[str, ...]:
@@ -110,12 +111,12 @@ class DropoutNetwork:
             params.append(pytensor.shared(np.zeros(fan_out, FLOAT), name=f"b{index}"))
         return params
 
-    def _forward(self, x, rng=None, masks_out: list | None = None):
+    def _forward(self, x, params: list, rng=None, masks_out: list | None = None):
         """Logits of the network; with an rng, a training pass that drops units, else test time."""
         activation = ACTIVATION_FUNCTIONS[self.arch.activation]
         d = self.dropout
         h = x
-        n_layers = len(self.params) // 2
+        n_layers = len(params) // 2
         for layer in range(n_layers):
             if rng is None:
                 h = h * d.test_scale[layer]
@@ -123,33 +124,71 @@ class DropoutNetwork:
                 rng, mask = draw_mask(rng, h, d.keep[layer], d.per_batch)
                 masks_out.append(mask)
                 h = apply_mask(h, mask, d.train_scale[layer], self.arch.apply)
-            weight, bias = self.params[2 * layer], self.params[2 * layer + 1]
+            weight, bias = params[2 * layer], params[2 * layer + 1]
             h = pt.dot(h, weight) + bias
             if layer < n_layers - 1:
                 h = activation(h)
         return h, rng
 
-    def _compile_train(self):
-        batch = pt.ivector("batch")
+    def _training_step(self, batch, params: list, state: list, rng):
+        """One minibatch update as a pure graph: (loss, masks, new params, new state, next rng).
+
+        Written once and used twice: on the shared variables for `train_step`, and on the values a
+        scan carries from one iteration to the next for `train_steps`.
+        """
         x, y = self.X_train[batch], self.y_train[batch]
         masks: list = []
-        logits, next_rng = self._forward(x, self.train_rng, masks)
+        logits, next_rng = self._forward(x, params, rng, masks)
         data_loss = _cross_entropy(logits, y, self.arch.n_classes)
-        penalty = sum(pt.sum(w**2) for w in self.params[0::2])
-        grads = pytensor.grad(data_loss + self.l2 * penalty, self.params)
-        updates = self.optimizer.updates(grads)
+        penalty = sum(pt.sum(w**2) for w in params[0::2])
+        grads = pytensor.grad(data_loss + self.l2 * penalty, params)
+        new_params, new_state = self.optimizer.step(params, grads, state)
+        return data_loss, masks, new_params, new_state, next_rng
+
+    def _compile_train(self):
+        batch = pt.ivector("batch")
+        state = self.optimizer.state
+        loss, masks, new_params, new_state, next_rng = self._training_step(
+            batch, self.params, state, self.train_rng)
+        updates = dict(zip([*self.params, *state], [*new_params, *new_state], strict=True))
         updates[self.train_rng] = next_rng
-        return compile_function([batch], [data_loss, *masks], updates)
+        return compile_function([batch], [loss, *masks], updates)
+
+    def _compile_train_many(self):
+        """K steps in one call: a scan over the rows of a (K, batch) matrix of example indices.
+
+        Parameters, optimizer state and the rng are the loop's carried values, so each iteration
+        sees the previous one's weights and draws from where it left off, exactly as K calls of
+        `train_step` would; the shared variables take the last values when the call returns.
+        """
+        batches = pt.imatrix("batches")
+        carried = [*self.params, *self.optimizer.state]
+        n_params, n_masks = len(self.params), len(self.dropout_layer_names)
+
+        def one_step(batch, *values):
+            params, state, rng = values[:n_params], values[n_params:-1], values[-1]
+            loss, masks, new_params, new_state, next_rng = self._training_step(
+                batch, list(params), list(state), rng)
+            return [loss, *masks, *new_params, *new_state, next_rng]
+
+        outputs = pytensor.scan(one_step, sequences=[batches],
+                                outputs_info=[None] * (1 + n_masks) + [*carried, self.train_rng],
+                                return_updates=False, name="train_steps")
+        losses, masks = outputs[0], outputs[1:1 + n_masks]
+        finals = [output[-1] for output in outputs[1 + n_masks:-1]]
+        updates = dict(zip(carried, finals, strict=True))
+        updates[self.train_rng] = outputs[-1]
+        return compile_function([batches], [losses, *masks], updates)
 
     def _compile_predict(self):
         x = pt.matrix("x", dtype="float32")
-        logits, _ = self._forward(x)
+        logits, _ = self._forward(x, self.params)
         return compile_function([x], [_probabilities(logits, self.arch.n_classes), logits])
 
     def _compile_mc_pass(self):
         x = pt.matrix("x", dtype="float32")
         masks: list = []
-        logits, next_rng = self._forward(x, self.mc_rng, masks)
+        logits, next_rng = self._forward(x, self.params, self.mc_rng, masks)
         return compile_function([x], _probabilities(logits, self.arch.n_classes),
                                 {self.mc_rng: next_rng})
 
@@ -180,6 +219,18 @@ class DropoutNetwork:
     def train_step(self, batch: np.ndarray) -> tuple[float, list[np.ndarray]]:
         loss, *masks = self._train(batch)
         return float(loss), masks
+
+    def train_steps(self, batches: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """K training steps in one compiled call, for rows of example indices of shape (K, batch).
+
+        Same course of training as K calls of `train_step` with the rows in order, but the call's
+        fixed cost is paid once, which is most of a step for a small network. Returns the K losses
+        and, per dropout layer, the K masks stacked as (K, batch, units). Compiled on first use.
+        """
+        if self._train_many is None:
+            self._train_many = self._compile_train_many()
+        losses, *masks = self._train_many(np.asarray(batches, dtype=np.int32))
+        return losses, masks
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Test-time class probabilities and logits: no dropout, the scaling mode's test factor."""

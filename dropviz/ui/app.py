@@ -25,4 +25,6 @@ def run_app(config: Config | None = None) -> int:
     screen = app.primaryScreen().availableGeometry()
     window.resize(min(WINDOW_SIZE[0], screen.width()), min(WINDOW_SIZE[1], screen.height()))
     window.show()
+    window.raise_()
+    window.activateWindow()
     return app.exec_()

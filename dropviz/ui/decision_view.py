@@ -15,7 +15,7 @@ from PyQt5.QtWidgets import QLabel, QStackedWidget, QWidget
 
 from dropviz.model.trainer import DecisionGrid
 from dropviz.ui.snapshot import RunInfo
-from dropviz.ui.style import TITLE_SIZE, class_colour
+from dropviz.ui.style import TITLE_SIZE, class_colour, plain_axes, titled
 
 STRENGTH = 0.8  # the most confident colour stays light enough for the points to stand out
 UNKNOWN = 200  # grey where the probabilities are not numbers (a diverged network)
@@ -44,23 +44,20 @@ class DecisionView(QStackedWidget):
         super().__init__(parent)
         self._plot_widget = pg.PlotWidget()
         plot = self._plot_widget.getPlotItem()
-        plot.setTitle("Decision map: colour = predicted class, strength = confidence",
+        plot.setTitle(titled("Decision map", "colour: predicted class, strength: confidence<br>"
+                             "points: train filled, test hollow"),
                       size=TITLE_SIZE)
         plot.setLabel("bottom", "x1 (standardised)")
         plot.setLabel("left", "x2 (standardised)")
         plot.setMenuEnabled(False)
         plot.setAspectLocked(True)
+        plain_axes(plot)
         self._image = pg.ImageItem(axisOrder="row-major")
         self._train = _scatter(filled=True)
         self._test = _scatter(filled=False)
         plot.addItem(self._image)
         plot.addItem(self._train)
         plot.addItem(self._test)
-        legend = plot.addLegend(offset=(10, 10), brush=pg.mkBrush(255, 255, 255, 210))
-        legend.addItem(pg.ScatterPlotItem(symbol="o", size=9, brush="#555555", pen="w"),
-                       "train (filled)")
-        legend.addItem(pg.ScatterPlotItem(symbol="o", size=10, brush="w",
-                                          pen=pg.mkPen("#555555", width=2)), "test (hollow)")
         self._message = QLabel()
         self._message.setAlignment(Qt.AlignCenter)
         self._message.setWordWrap(True)

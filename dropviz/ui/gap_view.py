@@ -8,7 +8,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QWidget
 
 from dropviz.ui.markers import Markers
-from dropviz.ui.style import GAP_COLOUR, TITLE_SIZE
+from dropviz.ui.style import GAP_COLOUR, TITLE_SIZE, plain_axes, titled
 
 
 class GapView(pg.PlotWidget):
@@ -17,11 +17,13 @@ class GapView(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         plot = self.getPlotItem()
-        plot.setTitle("Overfitting gap: test loss minus train loss", size=TITLE_SIZE)
+        plot.setTitle(titled("Overfitting gap", "test loss minus train loss; above 0 = overfitting"),
+                      size=TITLE_SIZE)
         plot.setLabel("bottom", "step")
         plot.setLabel("left", "gap")
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setMenuEnabled(False)
+        plain_axes(plot)
         zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#444444", width=1.5, style=Qt.DashLine))
         plot.addItem(zero, ignoreBounds=True)
         colour = pg.mkColor(GAP_COLOUR)
@@ -36,7 +38,7 @@ class GapView(pg.PlotWidget):
         self._curve.setData(steps, gap)
 
     def gap_data(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._curve.getData()
+        return self._curve.getOriginalDataset()
 
     def reset(self) -> None:
         self._curve.setData([], [])

@@ -11,9 +11,12 @@ import pyqtgraph as pg
 from PyQt5.QtWidgets import QWidget
 
 from dropviz.ui.markers import Markers
-from dropviz.ui.style import TEST_COLOUR, TITLE_SIZE, TRAIN_COLOUR
+from dropviz.ui.style import TEST_COLOUR, TITLE_SIZE, TRAIN_COLOUR, plain_axes, titled
 
-SERIES = (("train", "train", TRAIN_COLOUR), ("test", "test", TEST_COLOUR))
+SERIES = (("train", TRAIN_COLOUR), ("test", TEST_COLOUR))
+# The legend is in the subtitle, where it never covers a curve.
+LEGEND = (f"<span style='color:{TRAIN_COLOUR}'><b>train</b></span> and "
+          f"<span style='color:{TEST_COLOUR}'><b>test</b></span> split, test-time network")
 
 
 class CurvesView(pg.PlotWidget):
@@ -27,11 +30,11 @@ class CurvesView(pg.PlotWidget):
         plot.setLabel("bottom", "step")
         plot.setLabel("left", y_label)
         plot.showGrid(x=True, y=True, alpha=0.2)
-        plot.addLegend(offset=(-10, 30))
         plot.setMenuEnabled(False)
+        plain_axes(plot)
         self.keys = keys
         self._curves = {}
-        for key, (_, name, colour) in zip(keys, SERIES, strict=True):
+        for key, (name, colour) in zip(keys, SERIES, strict=True):
             curve = plot.plot(name=name, pen=pg.mkPen(colour, width=2.5))
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
@@ -43,7 +46,8 @@ class CurvesView(pg.PlotWidget):
             curve.setData(steps, values[key])
 
     def curve_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
-        return self._curves[key].getData()
+        """All the points given, not only those in view."""
+        return self._curves[key].getOriginalDataset()
 
     def reset(self) -> None:
         for curve in self._curves.values():
@@ -54,10 +58,11 @@ class CurvesView(pg.PlotWidget):
 
 class LossView(CurvesView):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Loss (test-time network)", "cross-entropy",
+        super().__init__(titled("Loss", LEGEND), "cross-entropy",
                          ("train_loss", "test_loss"), parent)
 
 
 class AccuracyView(CurvesView):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Accuracy", "fraction correct", ("train_acc", "test_acc"), parent)
+        super().__init__(titled("Accuracy", LEGEND), "fraction correct",
+                         ("train_acc", "test_acc"), parent)

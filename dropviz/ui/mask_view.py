@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PyQt5.QtWidgets import QWidget
 
 from dropviz.ui.snapshot import RECENT_STEPS
-from dropviz.ui.style import DROPPED_COLOUR, KEPT_COLOUR
+from dropviz.ui.style import DROPPED_COLOUR, KEPT_COLOUR, plain_axes
 
 LUT = np.array([DROPPED_COLOUR, KEPT_COLOUR], dtype=np.uint8)  # 0 dropped, 1 kept
 
@@ -31,6 +31,7 @@ def _quiet_plot(plot: pg.PlotItem) -> None:
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
     plot.getViewBox().invertY(True)
+    plain_axes(plot)
 
 
 @dataclass
@@ -57,18 +58,17 @@ class MaskView(pg.GraphicsLayoutWidget):
         for index, (name, units) in enumerate(zip(names, widths, strict=True)):
             raster_plot = self.addPlot(row=index, col=0)
             _quiet_plot(raster_plot)
-            raster_plot.setLabel("left", "unit")
+            raster_plot.setLabel("left", f"{units} units")
             raster_plot.setYRange(0, units, padding=0)
             raster = _image_item()
             raster_plot.addItem(raster)
             batch_plot = self.addPlot(row=index, col=1)
             _quiet_plot(batch_plot)
-            batch_plot.setLabel("left", "example")
             batch = _image_item()
             batch_plot.addItem(batch)
             if index == len(names) - 1:
                 raster_plot.setLabel("bottom", "step")
-                batch_plot.setLabel("bottom", "unit")
+                batch_plot.setLabel("bottom", "unit", **{"font-size": "9pt"})
             else:
                 raster_plot.showAxis("bottom", False)
                 batch_plot.showAxis("bottom", False)
@@ -92,15 +92,15 @@ class MaskView(pg.GraphicsLayoutWidget):
                 row.raster.setRect(float(recent_steps[0]) - 0.5, 0.0, raster.shape[1], row.units)
             else:
                 row.raster.clear()
-            title = f"<b>{name}</b>: {row.units} units, p = {rates.get(name, 0.0):.2f}"
+            title = f"<b>{name}</b>  p = {rates.get(name, 0.0):.2f}"
             if name in batch:
                 kept = batch[name].astype(np.uint8)
                 row.batch.setImage(kept, autoLevels=False)
                 row.batch.setRect(0.0, 0.0, row.units, kept.shape[0])
                 row.batch_plot.setRange(xRange=(0, row.units), yRange=(0, kept.shape[0]),
                                         padding=0)
-                title += f", {1.0 - kept[0].mean():.0%} dropped at step {step}"
-                row.batch_plot.setTitle(f"whole batch: {kept.shape[0]} examples", size="10pt")
+                title += f" · {1.0 - kept[0].mean():.0%} dropped now"
+                row.batch_plot.setTitle("batch", size="10pt")
             else:
                 row.batch.clear()
             row.raster_plot.setTitle(title, size="10pt")

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtWidgets import QWidget
 
-from dropviz.ui.style import NEGATIVE_WEIGHT, POSITIVE_WEIGHT, TITLE_SIZE
+from dropviz.ui.style import NEGATIVE_WEIGHT, POSITIVE_WEIGHT, TITLE_SIZE, titled
 
 MAX_SHOWN = 16
 # Links fall into buckets by |weight| relative to the largest shown between the two layers.
@@ -30,7 +30,7 @@ def shown_units(units: int, limit: int = MAX_SHOWN) -> np.ndarray:
 
 def _layer_caption(name: str, units: int, shown: int) -> str:
     if shown < units:
-        return f"{name}\nshowing {shown} of {units}"
+        return f"{name}\n{shown} of {units}"
     return f"{name}\n{units} unit{'' if units == 1 else 's'}"
 
 
@@ -62,6 +62,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._y: list[np.ndarray] = []
         self._names: tuple[str, ...] = ()
         self._kept: list[np.ndarray] = []
+        self._truncated = False
 
     def set_architecture(self, widths: tuple[int, ...], names: tuple[str, ...]) -> None:
         """`names` are the dropout layers (input, hidden...); the output layer comes last."""
@@ -70,6 +71,8 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._captions = []
         self._names = names
         self._shown = [shown_units(units) for units in widths]
+        self._truncated = any(len(shown) < units for shown, units in zip(self._shown, widths,
+                                                                          strict=True))
         self._y = [np.arange(len(shown)) - (len(shown) - 1) / 2 for shown in self._shown]
         low = min(y.min() for y in self._y)
         for layer, (units, shown) in enumerate(zip(widths, self._shown, strict=True)):
@@ -93,8 +96,10 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._kept.append(np.ones(len(self._shown[-1]), dtype=bool))
         self._draw_links(weights)
         self._draw_nodes()
-        self._plot.setTitle(f"Thinned network at step {step}: grey units dropped "
-                            "(first example of the batch)", size=TITLE_SIZE)
+        note = "grey: dropped for the batch's first example"
+        if self._truncated:
+            note += f"<br>wide layers: showing {MAX_SHOWN} evenly spread units"
+        self._plot.setTitle(titled(f"Thinned network at step {step}", note), size=TITLE_SIZE)
 
     def _draw_links(self, weights: tuple[np.ndarray, ...] | None) -> None:
         """One curve per (sign, width bucket), each drawing its links as separate segments."""
@@ -102,7 +107,9 @@ class NetworkView(pg.GraphicsLayoutWidget):
             key: [] for key in self._links}
         for layer in range(len(self._shown) - 1 if weights is not None else 0):
             sub = weights[2 * layer][np.ix_(self._shown[layer], self._shown[layer + 1])]
-            active = self._kept[layer][:, None] & self._kept[layer + 1][None, :]
+            finite = np.isfinite(sub)  # a diverged network has links worth nothing to draw
+            sub = np.where(finite, sub, 0.0)
+            active = self._kept[layer][:, None] & self._kept[layer + 1][None, :] & finite
             magnitude = np.abs(sub) / (np.abs(sub).max() or 1.0)
             buckets = np.minimum((magnitude * len(LINK_WIDTHS)).astype(int), len(LINK_WIDTHS) - 1)
             signs = (sub > 0).astype(int)

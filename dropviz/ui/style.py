@@ -25,5 +25,18 @@ def configure_pyqtgraph() -> None:
     pg.setConfigOptions(background=BACKGROUND, foreground=FOREGROUND, antialias=True)
 
 
+def titled(heading: str, note: str = "") -> str:
+    """A plot title with an optional small second line that says how to read the plot."""
+    if not note:
+        return heading
+    return f"{heading}<br><span style='font-size:9pt; color:#555'>{note}</span>"
+
+
+def plain_axes(plot: pg.PlotItem) -> None:
+    """No "(x0.001)" on the axes: steps and rates are read as they are."""
+    for name in ("left", "bottom"):
+        plot.getAxis(name).enableAutoSIPrefix(False)
+
+
 def class_colour(index: int) -> str:
     return CLASS_COLOURS[index % len(CLASS_COLOURS)]

@@ -40,6 +40,9 @@ from dropviz.ui.snapshot import MaskRecorder, Snapshot, run_info
 FRAME_SECONDS = 1 / 30  # at most this many snapshots a second: a screen refresh is no faster
 TICK_SECONDS = 0.02  # the longest the worker trains before it looks at its queue again
 GRID_SECONDS = 0.1  # the decision grid costs ~10 ms, so it is refreshed at most 10 times a second
+# Snapshots and grids may take at most about this share of the worker's time while it plays: on a
+# slow or busy machine they come less often, and training keeps its pace.
+PUBLISH_SHARE = 0.25
 POLL_MS = 20  # how often a running build is checked
 SHUTDOWN_MS = 1000
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # steps per screen update
@@ -181,10 +184,11 @@ class Worker(QObject):
         self._frame_left = 0
         self._frame_start = 0.0
         self._awaiting_ack = False
+        self._publish_not_before = 0.0
         self._last_result: StepResult | None = None
         self._recorder: MaskRecorder | None = None
         self._grid: DecisionGrid | None = None
-        self._grid_time = 0.0
+        self._grid_due = 0.0
         self._rate = _StepRate()
         self._timer: QTimer | None = None
 
@@ -318,7 +322,8 @@ class Worker(QObject):
                 return
             if time.monotonic() >= deadline:
                 break
-        if self._frame_left == 0 and not self._awaiting_ack:
+        if (self._frame_left == 0 and not self._awaiting_ack
+                and time.monotonic() >= self._publish_not_before):
             self._publish()
         self._schedule(0)
 
@@ -339,6 +344,7 @@ class Worker(QObject):
 
     def _publish(self, force_grid: bool = False) -> None:
         """Send a snapshot of the current step; a non-finite loss pauses the run first."""
+        started = time.monotonic()
         diverged = self._last_result is not None and not math.isfinite(self._last_result.loss)
         if diverged:
             self._stop_playing()
@@ -350,6 +356,8 @@ class Worker(QObject):
         snapshot = self._snapshot(evaluation, force_grid or diverged)
         self._awaiting_ack = True
         self.sigSnapshot.emit(snapshot)
+        cost = time.monotonic() - started
+        self._publish_not_before = started + cost / PUBLISH_SHARE
         if diverged:
             self.sigDiverged.emit(self._divergence_message(snapshot))
 
@@ -371,14 +379,18 @@ class Worker(QObject):
         )
 
     def _decision_grid(self, force: bool) -> DecisionGrid | None:
-        """Refreshed at most every GRID_SECONDS while playing; the arrays are never written to."""
+        """Refreshed at most every GRID_SECONDS while playing, less often if it is slow to compute.
+
+        Between refreshes the same object is sent again: its arrays are never written to.
+        """
         if not self._trainer.dataset.is_2d:
             return None
-        now = time.monotonic()
-        if force or self._grid is None or now - self._grid_time >= GRID_SECONDS:
+        started = time.monotonic()
+        if force or self._grid is None or started >= self._grid_due:
             with np.errstate(all="ignore"):
                 self._grid = self._trainer.decision_grid()
-            self._grid_time = now
+            cost = time.monotonic() - started
+            self._grid_due = started + max(GRID_SECONDS, cost / PUBLISH_SHARE)
         return self._grid
 
     def _divergence_message(self, snapshot: Snapshot) -> str:

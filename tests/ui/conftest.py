@@ -1,0 +1,29 @@
+"""A small window for each test, built from the session's pool of compiled networks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from ui_helpers import SMALL, START_TIMEOUT
+
+from dropviz.model.config import Config
+from dropviz.model.trainer import NetworkPool
+from dropviz.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def make_window(qtbot, pool: NetworkPool) -> Iterator[Callable[..., MainWindow]]:
+    """Open a window and wait for the first snapshot (step 0) of its run."""
+
+    def make(config: Config = SMALL, network_pool: NetworkPool | None = None) -> MainWindow:
+        window = MainWindow(config, pool=network_pool or pool)
+        qtbot.addWidget(window)  # closed after the test, which stops the worker
+        window.resize(1400, 900)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=START_TIMEOUT)
+        return window
+
+    yield make

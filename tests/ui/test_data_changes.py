@@ -1,0 +1,83 @@
+"""Settings that need a new network restart the run and say so; CSV files load by menu or drop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt5.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PyQt5.QtGui import QDropEvent
+from PyQt5.QtWidgets import QApplication
+from ui_helpers import START_TIMEOUT, TIMEOUT, press
+
+from dropviz.ui.csv_dialog import LabelDialog
+
+IRIS = Path(__file__).resolve().parents[2] / "assets" / "sample_data" / "iris_field_samples.csv"
+
+
+def test_a_new_dataset_restarts_the_run_and_says_so(make_window, qtbot):
+    window = make_window()
+    press(qtbot, window, Qt.Key_S)
+    qtbot.waitUntil(lambda: window.last_snapshot.step == 1, timeout=TIMEOUT)
+    combo = window.controls.dataset.dataset
+    index = combo.findData("circles")
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+    qtbot.waitUntil(lambda: window.run_info.config.dataset.name == "circles", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.last_snapshot.config.dataset.name == "circles",
+                    timeout=TIMEOUT)
+    assert window.last_snapshot.step == 0
+    assert window.banner.kind() == "info"
+    assert "dataset moons → circles" in window.banner.text()
+    assert "step 0" in window.banner.text()
+
+
+def test_regenerate_draws_new_data_from_a_new_seed(make_window, qtbot):
+    window = make_window()
+    old = window.run_info
+    window.controls.dataset.regenerate.click()
+    qtbot.waitUntil(lambda: window.run_info is not old, timeout=TIMEOUT)
+    assert window.run_info.config.seed == old.config.seed + 1
+    assert (window.run_info.X_train != old.X_train).any()
+    assert "seed 0 → 1" in window.banner.text()
+
+
+def test_dropping_a_csv_asks_for_the_label_and_trains_on_it(make_window, qtbot):
+    window = make_window()
+    chosen = []
+
+    def pick_species() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, LabelDialog)
+        assert dialog.label() == "species", "the last column is offered first"
+        chosen.append(dialog.label())
+        dialog.accept()
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(IRIS))])
+    drop = QDropEvent(QPointF(20, 20), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QTimer.singleShot(200, pick_species)
+    window.dropEvent(drop)
+    assert chosen == ["species"]
+
+    qtbot.waitUntil(lambda: window.run_info.config.dataset.name == "csv", timeout=START_TIMEOUT)
+    info = window.run_info
+    assert info.dataset_name == IRIS.name
+    assert len(info.classes) == 3
+    assert window.controls.dataset.dataset.currentText() == f"{IRIS.name} (CSV)"
+    assert IRIS.name in window.controls.dataset.report.text()
+    assert not window.decision_view.showing_map()
+    assert "needs 2-D data" in window.decision_view.message()
+    print("DEBUG", window.isActiveWindow(), window.focusWidget(), QApplication.activeWindow(), window.last_snapshot.step, window.banner.text())
+    press(qtbot, window, Qt.Key_S)
+    qtbot.waitUntil(lambda: window.last_snapshot.step == 1
+                    and window.last_snapshot.config.dataset.name == "csv", timeout=TIMEOUT)
+    assert window.last_snapshot.grid is None
+    assert window.mask_view.raster("input").shape == (info.n_features, 1)
+
+
+def test_the_label_dialog_offers_every_column(qtbot):
+    dialog = LabelDialog("data.csv", ["x", "y", "kind"])
+    qtbot.addWidget(dialog)
+    assert dialog.label() == "kind"
+    dialog.columns.setCurrentIndex(0)
+    assert dialog.label() == "x"

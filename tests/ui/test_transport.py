@@ -1,0 +1,89 @@
+"""Play, pause, step and reset, from the keyboard, checked on the window and on the snapshots."""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt5.QtCore import Qt
+from ui_helpers import Recorder, press, wait_paused, wait_step
+
+
+def test_space_plays_and_pauses(make_window, qtbot):
+    window = make_window()
+    assert window.last_snapshot.step == 0
+    assert not window.transport.is_playing()
+    assert "step 0 " in window.status.text()
+
+    press(qtbot, window, Qt.Key_Space)
+    qtbot.waitUntil(window.transport.is_playing, timeout=5000)
+    playing = wait_step(qtbot, window, 30)
+    assert playing.playing
+    assert "steps/s" in window.status.text()
+
+    press(qtbot, window, Qt.Key_Space)
+    paused = wait_paused(qtbot, window)
+    qtbot.wait(400)
+    assert window.last_snapshot.step == paused.step, "no step may run while paused"
+    assert f"step {paused.step} " in window.status.text()
+    assert "paused" in window.status.text()
+    steps, train_loss = window.loss_view.curve_data("train_loss")
+    assert steps[0] == 0 and steps[-1] == paused.step
+    assert np.isclose(train_loss[-1], paused.evaluation.train_loss)
+    assert str(paused.step) in window.windowTitle()
+
+
+def test_step_runs_exactly_one_step(make_window, qtbot):
+    window = make_window()
+    recorder = Recorder(window)
+    for key, expected in ((Qt.Key_S, 1), (Qt.Key_Right, 2), (Qt.Key_S, 3)):
+        press(qtbot, window, key)
+        qtbot.waitUntil(lambda expected=expected: window.last_snapshot.step == expected,
+                        timeout=10_000)
+        assert f"step {expected} " in window.status.text()
+    qtbot.wait(300)
+    assert [s.step for s in recorder.snapshots] == [1, 2, 3], "one snapshot per step, no more"
+    snapshot = recorder.last
+    assert not snapshot.playing
+    assert snapshot.masks["hidden1"].shape == (32, 16)
+    assert list(snapshot.recent_steps) == [1, 2, 3]
+    assert snapshot.grid is not None, "a single step refreshes the decision map too"
+
+
+def test_step_while_playing_pauses_first(make_window, qtbot):
+    window = make_window()
+    press(qtbot, window, Qt.Key_Space)
+    wait_step(qtbot, window, 10)
+    press(qtbot, window, Qt.Key_S)
+    stopped = wait_paused(qtbot, window)
+    qtbot.wait(300)
+    assert window.last_snapshot.step == stopped.step
+    press(qtbot, window, Qt.Key_S)
+    qtbot.waitUntil(lambda: window.last_snapshot.step == stopped.step + 1, timeout=10_000)
+
+
+def test_reset_goes_back_to_step_zero(make_window, qtbot):
+    window = make_window()
+    press(qtbot, window, Qt.Key_Space)
+    wait_step(qtbot, window, 40)
+    press(qtbot, window, Qt.Key_Space)
+    wait_paused(qtbot, window)
+    first_run_loss = window.loss_view.curve_data("train_loss")[1].copy()
+
+    press(qtbot, window, Qt.Key_R)
+    qtbot.waitUntil(lambda: window.last_snapshot.step == 0, timeout=10_000)
+    assert "step 0 " in window.status.text()
+    steps, losses = window.loss_view.curve_data("train_loss")
+    assert list(steps) == [0], "the curves start again"
+    assert losses[0] == first_run_loss[0], "same seed: the same initial network"
+    assert not window.transport.is_playing()
+
+
+def test_typing_in_a_box_does_not_trigger_shortcuts(make_window, qtbot):
+    window = make_window()
+    box = window.controls.network.layers
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=5000)
+    for key in (Qt.Key_Space, Qt.Key_R, Qt.Key_S):
+        qtbot.keyClick(box, key)
+    qtbot.wait(300)
+    assert window.last_snapshot.step == 0
+    assert not window.transport.is_playing()

@@ -1,0 +1,47 @@
+"""Configs and waits shared by the window tests."""
+
+from __future__ import annotations
+
+from dropviz.model.config import Config, DatasetConfig
+from dropviz.ui.main_window import MainWindow
+from dropviz.ui.snapshot import Snapshot
+
+# Small enough to compile and run fast; moons has 2 features, so every view is in use.
+SMALL = Config(dataset=DatasetConfig(name="moons", n_samples=200, noise=0.3, train_fraction=0.3),
+               hidden_layers=(16, 16), activation="relu", optimizer="adam", learning_rate=0.01,
+               batch_size=32)
+START_TIMEOUT = 120_000  # ms: the first window of a session compiles the network
+TIMEOUT = 30_000
+
+
+class Recorder:
+    """Every snapshot the window received, in order."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.snapshots: list[Snapshot] = []
+        window.handle.sigSnapshot.connect(self.snapshots.append)
+
+    @property
+    def last(self) -> Snapshot:
+        return self.snapshots[-1]
+
+
+def press(qtbot, window: MainWindow, key: int) -> None:
+    """A key press as the user makes it, to whatever has the focus in the window."""
+    qtbot.keyClick(window.focusWidget() or window, key)
+
+
+def wait_step(qtbot, window: MainWindow, at_least: int) -> Snapshot:
+    qtbot.waitUntil(lambda: window.last_snapshot.step >= at_least, timeout=TIMEOUT)
+    return window.last_snapshot
+
+
+def wait_paused(qtbot, window: MainWindow) -> Snapshot:
+    """After a pause the worker sends one more snapshot, of the step it stopped at."""
+    qtbot.waitUntil(lambda: not window.transport.is_playing()
+                    and not window.last_snapshot.playing, timeout=TIMEOUT)
+    return window.last_snapshot
+
+
+def kept_fraction(snapshot: Snapshot, layer: str) -> float:
+    return float(snapshot.masks[layer].mean())
