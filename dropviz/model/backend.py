@@ -1,12 +1,17 @@
-"""PyTensor settings shared by every compiled function: float32 throughout and one compile mode.
+"""PyTensor settings shared by every compiled function: float32, one compile mode, and the fixes
+that make that mode fast.
 
 float32 halves memory traffic and is what the benchmarks compare against; it must be set before any
-graph is built, so every module that builds graphs imports `pytensor` through here.
+graph is built, so every module that builds graphs imports `pytensor` through here. The two
+process-wide adjustments below were each worth more than a third of a wide network's training speed
+(measured and recorded in BENCHMARKS.md); both leave results bit for bit the same.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import platform
 
 import numpy as np
 import pytensor
@@ -17,7 +22,117 @@ FLOAT = np.float32
 # NUMBA runs random draws compiled; the C backend falls back to Python for them (see BENCHMARKS.md).
 COMPILE_MODE = os.environ.get("DROPVIZ_MODE", "NUMBA")
 
+# glibc's mallopt parameters and the values used: keep freed blocks of up to 32 MiB (glibc's
+# ceiling) on the heap instead of returning them to the kernel.
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024
+_TRIM_THRESHOLD_BYTES = 256 * 1024 * 1024
+
+# Salts the numba cache key of our DimShuffle so that code compiled by PyTensor's own version is
+# never taken for ours, or the other way round.
+_LAYOUT_CACHE_VERSION = "dropviz-layout-2"
+
 
 def compile_function(inputs: list, outputs: list, updates: dict | None = None) -> pytensor.compile.Function:
-    """Compile with the project's mode; the one place where PyTensor compiles anything."""
-    return pytensor.function(inputs, outputs, updates=updates, mode=COMPILE_MODE)
+    """Compile with the project's mode; the one place where PyTensor compiles anything.
+
+    Inputs are trusted (no dtype check or conversion on each call, which costs more than a small
+    network's arithmetic): every caller passes ndarrays of exactly the declared dtype and rank.
+    """
+    return pytensor.function(inputs, outputs, updates=updates, mode=COMPILE_MODE, trust_input=True)
+
+
+def _keep_freed_memory() -> None:
+    """Stop glibc from unmapping and re-faulting the step's large temporaries on every call.
+
+    A wide layer's activations are 512 KiB arrays; above glibc's default threshold each one is a
+    fresh mmap whose pages the kernel zeroes on first touch, which was a fifth of a training step.
+    The cost is that up to 256 MiB of freed memory stays with the process.
+    """
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return
+    mallopt = ctypes.CDLL(None).mallopt
+    mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+    mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)
+
+
+def _keep_array_layouts_in_numba() -> None:
+    """Make numba see transposes and added axes as contiguous arrays, as they really are.
+
+    PyTensor's numba DimShuffle builds every view with `as_strided`, whose result numba types as
+    layout 'A' (any strides). A transposed weight matrix then reaches `np.dot` as 'A', which numba
+    copies before calling BLAS, and a bias or a scale broadcast with `[None, :]` reaches a fused
+    elementwise loop as 'A', which LLVM cannot vectorise: together about 40% of a training step of a
+    512-unit network. Here a transpose is `x.T` and a DimShuffle that only adds or drops axes is a
+    `reshape` of a C-contiguous input, so numba keeps the layouts 'F' and 'C'. Both are still views,
+    as PyTensor expects; any other DimShuffle, or an input of unknown layout, goes to PyTensor's own.
+    """
+    from numba.extending import overload
+    from numpy.lib.stride_tricks import as_strided
+    from pytensor.link.numba.dispatch import basic as numba_basic
+    from pytensor.link.numba.dispatch import elemwise as numba_elemwise
+    from pytensor.tensor.elemwise import DimShuffle
+
+    upstream = numba_elemwise.numba_funcify_DimShuffle
+
+    def view_as(x, shape, strides):
+        """Only ever compiled: the overload below picks the implementation by layout."""
+        raise NotImplementedError
+
+    @overload(view_as)
+    def _view_as(x, shape, strides):
+        if x.layout == "C":
+            return lambda x, shape, strides: x.reshape(shape)
+        return lambda x, shape, strides: as_strided(x, shape=shape, strides=strides)
+
+    def _with_key(op, function_and_version):
+        """PyTensor's implementation under its own cache key (it returns a version only sometimes)."""
+        function, version = (function_and_version if isinstance(function_and_version, tuple)
+                             else (function_and_version, None))
+        return function, numba_basic.default_hash_key_from_props(op, cache_version=str(version))
+
+    @numba_basic.register_funcify_and_cache_key(DimShuffle)
+    def funcify_dimshuffle(op, node=None, **kwargs):
+        key = numba_basic.default_hash_key_from_props(op, cache_version=_LAYOUT_CACHE_VERSION)
+        order = tuple(op._new_order)  # -1 marks an added axis
+        kept = [axis for axis in order if axis != -1]
+        if op.input_ndim == 2 and order == (1, 0):
+
+            @numba_basic.numba_njit
+            def transpose(x):
+                return x.T
+
+            return transpose, key
+        if op.input_ndim == 0:
+            ones = (1,) * len(order)
+
+            @numba_basic.numba_njit
+            def expand_scalar(x):
+                return np.asarray(x).reshape(ones)
+
+            return expand_scalar, key
+        if kept != sorted(kept) or not kept:
+            return _with_key(op, upstream(op, node, **kwargs))
+        shape_template, strides_template = (1,) * len(order), (0,) * len(order)
+        positions = np.array([position for position, axis in enumerate(order) if axis != -1])
+        axes = np.array(kept)
+        dropped = np.array(op.drop, dtype=np.int64)
+
+        @numba_basic.numba_njit
+        def add_or_drop_axes(x):
+            for i in range(dropped.size):
+                if x.shape[dropped[i]] != 1:
+                    raise ValueError("DimShuffle: Attempting to squeeze axes with size not equal to one")
+            shape, strides = shape_template, strides_template
+            for i in range(axes.size):
+                shape = numba_basic.tuple_setitem(shape, positions[i], x.shape[axes[i]])
+                strides = numba_basic.tuple_setitem(strides, positions[i], x.strides[axes[i]])
+            return view_as(x, shape, strides)
+
+        return add_or_drop_axes, key
+
+
+_keep_freed_memory()
+if COMPILE_MODE == "NUMBA":
+    _keep_array_layouts_in_numba()

@@ -246,8 +246,8 @@ def _parse(text: str, delimiter: str, name: str) -> list[tuple[int, list[str]]]:
             if any(stripped):
                 rows.append((reader.line_num, stripped))
                 cells += len(stripped)
-                if len(rows) > MAX_CSV_ROWS or cells > MAX_CSV_CELLS:
-                    _too_many(name, reader.line_num, len(rows) > MAX_CSV_ROWS)
+                if len(rows) > MAX_CSV_ROWS + 1 or cells > MAX_CSV_CELLS:  # + 1: the header
+                    _too_many(name, reader.line_num, len(rows) > MAX_CSV_ROWS + 1)
     except csv.Error as error:
         raise DatasetError(f"{name}, line {reader.line_num}: not readable as CSV ({error})"
                            ) from None

@@ -17,6 +17,7 @@ import numpy as np
 from dropviz.model.config import Config
 from dropviz.model.datasets import Dataset
 from dropviz.model.errors import DropvizError, ExportError
+from dropviz.model.export import check_finite_weights
 from dropviz.model.files import read_npz, write_npz_atomic
 from dropviz.model.trainer import Evaluation, NetworkPool, Trainer, architecture_for
 
@@ -40,6 +41,7 @@ def save_experiment(path: str | Path, trainer: Trainer, history: list[Evaluation
                     extra: dict[str, np.ndarray] | None = None) -> None:
     """Write the experiment whole or not at all; `extra` holds e.g. the window's curve history."""
     network, data = trainer.network, trainer.dataset
+    check_finite_weights(Path(path), {p.name: p.get_value() for p in network.params})
     sampler_scalars, order = trainer.sampler.state()
     meta = {
         "format": EXPERIMENT_FORMAT,
@@ -68,16 +70,16 @@ def load_experiment(path: str | Path, pool: NetworkPool | None = None) -> Experi
         meta = _read_meta(arrays)
         config = Config.from_dict(meta["config"])
         dataset = _dataset(meta, arrays)
-        history = [Evaluation(*row) for row in meta["history"]]
+        history = [Evaluation(*_history_row(row)) for row in meta["history"]]
     except DropvizError as error:
         raise ExportError(f"{path.name}: {error}") from None
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, ArithmeticError, RecursionError) as error:
         raise ExportError(f"{path.name} is damaged or not a dropviz experiment ({error!r})") from None
     _check_params(path, config, dataset, arrays)
     trainer = Trainer(config, pool, dataset=dataset)
     try:
         _restore(trainer, meta, arrays)
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         trainer.close()
         raise ExportError(f"{path.name}: the saved training state does not fit ({error!r})") from None
     extra = {key.removeprefix("extra__"): value for key, value in arrays.items()
@@ -112,24 +114,57 @@ def _array(arrays: dict, key: str, dtype, ndim: int) -> np.ndarray:
     return value
 
 
+def _history_row(row: list) -> list:
+    """Curves and exports do arithmetic on every field, so text or null must not get that far."""
+    if (not isinstance(row, list) or len(row) != len(HISTORY_FIELDS)
+            or not all(isinstance(value, int | float) and not isinstance(value, bool)
+                       for value in row)):
+        raise ExportError(f"a row of its history is {row!r}, not {len(HISTORY_FIELDS)} numbers")
+    return row
+
+
+def _texts(value: object, what: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ExportError(f"its {what} are not a list of names")
+    return value
+
+
+def _check_finite(key: str, value: np.ndarray) -> None:
+    """NaN or infinity in saved numbers would be drawn or trained on without a word."""
+    if not np.isfinite(value).all():
+        raise ExportError(f"{key} holds non-finite values (NaN or infinity)")
+
+
 def _dataset(meta: dict, arrays: dict) -> Dataset:
     info = meta["dataset"]
+    classes, feature_names = _texts(info["classes"], "classes"), _texts(info["feature_names"],
+                                                                        "feature names")
+    if not isinstance(info["name"], str) or not isinstance(info["report"], str):
+        raise ExportError("its dataset name or report is not text")
     X_train = _array(arrays, "data__X_train", np.float32, 2)
     X_test = _array(arrays, "data__X_test", np.float32, 2)
     y_train = _array(arrays, "data__y_train", np.int32, 1)
     y_test = _array(arrays, "data__y_test", np.int32, 1)
     mean = _array(arrays, "data__mean", np.float32, 1)
     scale = _array(arrays, "data__scale", np.float32, 1)
-    n_features, n_classes = X_train.shape[1], len(info["classes"])
-    if (X_test.shape[1], len(mean), len(scale), len(info["feature_names"])) != (n_features,) * 4:
+    n_features, n_classes = X_train.shape[1], len(classes)
+    if n_features == 0 or n_classes < 2:
+        raise ExportError(f"its data has {n_features} features and {n_classes} classes; "
+                          "a run needs at least one feature and two classes")
+    if (X_test.shape[1], len(mean), len(scale), len(feature_names)) != (n_features,) * 4:
         raise ExportError("the saved data arrays disagree on the number of features")
-    if len(y_train) != len(X_train) or len(y_test) != len(X_test) or len(y_train) == 0:
+    if (len(y_train) != len(X_train) or len(y_test) != len(X_test) or len(y_train) == 0
+            or len(y_test) == 0):
         raise ExportError("the saved data arrays disagree on the number of rows")
     for labels in (y_train, y_test):
         if labels.min() < 0 or labels.max() >= n_classes:
             raise ExportError(f"a saved label is outside the {n_classes} classes")
-    return Dataset(info["name"], X_train, y_train, X_test, y_test, tuple(info["classes"]),
-                   tuple(info["feature_names"]), mean, scale, info["report"])
+    for key in ("X_train", "X_test", "mean", "scale"):
+        _check_finite(f"data__{key}", arrays[f"data__{key}"])
+    if not (scale > 0).all():
+        raise ExportError("data__scale holds a scale that is not positive")
+    return Dataset(info["name"], X_train, y_train, X_test, y_test, tuple(classes),
+                   tuple(feature_names), mean, scale, info["report"])
 
 
 def _check_params(path: Path, config: Config, dataset: Dataset, arrays: dict) -> None:
@@ -141,6 +176,9 @@ def _check_params(path: Path, config: Config, dataset: Dataset, arrays: dict) ->
                 found = "missing" if value is None else f"{value.dtype} {value.shape}"
                 raise ExportError(f"{path.name}: weight {name} is {found}; the settings need "
                                   f"float32 {shape}")
+            if not np.isfinite(value).all():
+                raise ExportError(f"{path.name}: weight {name} holds non-finite values (NaN or "
+                                  "infinity); the run had diverged when it was saved")
 
 
 def _restore(trainer: Trainer, meta: dict, arrays: dict) -> None:
@@ -149,13 +187,24 @@ def _restore(trainer: Trainer, meta: dict, arrays: dict) -> None:
     state = {}
     for name, current in network.optimizer_state().items():
         value = arrays[f"opt__{name}"]
-        if value.shape != current.shape:
-            raise ValueError(f"optimizer state {name} has shape {value.shape}, not {current.shape}")
+        if value.shape != current.shape or value.dtype != current.dtype:
+            raise ValueError(f"optimizer state {name} is {value.dtype} {value.shape}, "
+                             f"not {current.dtype} {current.shape}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"optimizer state {name} holds non-finite values")
         state[name] = value
     network.set_optimizer_state(state)
     network.set_rng_states(meta["rngs"])
     order = arrays["sampler__order"]
+    if order.ndim != 1 or order.dtype.kind not in "iu":
+        raise ValueError(f"the saved minibatch order is {order.dtype} {order.shape}, not a list of rows")
     if order.size and (order.min() < 0 or order.max() >= len(trainer.dataset.y_train)):
         raise ValueError("the saved minibatch order points outside the training set")
+    position = meta["sampler"]["position"]
+    if not isinstance(position, int) or not 0 <= position <= len(order):
+        raise ValueError(f"the saved minibatch position {position!r} is outside its order")
     trainer.sampler.set_state(meta["sampler"], order)
-    trainer.step_count = int(meta["step"])
+    step = meta["step"]
+    if not isinstance(step, int) or step < 0:
+        raise ValueError(f"the saved step count {step!r} is not a whole number of steps")
+    trainer.step_count = step

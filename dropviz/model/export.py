@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from dropviz.model.errors import ExportError
-from dropviz.model.files import write_npz_atomic, write_text_atomic
+from dropviz.model.files import read_npz, write_npz_atomic, write_text_atomic
 from dropviz.model.trainer import Evaluation, Trainer
 
 MODEL_FORMAT = "dropviz-mlp/1"
@@ -70,6 +70,15 @@ def metrics_csv(history: list[Evaluation]) -> str:
     return buffer.getvalue()
 
 
+def check_finite_weights(target: Path, named: dict[str, np.ndarray]) -> None:
+    """A diverged run's NaN weights would be refused when read back, so refuse them when written."""
+    for name, array in named.items():
+        if not np.isfinite(array).all():
+            raise ExportError(f"cannot write {target}: weight {name} holds non-finite values "
+                              "(NaN or infinity); training diverged, so reset the run or lower "
+                              "the learning rate")
+
+
 def write_run(folder: str | Path, trainer: Trainer, history: list[Evaluation],
               masks: dict[str, np.ndarray]) -> list[Path]:
     """Write every file of a run; `masks` maps a layer name to (steps, batch, units) keep-masks."""
@@ -77,6 +86,7 @@ def write_run(folder: str | Path, trainer: Trainer, history: list[Evaluation],
     data = trainer.dataset
     weights = trainer.inference_weights()
     names = [f"{kind}{i}" for i in range(1, len(weights) // 2 + 1) for kind in ("W", "b")]
+    check_finite_weights(folder, dict(zip(names, weights, strict=True)))
     written = {
         "config.json": lambda p: write_text_atomic(p, trainer.config.to_json()),
         "metrics.csv": lambda p: write_text_atomic(p, metrics_csv(history)),
@@ -110,20 +120,54 @@ def load_inference_model(folder: str | Path) -> InferenceModel:
     folder = Path(folder)
     try:
         description = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise ExportError(f"cannot read {folder / 'model.json'}: {error}") from None
     if not isinstance(description, dict) or description.get("format") != MODEL_FORMAT:
         raise ExportError(f"{folder / 'model.json'} is not a {MODEL_FORMAT} description")
-    try:
-        layers = description["layers"]
-        shapes = description["arrays"]
-        names = [name for layer in layers for name in (layer["weight"], layer["bias"])]
-        with np.load(folder / "weights.npz", allow_pickle=False) as archive:
-            weights = [archive[name] for name in names]
-    except (OSError, KeyError, TypeError, ValueError) as error:
-        raise ExportError(f"cannot read the weights in {folder}: {error}") from None
-    for name, array in zip(names, weights, strict=True):
+    names, shapes = _described_arrays(folder, description)
+    archive = read_npz(folder / "weights.npz", "a dropviz weights archive")
+    weights = []
+    for name in names:
+        array = archive.get(name)
+        if array is None:
+            raise ExportError(f"{folder / 'weights.npz'} has no array {name}, which model.json lists")
         if array.dtype != np.float32 or list(array.shape) != shapes.get(name):
             raise ExportError(f"{name} in weights.npz is {array.dtype} {list(array.shape)}; "
                               f"model.json says float32 {shapes.get(name)}")
+        if not np.isfinite(array).all():
+            raise ExportError(f"{name} in {folder / 'weights.npz'} holds non-finite values "
+                              "(NaN or infinity)")
+        weights.append(array)
     return InferenceModel(description, weights)
+
+
+def _described_arrays(folder: Path, description: dict) -> tuple[list[str], dict]:
+    """Array names in layer order and their shapes, once the shapes are known to chain.
+
+    A description whose layers do not fit one another would load and then fail in the user's
+    own forward pass, far from the file that caused it.
+    """
+    where = folder / "model.json"
+    layers, shapes = description.get("layers"), description.get("arrays")
+    if not isinstance(layers, list) or not layers or not isinstance(shapes, dict):
+        raise ExportError(f"{where} has no list of layers with the shapes of their arrays")
+    names, width = [], None
+    for number, layer in enumerate(layers, start=1):
+        pair = [layer.get(key) for key in ("weight", "bias")] if isinstance(layer, dict) else []
+        if len(pair) != 2 or not all(isinstance(name, str) for name in pair):
+            raise ExportError(f"{where}: layer {number} does not name its weight and bias arrays")
+        weight, bias = (shapes.get(name) for name in pair)
+        fits = (_is_shape(weight, 2) and _is_shape(bias, 1) and bias[0] == weight[1]
+                and width in (None, weight[0]))
+        if not fits:
+            raise ExportError(f"{where}: layer {number} has shapes {weight} and {bias}, which do "
+                              "not chain with the layer before")
+        names += pair
+        width = weight[1]
+    return names, shapes
+
+
+def _is_shape(value: object, ndim: int) -> bool:
+    return (isinstance(value, list) and len(value) == ndim
+            and all(isinstance(size, int) and not isinstance(size, bool) and size > 0
+                    for size in value))

@@ -22,7 +22,7 @@ import numpy as np
 from dropviz.model.config import Config
 from dropviz.model.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
-from dropviz.model.trainer import Evaluation, NetworkPool, Trainer
+from dropviz.model.trainer import Evaluation, NetworkPool, StepResult, Trainer
 
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]
@@ -158,13 +158,19 @@ def _nonempty(name: str, values: Sequence) -> list:
 
 
 @contextmanager
-def trained(config: Config, pool: NetworkPool, dataset: Dataset, ticker: Ticker) -> Iterator[Trainer]:
-    """A trainer run for config.steps steps, closed again when the block ends (or is cancelled)."""
+def trained(config: Config, pool: NetworkPool, dataset: Dataset, ticker: Ticker,
+            on_step: Callable[[StepResult], None] | None = None) -> Iterator[Trainer]:
+    """A trainer run for config.steps steps, closed again when the block ends (or is cancelled).
+
+    `on_step` sees every step's result, for checks that look at the course of training.
+    """
     trainer = Trainer(config, pool, dataset)
     try:
         for _ in range(config.steps):
             ticker.check()
-            trainer.step()
+            result = trainer.step()
+            if on_step is not None:
+                on_step(result)
             ticker.advance()
         yield trainer
     finally:

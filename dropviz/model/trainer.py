@@ -166,6 +166,28 @@ class Trainer:
         return StepResult(self.step_count, self.sampler.epoch, loss,
                           dict(zip(self.layer_names, masks, strict=True)))
 
+    def run_steps(self, k: int) -> list[StepResult]:
+        """k training steps in one compiled call, with the results of k calls of `step()`.
+
+        The same minibatches in the same order, step numbers, epochs, losses, masks and final
+        weights, bit for bit; but the fixed cost of a call is paid once instead of k times, which is
+        most of a small network's step. Each result's masks are views into one (k, batch, units)
+        array per layer, never written to again.
+        """
+        if k < 1:
+            raise ValueError("run_steps needs at least one step")
+        batches = np.empty((k, self.effective_batch_size), dtype=np.int32)
+        epochs = []
+        for row in batches:
+            row[:] = self.sampler.next(self.config.batch_size)
+            epochs.append(self.sampler.epoch)
+        losses, masks = self.network.train_steps(batches)
+        first = self.step_count + 1
+        self.step_count += k
+        return [StepResult(first + i, epochs[i], float(losses[i]),
+                           {name: layer[i] for name, layer in zip(self.layer_names, masks, strict=True)})
+                for i in range(k)]
+
     def evaluate(self) -> Evaluation:
         """Loss and accuracy on both splits with the test-time network (no dropout)."""
         data = self.dataset

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sys
+import traceback
+from collections.abc import Callable
+from types import TracebackType
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QApplication
@@ -22,9 +25,21 @@ def run_app(config: Config | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("dropviz")
     window = MainWindow(config)
+    sys.excepthook = _show_in(window)
+    app.aboutToQuit.connect(window.handle.shutdown)
     screen = app.primaryScreen().availableGeometry()
     window.resize(min(WINDOW_SIZE[0], screen.width()), min(WINDOW_SIZE[1], screen.height()))
     window.show()
     window.raise_()
     window.activateWindow()
     return app.exec_()
+
+
+def _show_in(window: MainWindow) -> Callable[..., None]:
+    """Errors raised in the window's own code show in the window, not only on the console."""
+
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        traceback.print_exception(kind, error, trace)
+        window.show_error(f"Unexpected error: {kind.__name__}: {error}")
+
+    return hook

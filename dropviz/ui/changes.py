@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dropviz.model.config import Config
+from pathlib import Path
+
+from dropviz.model.config import CSV_DATASET, Config, DatasetConfig
 
 _LIVE_LABELS = {
     "scaling": "scaling",
@@ -17,14 +19,7 @@ _RESTART_LABELS = {
     "optimizer": "optimizer",
     "seed": "seed",
 }
-_DATASET_LABELS = {
-    "name": "dataset",
-    "n_samples": "samples",
-    "noise": "noise",
-    "train_fraction": "train fraction",
-    "csv_path": "CSV file",
-    "label_column": "label column",
-}
+_DATASET_LABELS = {"n_samples": "samples", "noise": "noise", "train_fraction": "train fraction"}
 
 
 def _text(value: object) -> str:
@@ -33,6 +28,13 @@ def _text(value: object) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value).replace("_", " ")
+
+
+def _data_name(dataset: DatasetConfig) -> str:
+    """A CSV set goes by its file's name, as the user knows it."""
+    if dataset.name == CSV_DATASET:
+        return Path(dataset.csv_path).name
+    return _text(dataset.name)
 
 
 def describe_live_change(old: Config, new: Config) -> str:
@@ -51,9 +53,13 @@ def describe_live_change(old: Config, new: Config) -> str:
 def describe_restart(old: Config, new: Config) -> str:
     """Why a change needed a new network: "hidden layers 128, 128 → 16, 16"."""
     parts = []
+    if _data_name(old.dataset) != _data_name(new.dataset):
+        parts.append(f"dataset {_data_name(old.dataset)} → {_data_name(new.dataset)}")
+    elif old.dataset.label_column != new.dataset.label_column:
+        parts.append(f"label column {old.dataset.label_column} → {new.dataset.label_column}")
     for key, label in _DATASET_LABELS.items():
         before, after = getattr(old.dataset, key), getattr(new.dataset, key)
-        if before != after and after is not None:
+        if before != after and (new.dataset.is_generated or key == "train_fraction"):
             parts.append(f"{label} {_text(before)} → {_text(after)}")
     for key, label in _RESTART_LABELS.items():
         if getattr(old, key) != getattr(new, key):

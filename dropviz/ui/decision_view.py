@@ -8,14 +8,18 @@ are the errors that overfitting makes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import QRectF, Qt
 from PyQt5.QtWidgets import QLabel, QStackedWidget, QWidget
 
-from dropviz.model.trainer import DecisionGrid
 from dropviz.ui.snapshot import RunInfo
-from dropviz.ui.style import TITLE_SIZE, class_colour, plain_axes, titled
+from dropviz.ui.style import class_colour, plain_axes, set_title
+
+if TYPE_CHECKING:
+    from dropviz.model.trainer import DecisionGrid
 
 STRENGTH = 0.8  # the most confident colour stays light enough for the points to stand out
 UNKNOWN = 200  # grey where the probabilities are not numbers (a diverged network)
@@ -44,9 +48,8 @@ class DecisionView(QStackedWidget):
         super().__init__(parent)
         self._plot_widget = pg.PlotWidget()
         plot = self._plot_widget.getPlotItem()
-        plot.setTitle(titled("Decision map", "colour: predicted class, strength: confidence<br>"
-                             "points: train filled, test hollow"),
-                      size=TITLE_SIZE)
+        set_title(plot, "Decision map", "colour: predicted class, strength: confidence<br>"
+                  "points: train filled, test hollow")
         plot.setLabel("bottom", "x1 (standardised)")
         plot.setLabel("left", "x2 (standardised)")
         plot.setMenuEnabled(False)

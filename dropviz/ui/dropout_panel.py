@@ -15,6 +15,11 @@ SCALING_CHOICES = [("inverted", "inverted"), ("weight scaling", "weight_scaling"
 MASK_CHOICES = [("per example", "per_example"), ("per batch", "per_batch")]
 
 
+def _shown(hidden: float | tuple[float, ...]) -> float:
+    """The one hidden rate the panel shows: the first layer's."""
+    return round(hidden[0] if isinstance(hidden, tuple) else hidden, 2)
+
+
 class DropoutPanel(QGroupBox):
     sigEdited = pyqtSignal()
 
@@ -44,14 +49,17 @@ class DropoutPanel(QGroupBox):
             box.activated.connect(self.sigEdited)
 
     def apply(self, config: Config) -> Config:
-        dropout = DropoutConfig(input=self.input_rate.value(), hidden=self.hidden_rate.value())
+        """Per-layer hidden rates stay as they are until the hidden rate itself is edited."""
+        hidden: float | tuple[float, ...] = self.hidden_rate.value()
+        if isinstance(config.dropout.hidden, tuple) and hidden == _shown(config.dropout.hidden):
+            hidden = config.dropout.hidden
+        dropout = DropoutConfig(input=self.input_rate.value(), hidden=hidden)
         return replace(config, dropout=dropout, scaling=self.scaling.currentData(),
                        mask=self.mask.currentData())
 
     def show_config(self, config: Config) -> None:
         """A per-layer list of hidden rates shows as its first rate; editing sets one for all."""
-        hidden = config.dropout.hidden
         self.input_rate.set_value(config.dropout.input)
-        self.hidden_rate.set_value(hidden[0] if isinstance(hidden, tuple) else hidden)
+        self.hidden_rate.set_value(_shown(config.dropout.hidden))
         select_data(self.scaling, config.scaling)
         select_data(self.mask, config.mask)

@@ -8,7 +8,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QWidget
 
 from dropviz.ui.markers import Markers
-from dropviz.ui.style import GAP_COLOUR, TITLE_SIZE, plain_axes, titled
+from dropviz.ui.style import GAP_COLOUR, plain_axes, set_title
 
 
 class GapView(pg.PlotWidget):
@@ -17,8 +17,7 @@ class GapView(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         plot = self.getPlotItem()
-        plot.setTitle(titled("Overfitting gap", "test loss minus train loss; above 0 = overfitting"),
-                      size=TITLE_SIZE)
+        set_title(plot, "Overfitting gap", "test loss minus train loss; above 0 = overfitting")
         plot.setLabel("bottom", "step")
         plot.setLabel("left", "gap")
         plot.showGrid(x=True, y=True, alpha=0.2)

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PyQt5.QtWidgets import QWidget
 
 from dropviz.ui.markers import Markers
-from dropviz.ui.style import TEST_COLOUR, TITLE_SIZE, TRAIN_COLOUR, plain_axes, titled
+from dropviz.ui.style import TEST_COLOUR, TRAIN_COLOUR, plain_axes, set_title
 
 SERIES = (("train", TRAIN_COLOUR), ("test", TEST_COLOUR))
 # The legend is in the subtitle, where it never covers a curve.
@@ -26,7 +26,7 @@ class CurvesView(pg.PlotWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         plot = self.getPlotItem()
-        plot.setTitle(title, size=TITLE_SIZE)
+        set_title(plot, title, LEGEND)
         plot.setLabel("bottom", "step")
         plot.setLabel("left", y_label)
         plot.showGrid(x=True, y=True, alpha=0.2)
@@ -58,11 +58,11 @@ class CurvesView(pg.PlotWidget):
 
 class LossView(CurvesView):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(titled("Loss", LEGEND), "cross-entropy",
+        super().__init__("Loss", "cross-entropy",
                          ("train_loss", "test_loss"), parent)
 
 
 class AccuracyView(CurvesView):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(titled("Accuracy", LEGEND), "fraction correct",
+        super().__init__("Accuracy", "fraction correct",
                          ("train_acc", "test_acc"), parent)

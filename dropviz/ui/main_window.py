@@ -7,8 +7,10 @@ touches the trainer.
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -26,7 +28,6 @@ from PyQt5.QtWidgets import (
 from dropviz.model.config import Config
 from dropviz.model.csv_loader import csv_columns
 from dropviz.model.errors import DropvizError
-from dropviz.model.trainer import NetworkPool
 from dropviz.ui.banner import Banner
 from dropviz.ui.changes import describe_live_change
 from dropviz.ui.controls_panel import ControlsPanel
@@ -41,6 +42,9 @@ from dropviz.ui.snapshot import RunInfo, Snapshot, status_text
 from dropviz.ui.style import configure_pyqtgraph
 from dropviz.ui.transport import Transport
 from dropviz.ui.worker import WorkerHandle
+
+if TYPE_CHECKING:
+    from dropviz.model.trainer import NetworkPool
 
 MERGE_MARKERS_SECONDS = 0.5  # changes closer than this (a slider drag) share one marker
 NEWS_SECONDS = 8.0
@@ -62,7 +66,7 @@ class MainWindow(QMainWindow):
         self.history = DecimatedHistory(("train_loss", "test_loss", "train_acc", "test_acc"))
         self.last_snapshot: Snapshot | None = None
         self.run_info: RunInfo | None = None
-        self._last_marker_time = -1.0
+        self._last_marker_time = -math.inf
         self._layout()
         self._menus()
         self.handle = WorkerHandle(config, pool, self)
@@ -95,8 +99,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.status = QLabel("Starting...")
         self.statusBar().addPermanentWidget(self.status, 1)
-        for view in (self.accuracy_view, self.gap_view):
-            view.setXLink(self.loss_view)
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -133,7 +135,7 @@ class MainWindow(QMainWindow):
     # --- from the worker --------------------------------------------------------------------
 
     def _on_busy(self, text: str) -> None:
-        self.statusBar().showMessage(text)
+        self.status.setText(text.split("...")[0] + "...")
         if text.startswith("Compiling"):
             self.banner.show_message(text, "info")
             self.setWindowTitle("dropviz · compiling...")
@@ -149,7 +151,6 @@ class MainWindow(QMainWindow):
         self.network_view.set_architecture(info.widths, names)
         self.decision_view.set_run(info)
         self.controls.set_report(info.report)
-        self.statusBar().clearMessage()
         self.banner.clear("info")
         self.banner.clear("warning")
         if info.reason not in ("start", "reset"):
@@ -170,7 +171,7 @@ class MainWindow(QMainWindow):
         rates = dict(zip(config.dropout_layer_names, config.dropout_rates, strict=True))
         self.mask_view.set_masks(snapshot.step, snapshot.recent_steps, snapshot.recent_masks,
                                  snapshot.masks, rates, config.mask == "per_example")
-        self.network_view.set_state(snapshot.weights, snapshot.masks, snapshot.step)
+        self.network_view.set_state(snapshot.weights, snapshot.masks)
         self.decision_view.set_grid(snapshot.grid)
         self.status.setText(status_text(snapshot))
         name = self.run_info.dataset_name if self.run_info else config.dataset.name

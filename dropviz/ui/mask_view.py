@@ -41,6 +41,14 @@ class _Row:
     raster: pg.ImageItem
     batch_plot: pg.PlotItem
     batch: pg.ImageItem
+    title: str = ""
+    batch_rows: int = 0
+
+    def set_title(self, text: str) -> None:
+        """Only on a change: a new title re-lays out the whole view, too slow for every frame."""
+        if text != self.title:
+            self.title = text
+            self.raster_plot.setTitle(text, size="10pt")
 
 
 class MaskView(pg.GraphicsLayoutWidget):
@@ -58,12 +66,13 @@ class MaskView(pg.GraphicsLayoutWidget):
         for index, (name, units) in enumerate(zip(names, widths, strict=True)):
             raster_plot = self.addPlot(row=index, col=0)
             _quiet_plot(raster_plot)
-            raster_plot.setLabel("left", f"{units} units")
+            raster_plot.setLabel("left", "unit")
             raster_plot.setYRange(0, units, padding=0)
             raster = _image_item()
             raster_plot.addItem(raster)
             batch_plot = self.addPlot(row=index, col=1)
             _quiet_plot(batch_plot)
+            batch_plot.setTitle("batch", size="10pt")
             batch = _image_item()
             batch_plot.addItem(batch)
             if index == len(names) - 1:
@@ -92,18 +101,17 @@ class MaskView(pg.GraphicsLayoutWidget):
                 row.raster.setRect(float(recent_steps[0]) - 0.5, 0.0, raster.shape[1], row.units)
             else:
                 row.raster.clear()
-            title = f"<b>{name}</b>  p = {rates.get(name, 0.0):.2f}"
+            row.set_title(f"<b>{name}</b>: {row.units} units, p = {rates.get(name, 0.0):.2f}")
             if name in batch:
                 kept = batch[name].astype(np.uint8)
                 row.batch.setImage(kept, autoLevels=False)
-                row.batch.setRect(0.0, 0.0, row.units, kept.shape[0])
-                row.batch_plot.setRange(xRange=(0, row.units), yRange=(0, kept.shape[0]),
-                                        padding=0)
-                title += f" · {1.0 - kept[0].mean():.0%} dropped now"
-                row.batch_plot.setTitle("batch", size="10pt")
+                if kept.shape[0] != row.batch_rows:
+                    row.batch_rows = kept.shape[0]
+                    row.batch.setRect(0.0, 0.0, row.units, kept.shape[0])
+                    row.batch_plot.setRange(xRange=(0, row.units), yRange=(0, kept.shape[0]),
+                                            padding=0)
             else:
                 row.batch.clear()
-            row.raster_plot.setTitle(title, size="10pt")
         first = next(iter(self._rows.values()), None)
         if first is not None:
             first.raster_plot.setXRange(step - RECENT_STEPS + 0.5, step + 0.5, padding=0)

@@ -16,6 +16,7 @@ from dropviz.ui.widgets import (
     RESTARTS_TIP,
     choice_box,
     float_box,
+    release_focus_on_enter,
     select_data,
     set_quietly,
     spin_box,
@@ -40,6 +41,7 @@ class NetworkPanel(QGroupBox):
         super().__init__("Network", parent)
         self.layers = QLineEdit()
         self.layers.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9, ]*")))
+        release_focus_on_enter(self.layers)
         self.layers.setToolTip("Widths of the hidden layers, separated by commas: a wider, deeper "
                                "network overfits more easily, which is what dropout fights."
                                + RESTARTS_TIP)

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtWidgets import QWidget
 
-from dropviz.ui.style import NEGATIVE_WEIGHT, POSITIVE_WEIGHT, TITLE_SIZE, titled
+from dropviz.ui.style import NEGATIVE_WEIGHT, POSITIVE_WEIGHT, set_title
 
 MAX_SHOWN = 16
 # Links fall into buckets by |weight| relative to the largest shown between the two layers.
@@ -45,7 +45,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._plot.setMenuEnabled(False)
         self._plot.setMouseEnabled(x=False, y=False)
         self._plot.hideButtons()
-        self._plot.setTitle("Thinned network", size=TITLE_SIZE)
+        set_title(self._plot, "Thinned network")
         self._links: dict[tuple[int, int], pg.PlotCurveItem] = {}
         for sign, colour in ((0, NEGATIVE_WEIGHT), (1, POSITIVE_WEIGHT)):
             for bucket, (width, alpha) in enumerate(zip(LINK_WIDTHS, LINK_ALPHAS, strict=True)):
@@ -82,12 +82,16 @@ class NetworkView(pg.GraphicsLayoutWidget):
             caption.setPos(layer, low - 0.8)
             self._plot.addItem(caption)
             self._captions.append(caption)
+        note = "grey: dropped for the batch's first example"
+        if self._truncated:
+            note += f"<br>wide layers: showing {MAX_SHOWN} evenly spread units"
+        set_title(self._plot, "Thinned network", note)
         self._plot.setXRange(-0.5, len(widths) - 0.5, padding=0.02)
         self._plot.setYRange(low - 2.2, -low + 0.8, padding=0)
-        self.set_state(None, {}, 0)
+        self.set_state(None, {})
 
-    def set_state(self, weights: tuple[np.ndarray, ...] | None, masks: dict[str, np.ndarray],
-                  step: int) -> None:
+    def set_state(self, weights: tuple[np.ndarray, ...] | None,
+                  masks: dict[str, np.ndarray]) -> None:
         """Draw the weights with the first example's masks; no masks (step 0) is the full net."""
         if not self._shown:
             return
@@ -96,10 +100,6 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._kept.append(np.ones(len(self._shown[-1]), dtype=bool))
         self._draw_links(weights)
         self._draw_nodes()
-        note = "grey: dropped for the batch's first example"
-        if self._truncated:
-            note += f"<br>wide layers: showing {MAX_SHOWN} evenly spread units"
-        self._plot.setTitle(titled(f"Thinned network at step {step}", note), size=TITLE_SIZE)
 
     def _draw_links(self, weights: tuple[np.ndarray, ...] | None) -> None:
         """One curve per (sign, width bucket), each drawing its links as separate segments."""
@@ -145,4 +145,4 @@ class NetworkView(pg.GraphicsLayoutWidget):
         return sum(0 if xs is None else len(xs) // 2 for xs in counts)
 
     def reset(self) -> None:
-        self.set_state(None, {}, 0)
+        self.set_state(None, {})

@@ -7,11 +7,14 @@ writes to again. Building these objects reads the trainer and so happens on the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dropviz.model.config import Config
-from dropviz.model.trainer import DecisionGrid, Evaluation, StepResult, Trainer
+
+if TYPE_CHECKING:  # the trainer module loads PyTensor, which the window need not wait for
+    from dropviz.model.trainer import DecisionGrid, Evaluation, StepResult, Trainer
 
 RECENT_STEPS = 100
 

@@ -25,11 +25,18 @@ def configure_pyqtgraph() -> None:
     pg.setConfigOptions(background=BACKGROUND, foreground=FOREGROUND, antialias=True)
 
 
-def titled(heading: str, note: str = "") -> str:
-    """A plot title with an optional small second line that says how to read the plot."""
-    if not note:
-        return heading
-    return f"{heading}<br><span style='font-size:9pt; color:#555'>{note}</span>"
+def set_title(plot: pg.PlotItem, heading: str, note: str = "") -> None:
+    """A title with optional small lines under it that say how to read the plot.
+
+    PlotItem gives its title a row of 30 pixels, which cuts off a second line: the row is made
+    as tall as the text.
+    """
+    text = heading if not note else (f"{heading}<br><span style='font-size:9pt; color:#555'>"
+                                     f"{note}</span>")
+    plot.setTitle(text, size=TITLE_SIZE)
+    height = plot.titleLabel.itemRect().height()
+    plot.titleLabel.setMaximumHeight(height)
+    plot.layout.setRowFixedHeight(0, height)
 
 
 def plain_axes(plot: pg.PlotItem) -> None:

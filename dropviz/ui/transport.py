@@ -6,8 +6,8 @@ with, so typing a width or a rate never starts training; everywhere else the key
 
 from __future__ import annotations
 
-from PyQt5.QtCore import Qt, pyqtSignal
-from PyQt5.QtGui import QKeySequence
+from PyQt5.QtCore import Qt, pyqtBoundSignal, pyqtSignal
+from PyQt5.QtGui import QIcon, QKeySequence
 from PyQt5.QtWidgets import QAction, QLabel, QSlider, QStyle, QToolBar, QWidget
 
 from dropviz.ui.worker import DEFAULT_SPEED, SPEEDS
@@ -53,7 +53,8 @@ class Transport(QToolBar):
         self.speed.valueChanged.connect(self._speed_changed)
         self._show_speed()
 
-    def _action(self, text: str, icon, keys: list[int], tip: str, signal) -> QAction:
+    def _action(self, text: str, icon: QIcon, keys: list[int], tip: str,
+                signal: pyqtBoundSignal) -> QAction:
         action = QAction(icon, text, self)
         action.setShortcuts([QKeySequence(key) for key in keys])
         action.setShortcutContext(Qt.WindowShortcut)

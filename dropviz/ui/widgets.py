@@ -8,6 +8,7 @@ from PyQt5.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
+    QLineEdit,
     QSlider,
     QSpinBox,
     QWidget,
@@ -15,6 +16,14 @@ from PyQt5.QtWidgets import (
 
 RESTARTS = " ↺"  # appended to the label of a control whose change needs a new network
 RESTARTS_TIP = " Changing it starts a new run."
+
+def release_focus_on_enter(box: QAbstractSpinBox | QLineEdit) -> None:
+    """After Enter the box lets go of the keyboard, so the next Space plays instead of typing."""
+    if isinstance(box, QLineEdit):
+        box.returnPressed.connect(box.clearFocus)
+    else:
+        box.lineEdit().returnPressed.connect(box.clearFocus)
+
 
 RATE_STEP = 0.05
 RATE_MAX = 0.9
@@ -35,6 +44,7 @@ class RateControl(QWidget):
         self.spin.setSingleStep(RATE_STEP)
         self.spin.setDecimals(2)
         self.spin.setKeyboardTracking(False)
+        release_focus_on_enter(self.spin)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.slider, 1)
@@ -68,6 +78,7 @@ def spin_box(low: int, high: int, tooltip: str) -> QSpinBox:
     box.setRange(low, high)
     box.setKeyboardTracking(False)
     box.setToolTip(tooltip)
+    release_focus_on_enter(box)
     return box
 
 
@@ -81,6 +92,7 @@ def float_box(low: float, high: float, step: float, decimals: int, tooltip: str,
     if adaptive:  # steps of a tenth of the current value: right for rates spanning decades
         box.setStepType(QAbstractSpinBox.AdaptiveDecimalStepType)
     box.setToolTip(tooltip)
+    release_focus_on_enter(box)
     return box
 
 

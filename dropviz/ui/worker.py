@@ -18,24 +18,19 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt5.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
 from dropviz.model.config import Config
-from dropviz.model.datasets import load_dataset
 from dropviz.model.errors import DropvizError
-from dropviz.model.network import Architecture
-from dropviz.model.trainer import (
-    DecisionGrid,
-    Evaluation,
-    NetworkPool,
-    StepResult,
-    Trainer,
-    architecture_for,
-)
 from dropviz.ui.changes import describe_restart
 from dropviz.ui.snapshot import MaskRecorder, Snapshot, run_info
+
+if TYPE_CHECKING:  # the model's training modules are imported by the build thread, see _Build
+    from dropviz.model.network import Architecture
+    from dropviz.model.trainer import DecisionGrid, Evaluation, NetworkPool, StepResult, Trainer
 
 FRAME_SECONDS = 1 / 30  # at most this many snapshots a second: a screen refresh is no faster
 TICK_SECONDS = 0.02  # the longest the worker trains before it looks at its queue again
@@ -43,6 +38,8 @@ GRID_SECONDS = 0.1  # the decision grid costs ~10 ms, so it is refreshed at most
 # Snapshots and grids may take at most about this share of the worker's time while it plays: on a
 # slow or busy machine they come less often, and training keeps its pace.
 PUBLISH_SHARE = 0.25
+MAX_PUBLISH_GAP = 0.5  # seconds: however slow, the views still move twice a second
+MAX_GRID_GAP = 2.0
 POLL_MS = 20  # how often a running build is checked
 SHUTDOWN_MS = 1000
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # steps per screen update
@@ -63,6 +60,15 @@ def _compiling_message(arch: Architecture) -> str:
             "The window stays usable meanwhile.")
 
 
+def _trainers_in(message: tuple) -> list[Trainer]:
+    """The trainers a build message hands over: ("ready", new) or ("failed", error, old)."""
+    if message[0] == "ready":
+        return [message[1]]
+    if message[0] == "failed" and message[2] is not None:
+        return [message[2]]
+    return []
+
+
 class _Build:
     """One Trainer being made on a daemon thread, so a compile never blocks anyone.
 
@@ -71,7 +77,7 @@ class _Build:
     old run as it was. Messages go into a queue that the worker polls.
     """
 
-    def __init__(self, config: Config, pool: NetworkPool, old: Trainer | None,
+    def __init__(self, config: Config, pool: NetworkPool | None, old: Trainer | None,
                  known: set[Architecture]) -> None:
         self.config = config
         self.messages: queue.Queue[tuple] = queue.Queue()
@@ -84,6 +90,11 @@ class _Build:
 
     def _run(self) -> None:
         try:
+            # Imported here, off the GUI thread: PyTensor and scikit-learn take seconds to load,
+            # and the window is up and saying so meanwhile.
+            from dropviz.model.datasets import load_dataset
+            from dropviz.model.trainer import NetworkPool, Trainer, architecture_for
+
             dataset = load_dataset(self.config.dataset, self.config.seed)
         except Exception as error:  # every failure must reach the window
             self._put(("failed", error, self._old))
@@ -94,7 +105,7 @@ class _Build:
                 self._put(("compiling", arch))
             if self._old is not None:
                 self._old.close()
-            trainer = Trainer(self.config, self._pool, dataset)
+            trainer = Trainer(self.config, self._pool or NetworkPool(), dataset)
             self._known.add(arch)
         except Exception as error:
             self._put(("failed", error, None))
@@ -106,9 +117,8 @@ class _Build:
             if not self._cancelled:
                 self.messages.put(message)
                 return
-        for item in message[1:]:
-            if isinstance(item, Trainer):
-                item.close()
+        for trainer in _trainers_in(message):
+            trainer.close()
 
     def cancel(self) -> None:
         """Nobody will take the result: give any network that is or will be built to the pool."""
@@ -119,9 +129,8 @@ class _Build:
                 message = self.messages.get_nowait()
             except queue.Empty:
                 return
-            for item in message[1:]:
-                if isinstance(item, Trainer):
-                    item.close()
+            for trainer in _trainers_in(message):
+                trainer.close()
 
 
 class _StepRate:
@@ -172,7 +181,7 @@ class Worker(QObject):
 
     def __init__(self, config: Config, pool: NetworkPool | None = None) -> None:
         super().__init__()
-        self._pool = pool if pool is not None else NetworkPool()
+        self._pool = pool  # made by the first build when None: see _Build
         self._config = config  # the config of the current run
         self._known: set[Architecture] = set()
         self._trainer: Trainer | None = None
@@ -270,8 +279,8 @@ class Worker(QObject):
         self._trainer.update(config)
         self._config = config
         self.sigLiveChange.emit(step, current, config)
-        if not self._playing:
-            self._publish()
+        if not self._playing:  # e.g. a new scaling mode changes the test-time network now
+            self._publish(force_grid=True)
 
     @pyqtSlot()
     def snapshot_shown(self) -> None:
@@ -356,8 +365,9 @@ class Worker(QObject):
         snapshot = self._snapshot(evaluation, force_grid or diverged)
         self._awaiting_ack = True
         self.sigSnapshot.emit(snapshot)
-        cost = time.monotonic() - started
-        self._publish_not_before = started + cost / PUBLISH_SHARE
+        if self._playing:  # a one-off snapshot (a step, a pause, warm-up) sets no pace
+            cost = time.monotonic() - started
+            self._publish_not_before = started + min(cost / PUBLISH_SHARE, MAX_PUBLISH_GAP)
         if diverged:
             self.sigDiverged.emit(self._divergence_message(snapshot))
 
@@ -390,7 +400,7 @@ class Worker(QObject):
             with np.errstate(all="ignore"):
                 self._grid = self._trainer.decision_grid()
             cost = time.monotonic() - started
-            self._grid_due = started + max(GRID_SECONDS, cost / PUBLISH_SHARE)
+            self._grid_due = started + min(max(GRID_SECONDS, cost / PUBLISH_SHARE), MAX_GRID_GAP)
         return self._grid
 
     def _divergence_message(self, snapshot: Snapshot) -> str:
@@ -440,6 +450,7 @@ class Worker(QObject):
 
     def _run_started(self, trainer: Trainer) -> None:
         self._trainer = trainer
+        self._pool = trainer.pool
         self._config = trainer.config
         widths = dict(zip(trainer.layer_names, trainer.network.arch.widths[:-1], strict=True))
         self._recorder = MaskRecorder(widths)

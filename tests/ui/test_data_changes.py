@@ -64,10 +64,13 @@ def test_dropping_a_csv_asks_for_the_label_and_trains_on_it(make_window, qtbot):
     assert info.dataset_name == IRIS.name
     assert len(info.classes) == 3
     assert window.controls.dataset.dataset.currentText() == f"{IRIS.name} (CSV)"
+    assert f"dataset moons → {IRIS.name}; " not in window.banner.text()
+    assert f"dataset moons → {IRIS.name}." in window.banner.text()
     assert IRIS.name in window.controls.dataset.report.text()
     assert not window.decision_view.showing_map()
     assert "needs 2-D data" in window.decision_view.message()
-    print("DEBUG", window.isActiveWindow(), window.focusWidget(), QApplication.activeWindow(), window.last_snapshot.step, window.banner.text())
+    window.activateWindow()  # the offscreen platform does not give it back after the dialog
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
     press(qtbot, window, Qt.Key_S)
     qtbot.waitUntil(lambda: window.last_snapshot.step == 1
                     and window.last_snapshot.config.dataset.name == "csv", timeout=TIMEOUT)

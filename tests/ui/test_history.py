@@ -39,16 +39,16 @@ def test_a_point_at_the_same_step_replaces_the_last():
         replaced.append(step, (1.0,))
         direct.append(step, (5.0 if step == 6 else 1.0,))
     replaced.append(6, (5.0,))
-    for (steps, columns), (want_steps, want) in zip([replaced.arrays()], [direct.arrays()],
-                                                    strict=True):
-        np.testing.assert_array_equal(steps, want_steps)
-        np.testing.assert_array_equal(columns["loss"], want["loss"])
+    steps, columns = replaced.arrays()
+    want_steps, want = direct.arrays()
+    np.testing.assert_array_equal(steps, want_steps)
+    np.testing.assert_array_equal(columns["loss"], want["loss"])
 
 
 def test_arrays_are_fresh_copies():
     history = DecimatedHistory(("loss",), capacity=4)
     history.append(0, (1.0,))
-    steps, columns = history.arrays()
+    _, columns = history.arrays()
     columns["loss"][0] = 99.0
     assert history.arrays()[1]["loss"][0] == 1.0
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PyQt5.QtCore import Qt
-from ui_helpers import TIMEOUT, Recorder, kept_fraction, press, wait_paused, wait_step
+from ui_helpers import SMALL, TIMEOUT, Recorder, kept_fraction, press, wait_paused, wait_step
+
+from dropviz.model.config import DropoutConfig
 
 
 def _choose(box, value: str) -> None:
@@ -84,3 +88,13 @@ def test_scaling_mode_changes_the_test_time_network_at_once(make_window, qtbot):
     np.testing.assert_array_equal(weight_scaled.weights[0], inverted.weights[0])
     texts = [text for _, text in window.loss_view.markers.items()]
     assert texts[-1] == "scaling weight scaling"
+
+
+def test_per_layer_hidden_rates_survive_other_edits(make_window, qtbot):
+    window = make_window(replace(SMALL, dropout=DropoutConfig(hidden=(0.3, 0.6))))
+    assert window.controls.dropout.hidden_rate.value() == 0.3
+    window.controls.network.learning_rate.setValue(0.02)
+    qtbot.waitUntil(lambda: window.last_snapshot.config.learning_rate == 0.02, timeout=TIMEOUT)
+    assert window.last_snapshot.config.dropout.hidden == (0.3, 0.6)
+    window.controls.dropout.hidden_rate.spin.setValue(0.2)
+    qtbot.waitUntil(lambda: window.last_snapshot.config.dropout.hidden == 0.2, timeout=TIMEOUT)

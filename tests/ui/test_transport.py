@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from PyQt5.QtCore import Qt
 from ui_helpers import Recorder, press, wait_paused, wait_step
@@ -87,3 +89,37 @@ def test_typing_in_a_box_does_not_trigger_shortcuts(make_window, qtbot):
     qtbot.wait(300)
     assert window.last_snapshot.step == 0
     assert not window.transport.is_playing()
+
+
+def test_speed_sets_the_steps_per_screen_update(make_window, qtbot):
+    window = make_window()
+    window.transport.speed.setValue(0)  # one step per update: about 30 steps a second at most
+    assert "1 step per update" in window.transport.speed_label.text()
+    recorder = Recorder(window)
+    press(qtbot, window, Qt.Key_Space)
+    qtbot.wait(1000)
+    press(qtbot, window, Qt.Key_Space)
+    slow = wait_paused(qtbot, window)
+    assert 0 < slow.step <= 45
+    playing = [s for s in recorder.snapshots if s.playing]
+    assert all(b.step > a.step for a, b in pairwise(playing))
+
+    window.transport.speed.setValue(window.transport.speed.maximum())
+    press(qtbot, window, Qt.Key_Space)
+    wait_step(qtbot, window, slow.step + 100)
+    press(qtbot, window, Qt.Key_Space)
+    wait_paused(qtbot, window)
+
+
+def test_enter_in_a_box_hands_the_keys_back(make_window, qtbot):
+    window = make_window()
+    spin = window.controls.dropout.hidden_rate.spin
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=5000)
+    spin.selectAll()
+    qtbot.keyClicks(spin, "0.2")
+    qtbot.keyClick(spin, Qt.Key_Return)
+    qtbot.waitUntil(lambda: window.last_snapshot.config.dropout.hidden == 0.2, timeout=10_000)
+    assert not spin.hasFocus()
+    press(qtbot, window, Qt.Key_Space)
+    qtbot.waitUntil(window.transport.is_playing, timeout=5000)
