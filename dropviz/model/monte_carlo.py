@@ -72,7 +72,7 @@ def _passes(trainer: Trainer, X: np.ndarray, count: int, ticker: Ticker) -> Iter
         yield probs
 
 
-def error_and_loss(probs: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def _error_and_loss(probs: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Error rate of the most probable class and mean -log p(true class), p clipped from below."""
     error = float(np.mean(probs.argmax(axis=1) != y))
     chosen = np.maximum(probs[np.arange(len(y)), y], MIN_PROBABILITY)
@@ -91,7 +91,7 @@ def mc_curve(trainer: Trainer, X: np.ndarray, y: np.ndarray, ks: Sequence[int] =
     for k, probs in enumerate(_passes(trainer, X, ks[-1], ticker), start=1):
         total += probs
         if k in wanted:
-            error, loss = error_and_loss(total / k, y)
+            error, loss = _error_and_loss(total / k, y)
             errors.append(error)
             losses.append(loss)
     det_probs, det_logits = trainer.network.predict(X)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -106,11 +107,16 @@ def _verdict(conditions: list[tuple[bool, str]], measured: dict[str, float]) -> 
     return ClaimResult(all(ok for ok, _ in conditions), "; ".join(parts) + ".", measured)
 
 
+def _ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator, infinite when the denominator is not positive (no division error)."""
+    return numerator / denominator if denominator > 0 else math.inf
+
+
 def overfits(preset: Preset, runner: _Runner, *, max_train_loss: float, min_loss_ratio: float,
              min_gap: float) -> ClaimResult:
     """The network learns its few training points by heart and does much worse on new ones."""
     e = runner.final(preset.config)
-    ratio = e.test_loss / e.train_loss
+    ratio = _ratio(e.test_loss, e.train_loss)
     return _verdict([
         (e.train_loss < max_train_loss, f"train loss {e.train_loss:.4f} below {max_train_loss:g}"),
         (ratio > min_loss_ratio, f"test loss {e.test_loss:.3f} is {ratio:.0f}x the train loss "
@@ -122,7 +128,7 @@ def overfits(preset: Preset, runner: _Runner, *, max_train_loss: float, min_loss
 def smaller_gap(preset: Preset, runner: _Runner, *, max_gap_ratio: float) -> ClaimResult:
     """With dropout (the preset) the gap is a fraction of the gap without it (the compare run)."""
     with_dropout, without = runner.final(preset.config), runner.final(preset.compare)
-    ratio = with_dropout.gap / without.gap
+    ratio = _ratio(with_dropout.gap, without.gap)
     return _verdict([
         (without.gap > 0, f"without dropout the network overfits (gap {without.gap:.3f})"),
         (ratio < max_gap_ratio, f"with dropout the gap is {with_dropout.gap:.3f}, {ratio:.2f} of it "
@@ -174,8 +180,8 @@ def overconfident_without_compensation(preset: Preset, runner: _Runner, *, min_l
     """No scaling (the preset) versus inverted dropout (compare): same answers, far too sure of them."""
     _, logits_none, none = _test_outputs(runner, preset.config)
     _, logits_inv, inverted = _test_outputs(runner, preset.compare)
-    loss_ratio = none.test_loss / inverted.test_loss
-    logit_ratio = float(np.abs(logits_none).mean() / np.abs(logits_inv).mean())
+    loss_ratio = _ratio(none.test_loss, inverted.test_loss)
+    logit_ratio = _ratio(float(np.abs(logits_none).mean()), float(np.abs(logits_inv).mean()))
     change = abs(none.test_acc - inverted.test_acc)
     return _verdict([
         (logit_ratio >= min_logit_ratio, f"test-time outputs (logits) {logit_ratio:.1f}x as large "
@@ -212,7 +218,7 @@ def per_batch_noisier(preset: Preset, runner: _Runner, *, min_noise_ratio: float
         logs[name] = _StepLog()
         with runner.trained(config, logs[name]):
             pass
-    ratio = logs["per_batch"].noise() / logs["per_example"].noise()
+    ratio = _ratio(logs["per_batch"].noise(), logs["per_example"].noise())
     return _verdict([
         (logs["per_batch"].rows_identical, "per batch, every row of every step had the same mask"),
         (not logs["per_example"].rows_identical, "per example, rows had masks of their own"),
@@ -239,18 +245,23 @@ def mc_converges(preset: Preset, runner: _Runner, *, large_ks: list[int], tolera
 
 
 def helps_test_accuracy(preset: Preset, runner: _Runner, *, min_accuracy_gain: float,
-                        max_gap_ratio: float) -> ClaimResult:
-    """On real data dropout (the preset) predicts at least as well as none (compare), gap smaller."""
+                        min_train_accuracy: float) -> ClaimResult:
+    """Both runs learn the training set by heart; the one with dropout (the preset) generalises better.
+
+    Judged on accuracy, not on the loss gap: on digits a few confident mistakes decide the test
+    loss, and whether dropout shrinks that gap changes from seed to seed.
+    """
     with_dropout, without = runner.final(preset.config), runner.final(preset.compare)
     gain = with_dropout.test_acc - without.test_acc
-    ratio = with_dropout.gap / without.gap
+    train_accuracy = min(with_dropout.train_acc, without.train_acc)
     return _verdict([
-        (gain >= min_accuracy_gain, f"test accuracy {with_dropout.test_acc:.3f} versus "
-                                    f"{without.test_acc:.3f}, {gain:+.3f} (needs {min_accuracy_gain:+g})"),
-        (without.gap > 0 and ratio <= max_gap_ratio,
-         f"gap {with_dropout.gap:.3f} versus {without.gap:.3f}, {ratio:.2f} of it "
-         f"(needs at most {max_gap_ratio:g})"),
-    ], {"accuracy_gain": gain, "gap_ratio": ratio})
+        (train_accuracy >= min_train_accuracy,
+         f"both runs fit the training set (train accuracy at least {train_accuracy:.3f}; "
+         f"needs {min_train_accuracy:g})"),
+        (gain >= min_accuracy_gain,
+         f"test accuracy {with_dropout.test_acc:.3f} with dropout versus {without.test_acc:.3f} "
+         f"without, {gain:+.3f} (needs {min_accuracy_gain:+g})"),
+    ], {"accuracy_gain": gain, "train_accuracy": train_accuracy})
 
 
 CHECKS: dict[str, _Check] = {

@@ -5,7 +5,7 @@ ticks of at most TICK_SECONDS driven by a single-shot QTimer, so a pause, a step
 change waits at most one tick, and it publishes a `Snapshot` after every `speed` steps but no more
 often than FRAME_SECONDS, and only once the window has drawn the previous one: drawing never slows
 training and snapshots never pile up. Building a Trainer may compile for seconds; that runs on a
-daemon thread (`_Build`) which the same timer polls, so neither the worker's loop nor closing the
+daemon thread (`RunBuild`) which the same timer polls, so neither the worker's loop nor closing the
 window ever waits for a compiler.
 """
 
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import functools
 import math
-import queue
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -25,10 +23,11 @@ from PyQt5.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
 from dropviz.model.config import Config
 from dropviz.model.errors import DropvizError
+from dropviz.ui.build import RunBuild, compiling_message
 from dropviz.ui.changes import describe_restart
 from dropviz.ui.snapshot import MaskRecorder, Snapshot, run_info
 
-if TYPE_CHECKING:  # the model's training modules are imported by the build thread, see _Build
+if TYPE_CHECKING:  # the model's training modules are imported by the build thread, see RunBuild
     from dropviz.model.network import Architecture
     from dropviz.model.trainer import DecisionGrid, Evaluation, NetworkPool, StepResult, Trainer
 
@@ -51,86 +50,6 @@ def user_message(error: BaseException) -> str:
     if isinstance(error, DropvizError):
         return str(error)
     return f"Unexpected error: {type(error).__name__}: {error}"
-
-
-def _compiling_message(arch: Architecture) -> str:
-    layers = ", ".join(map(str, arch.hidden_layers))
-    return (f"Compiling... the network for this shape (hidden layers {layers}, {arch.activation}, "
-            f"{arch.optimizer}) is compiled once, which takes a few seconds. "
-            "The window stays usable meanwhile.")
-
-
-def _trainers_in(message: tuple) -> list[Trainer]:
-    """The trainers a build message hands over: ("ready", new) or ("failed", error, old)."""
-    if message[0] == "ready":
-        return [message[1]]
-    if message[0] == "failed" and message[2] is not None:
-        return [message[2]]
-    return []
-
-
-class _Build:
-    """One Trainer being made on a daemon thread, so a compile never blocks anyone.
-
-    The old trainer is handed over too: its network goes back to the pool only once the new data
-    has loaded, so a reset to the same shape reuses it, and a file that fails to load leaves the
-    old run as it was. Messages go into a queue that the worker polls.
-    """
-
-    def __init__(self, config: Config, pool: NetworkPool | None, old: Trainer | None,
-                 known: set[Architecture]) -> None:
-        self.config = config
-        self.messages: queue.Queue[tuple] = queue.Queue()
-        self._pool = pool
-        self._old = old
-        self._known = known
-        self._lock = threading.Lock()
-        self._cancelled = False
-        threading.Thread(target=self._run, name="dropviz-build", daemon=True).start()
-
-    def _run(self) -> None:
-        try:
-            # Imported here, off the GUI thread: PyTensor and scikit-learn take seconds to load,
-            # and the window is up and saying so meanwhile.
-            from dropviz.model.datasets import load_dataset
-            from dropviz.model.trainer import NetworkPool, Trainer, architecture_for
-
-            dataset = load_dataset(self.config.dataset, self.config.seed)
-        except Exception as error:  # every failure must reach the window
-            self._put(("failed", error, self._old))
-            return
-        try:
-            arch = architecture_for(self.config, dataset)
-            if arch not in self._known:
-                self._put(("compiling", arch))
-            if self._old is not None:
-                self._old.close()
-            trainer = Trainer(self.config, self._pool or NetworkPool(), dataset)
-            self._known.add(arch)
-        except Exception as error:
-            self._put(("failed", error, None))
-            return
-        self._put(("ready", trainer))
-
-    def _put(self, message: tuple) -> None:
-        with self._lock:
-            if not self._cancelled:
-                self.messages.put(message)
-                return
-        for trainer in _trainers_in(message):
-            trainer.close()
-
-    def cancel(self) -> None:
-        """Nobody will take the result: give any network that is or will be built to the pool."""
-        with self._lock:
-            self._cancelled = True
-        while True:
-            try:
-                message = self.messages.get_nowait()
-            except queue.Empty:
-                return
-            for trainer in _trainers_in(message):
-                trainer.close()
 
 
 class _StepRate:
@@ -181,11 +100,11 @@ class Worker(QObject):
 
     def __init__(self, config: Config, pool: NetworkPool | None = None) -> None:
         super().__init__()
-        self._pool = pool  # made by the first build when None: see _Build
+        self._pool = pool  # made by the first build when None: see RunBuild
         self._config = config  # the config of the current run
         self._known: set[Architecture] = set()
         self._trainer: Trainer | None = None
-        self._build: _Build | None = None
+        self._build: RunBuild | None = None
         self._build_reason = ""
         self._pending: Config | None = None  # a change that arrived while building
         self._playing = False
@@ -416,20 +335,18 @@ class Worker(QObject):
 
     def _start_build(self, config: Config, reason: str) -> None:
         old, self._trainer = self._trainer, None
-        self._last_result = None
-        self._build = _Build(config, self._pool, old, self._known)
+        self._build = RunBuild(config, self._pool, old, self._known)
         self._build_reason = reason
         self.sigBusy.emit("Starting a new run...")
         self._schedule(0)
 
     def _poll_build(self) -> None:
-        try:
-            message = self._build.messages.get_nowait()
-        except queue.Empty:
+        message = self._build.next_message()
+        if message is None:
             self._schedule(POLL_MS / 1000)
             return
         if message[0] == "compiling":
-            self.sigBusy.emit(_compiling_message(message[1]))
+            self.sigBusy.emit(compiling_message(message[1]))
             self._schedule(0)
             return
         self._build = None
@@ -454,6 +371,7 @@ class Worker(QObject):
         self._config = trainer.config
         widths = dict(zip(trainer.layer_names, trainer.network.arch.widths[:-1], strict=True))
         self._recorder = MaskRecorder(widths)
+        self._last_result = None
         self._grid = None
         self._rate.restart(0)
         self._frame_left = 0

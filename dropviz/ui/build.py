@@ -1,0 +1,101 @@
+"""Making a Trainer on a daemon thread, so a compile never blocks the worker or closing the window.
+
+Building a run loads the data and may compile the network, which takes seconds. The worker starts a
+`RunBuild` and polls its queue; if the window closes meanwhile, the build finishes on its own,
+hands its network to the pool and is forgotten: a daemon thread never keeps the process alive.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import TYPE_CHECKING
+
+from dropviz.model.config import Config
+
+if TYPE_CHECKING:  # the training modules are imported by the build thread itself, see RunBuild
+    from dropviz.model.network import Architecture
+    from dropviz.model.trainer import NetworkPool, Trainer
+
+
+def compiling_message(arch: Architecture) -> str:
+    layers = ", ".join(map(str, arch.hidden_layers))
+    return (f"Compiling... the network for this shape (hidden layers {layers}, {arch.activation}, "
+            f"{arch.optimizer}) is compiled once, which takes a few seconds. "
+            "The window stays usable meanwhile.")
+
+
+def _trainers_in(message: tuple) -> list[Trainer]:
+    """The trainers a build message hands over: ("ready", new) or ("failed", error, old)."""
+    if message[0] == "ready":
+        return [message[1]]
+    if message[0] == "failed" and message[2] is not None:
+        return [message[2]]
+    return []
+
+
+class RunBuild:
+    """One Trainer being made on a daemon thread, so a compile never blocks anyone.
+
+    The old trainer is handed over too: its network goes back to the pool only once the new data
+    has loaded, so a reset to the same shape reuses it, and a file that fails to load leaves the
+    old run as it was. Messages go into a queue that the worker polls.
+    """
+
+    def __init__(self, config: Config, pool: NetworkPool | None, old: Trainer | None,
+                 known: set[Architecture]) -> None:
+        self.config = config
+        self._messages: queue.Queue[tuple] = queue.Queue()
+        self._pool = pool
+        self._old = old
+        self._known = known
+        self._lock = threading.Lock()
+        self._cancelled = False
+        threading.Thread(target=self._run, name="dropviz-build", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            # Imported here, off the GUI thread: PyTensor and scikit-learn take seconds to load,
+            # and the window is up and saying so meanwhile.
+            from dropviz.model.datasets import load_dataset
+            from dropviz.model.trainer import NetworkPool, Trainer, architecture_for
+
+            dataset = load_dataset(self.config.dataset, self.config.seed)
+        except Exception as error:  # every failure must reach the window
+            self._put(("failed", error, self._old))
+            return
+        try:
+            arch = architecture_for(self.config, dataset)
+            if arch not in self._known:
+                self._put(("compiling", arch))
+            if self._old is not None:
+                self._old.close()
+            trainer = Trainer(self.config, self._pool or NetworkPool(), dataset)
+            self._known.add(arch)
+        except Exception as error:
+            self._put(("failed", error, None))
+            return
+        self._put(("ready", trainer))
+
+    def next_message(self) -> tuple | None:
+        """("compiling", arch), then ("ready", trainer) or ("failed", error, old trainer)."""
+        try:
+            return self._messages.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _put(self, message: tuple) -> None:
+        with self._lock:
+            if not self._cancelled:
+                self._messages.put(message)
+                return
+        for trainer in _trainers_in(message):
+            trainer.close()
+
+    def cancel(self) -> None:
+        """Nobody will take the result: give any network that is or will be built to the pool."""
+        with self._lock:
+            self._cancelled = True
+        while (message := self.next_message()) is not None:
+            for trainer in _trainers_in(message):
+                trainer.close()

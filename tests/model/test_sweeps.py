@@ -1,0 +1,212 @@
+"""Sweeps: every point equals a run trained on its own, the CSV reads back, cancel stops cleanly."""
+
+import csv
+import io
+
+import numpy as np
+import numpy_mlp
+import pytest
+
+from dropviz.model.config import Config
+from dropviz.model.datasets import load_dataset
+from dropviz.model.errors import ConfigError
+from dropviz.model.sweeps import (
+    Cancelled,
+    activation_sparsity,
+    hidden_activations,
+    rate_sweep,
+    size_sweep,
+    subsample,
+)
+from dropviz.model.trainer import NetworkPool, Trainer
+from dropviz.sweep_cli import parse_sweep, run_sweep
+
+# The architecture of the 2-D presets, so the session pool compiles it once for all these tests.
+TINY = Config().with_overrides(["hidden_layers=[64,64]", "steps=40", "seed=3", "dropout.input=0.1"])
+
+
+class CountingPool:
+    """The session pool, counting what is lent and given back."""
+
+    def __init__(self, pool: NetworkPool) -> None:
+        self.pool = pool
+        self.lent = 0
+        self.returned = 0
+
+    def acquire(self, *args):
+        self.lent += 1
+        return self.pool.acquire(*args)
+
+    def release(self, network) -> None:
+        self.returned += 1
+        self.pool.release(network)
+
+
+def _alone(pool, overrides, dataset=None):
+    """A run trained on its own, the way a user would start it, evaluated at its last step."""
+    config = TINY.with_overrides(overrides)
+    trainer = Trainer(config, pool, dataset)
+    try:
+        for _ in range(config.steps):
+            trainer.step()
+        return trainer.evaluate()
+    finally:
+        trainer.close()
+
+
+def test_every_point_of_a_rate_sweep_is_the_run_trained_alone(pool):
+    counting = CountingPool(pool)
+    result = rate_sweep(TINY, rates=(0.0, 0.5), seeds=2, pool=counting)
+    assert [(p.rate, p.seed) for p in result.points] == [(0.0, 3), (0.0, 4), (0.5, 3), (0.5, 4)]
+    for point in result.points:
+        alone = _alone(pool, [f"dropout.hidden={point.rate}", f"seed={point.seed}"])
+        assert (point.train_loss, point.test_loss) == (alone.train_loss, alone.test_loss)
+        assert point.train_error == pytest.approx(1 - alone.train_acc)
+        assert point.test_error == pytest.approx(1 - alone.test_acc)
+        assert point.steps == TINY.steps
+        assert point.train_size == 60  # 200 samples at train fraction 0.3
+    assert counting.lent == counting.returned == 4
+    assert result.points[0].test_loss != result.points[2].test_loss
+
+
+def test_csv_reads_back_as_the_points_and_the_summary_averages_the_seeds(pool):
+    result = rate_sweep(TINY, rates=(0.2, 0.6), seeds=2, pool=pool)
+    rows = list(csv.DictReader(io.StringIO(result.to_csv())))
+    assert list(rows[0]) == ["rate", "seed", "train_size", "steps", "train_loss", "test_loss",
+                             "train_error", "test_error"]
+    assert len(rows) == len(result.points)
+    for row, point in zip(rows, result.points, strict=True):
+        assert float(row["rate"]) == point.rate and int(row["seed"]) == point.seed
+        assert int(row["train_size"]) == 60 and int(row["steps"]) == 40
+        for name in ("train_loss", "test_loss", "train_error", "test_error"):
+            assert float(row[name]) == pytest.approx(getattr(point, name), rel=1e-8)
+    summary = result.summary()
+    assert [(s.rate, s.runs) for s in summary] == [(0.2, 2), (0.6, 2)]
+    losses = [p.test_loss for p in result.points if p.rate == 0.6]
+    assert summary[1].mean["test_loss"] == pytest.approx(np.mean(losses))
+    assert summary[1].std["test_loss"] == pytest.approx(abs(losses[0] - losses[1]) / np.sqrt(2))
+
+
+def test_progress_reaches_the_total_and_cancel_returns_every_network(pool):
+    reports = []
+    rate_sweep(TINY, rates=(0.0, 0.3), pool=pool, progress=lambda d, t: reports.append((d, t)))
+    assert reports[-1] == (80, 80)
+    assert [d for d, _ in reports] == sorted({d for d, _ in reports})
+
+    counting = CountingPool(pool)
+    done = []
+    with pytest.raises(Cancelled):
+        rate_sweep(TINY, rates=(0.0, 0.3, 0.6), pool=counting, progress=lambda d, t: done.append(d),
+                   cancelled=lambda: bool(done) and done[-1] >= 50)
+    assert done[-1] == 50  # stopped in the second run, between two steps
+    assert counting.lent == counting.returned == 2
+
+
+def test_subsamples_are_nested_rows_of_the_training_split_with_the_test_split_whole():
+    data = load_dataset(TINY.dataset, 3)
+    small, large = subsample(data, 10, 3), subsample(data, 30, 3)
+    train_rows = {row.tobytes() for row in data.X_train}
+    small_rows = {row.tobytes() for row in small.X_train}
+    assert len(small_rows) == 10 and small_rows <= {row.tobytes() for row in large.X_train} <= train_rows
+    np.testing.assert_array_equal(small.X_test, data.X_test)
+    np.testing.assert_array_equal(small.y_test, data.y_test)
+    with pytest.raises(ConfigError, match="from 1 to 60"):
+        subsample(data, 61, 3)
+
+
+def test_every_point_of_a_size_sweep_is_the_run_trained_alone_on_its_subset(pool):
+    result = size_sweep(TINY, sizes=(15, 60), rates=(0.0, 0.5), pool=pool)
+    assert [(p.rate, p.train_size) for p in result.points] == [(0.0, 15), (0.0, 60), (0.5, 15), (0.5, 60)]
+    data = load_dataset(TINY.dataset, TINY.seed)
+    for point in result.points:
+        alone = _alone(pool, [f"dropout.hidden={point.rate}"], subsample(data, point.train_size, 3))
+        assert (point.train_loss, point.test_loss) == (alone.train_loss, alone.test_loss)
+    assert "train_size" in result.to_csv().splitlines()[0]
+
+
+def test_hidden_activations_lead_to_the_network_outputs(pool):
+    trainer = Trainer(TINY.with_overrides(["scaling=weight_scaling"]), pool)
+    try:
+        for _ in range(TINY.steps):
+            trainer.step()
+        X = trainer.dataset.X_test
+        weights = trainer.inference_weights()
+        last = hidden_activations(weights, X, "relu")[-1]
+        _, logits = trainer.network.predict(X)
+        np.testing.assert_allclose(last @ weights[-2] + weights[-1], logits, atol=1e-4)
+    finally:
+        trainer.close()
+
+
+def test_sparsity_fractions_and_histograms_match_a_direct_numpy_computation(pool):
+    result = activation_sparsity(TINY, rates=(0.0, 0.5), bins=12, threshold=1e-3, pool=pool)
+    assert result.layers == ("hidden1", "hidden2")
+    n_test = len(load_dataset(TINY.dataset, TINY.seed).y_test)
+    for r, rate in enumerate(result.rates):
+        trainer = Trainer(TINY.with_overrides([f"dropout.hidden={rate}"]), pool)
+        for _ in range(TINY.steps):
+            trainer.step()
+        weights, X = trainer.inference_weights(), trainer.dataset.X_test
+        trainer.close()
+        h = X.astype(np.float64)
+        for layer in range(2):
+            h = numpy_mlp.ACTIVATIONS["relu"](h @ weights[2 * layer] + weights[2 * layer + 1])
+            assert result.near_zero[r, layer] == pytest.approx(np.mean(np.abs(h) <= 1e-3))
+            assert result.counts[r, layer].sum() == n_test * 64  # every activation in one bin
+            expected, _ = np.histogram(h, result.edges[layer])
+            assert np.abs(result.counts[r, layer] - expected).sum() <= 2  # float32 vs float64 at edges
+    assert result.near_zero.min() > 0.1  # relu: many units are off for any one example
+    rows = list(csv.DictReader(io.StringIO(result.to_csv())))
+    assert len(rows) == 2 * 2 * 12
+    assert sum(int(row["count"]) for row in rows if row["rate"] == "0.5" and row["layer"] == "hidden2") \
+        == n_test * 64
+
+
+def test_bad_sweep_settings_fail_before_any_training(pool):
+    counting = CountingPool(pool)
+    with pytest.raises(ConfigError, match=r"dropout\.hidden"):
+        rate_sweep(TINY, rates=(0.0, 1.0), pool=counting)
+    with pytest.raises(ConfigError, match="seeds"):
+        rate_sweep(TINY, rates=(0.0,), seeds=0, pool=counting)
+    with pytest.raises(ConfigError, match="empty"):
+        size_sweep(TINY, sizes=(), pool=counting)
+    with pytest.raises(ConfigError, match="from 1 to 60"):
+        size_sweep(TINY, sizes=(20, 500), pool=counting)
+    assert counting.lent == 0
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ("dropout=0,0.25,0.5", ("dropout", (0.0, 0.25, 0.5))),
+    (" size = 20, 40 ", ("size", (20, 40))),
+    ("dropout", ("dropout", (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8))),
+])
+def test_parse_sweep(spec, expected):
+    assert parse_sweep(spec) == expected
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("rate=0.1", "unknown sweep 'rate'"),
+    ("size", "give the training-set sizes"),
+    ("dropout=0,,0.5", "comma-separated"),
+    ("dropout=0,1", "'1' is not a dropout rate"),
+    ("dropout=nan", "'nan' is not a dropout rate"),
+    ("size=20,4.5", "'4.5' is not a training-set size"),
+    ("size=0", "'0' is not a training-set size"),
+])
+def test_parse_sweep_rejects_with_one_clear_message(spec, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_sweep(spec)
+
+
+def test_run_sweep_prints_a_table_and_writes_the_csv(pool, tmp_path):
+    table = run_sweep(TINY, "dropout=0,0.5", seeds=2, out=tmp_path, pool=pool)
+    lines = table.splitlines()
+    assert lines[0] == "dropout sweep: 40 steps per run, 2 seeds (mean ± standard deviation)"
+    assert lines[1].split() == ["rate", "train", "size", "train", "error", "test", "error", "train",
+                                "loss", "test", "loss"]
+    assert [line.split()[0] for line in lines[2:]] == ["0", "0.5"]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "sweep.csv").read_text())))
+    alone = _alone(pool, ["dropout.hidden=0.5", "seed=4"])
+    assert float(rows[3]["test_loss"]) == pytest.approx(alone.test_loss, rel=1e-8)
+    mean = np.mean([float(row["test_error"]) for row in rows[2:]])
+    assert lines[3].split()[5] == f"{mean:.4f}"  # rate, size, train error, ±, its std, test error
