@@ -33,7 +33,7 @@ TICK_MS = 5
 def headless_rate(config: Config, seconds: float, k: int | None) -> float:
     """Steps per second of a Trainer alone: one step per call, or k per call."""
     trainer = Trainer(config)
-    trainer.step()
+    trainer.step() if k is None else trainer.run_steps(k)
     start, done = time.perf_counter(), 0
     while time.perf_counter() - start < seconds:
         if k is None:
@@ -86,7 +86,6 @@ def window_run(config: Config, seconds: float, started: float) -> dict[str, floa
     app.exec_()
     ticker.stop()
     window.close()
-    print(len(snapshots), measured_from, snapshots[:3], snapshots[-3:], len(lateness), file=sys.stderr)
     (t0, step0), (t1, step1) = snapshots[measured_from], snapshots[-1]
     late = np.maximum(np.array(lateness[1:]), 0.0)
     return {"window_steps_per_second": (step1 - step0) / (t1 - t0),

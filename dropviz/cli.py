@@ -20,6 +20,7 @@ from dropviz.model.errors import DropvizError, TrainingDiverged
 from dropviz.model.experiment import load_experiment, save_experiment
 from dropviz.model.export import RUN_FILES, write_run
 from dropviz.model.trainer import Evaluation, MaskRecorder, Trainer
+from dropviz.sweep_cli import SWEEP_FILE, run_sweep
 
 EXPERIMENT_FILE = "experiment.dropviz"
 EXIT_BAD_INPUT = 2
@@ -54,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--force", action="store_true", help="replace a run already in --out")
     parser.add_argument("--resume", metavar="DIR",
                         help="continue a run saved with --out for --steps more steps")
+    parser.add_argument("--sweep", metavar="SPEC",
+                        help="train a fresh network per setting: dropout, dropout=0,0.2,0.5 or "
+                             "size=20,40,60; prints a table and writes sweep.csv to --out")
+    parser.add_argument("--seeds", type=int, default=1, metavar="N",
+                        help="seeds per sweep setting, for error bars (default 1)")
     return parser
 
 
@@ -141,10 +147,34 @@ def start_or_resume(args: argparse.Namespace) -> tuple[Trainer, list[Evaluation]
     return trainer, experiment.history, steps, out
 
 
+def sweep(args: argparse.Namespace) -> int:
+    if args.resume:
+        raise UsageError("--sweep trains fresh networks; it does not go with --resume")
+    if args.seeds < 1:
+        raise UsageError(f"--seeds: {args.seeds} is not allowed; expected at least 1")
+    config = config_from_args(args)
+    out = Path(args.out) if args.out else None
+    if out and (out / SWEEP_FILE).exists() and not args.force:
+        raise UsageError(f"{out} already holds {SWEEP_FILE}; pass --force to replace it")
+    with tqdm(disable=not sys.stderr.isatty(), unit="step", leave=False, file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        table = run_sweep(config, args.sweep, args.seeds, out, progress=progress)
+    print(table)
+    if out:
+        print(f"wrote {out / SWEEP_FILE}")
+    return 0
+
+
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.eval_every < 1:
         raise UsageError(f"--eval-every: {args.eval_every} is not allowed; expected at least 1")
+    if args.sweep:
+        return sweep(args)
     trainer, history, steps, out = start_or_resume(args)
     recorder, speed = train(trainer, steps, args.eval_every, history, progress=sys.stderr.isatty())
     if out:

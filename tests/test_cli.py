@@ -168,3 +168,28 @@ def test_resume_refuses_a_structural_change_and_a_damaged_file(tmp_path, capsys)
     status, _, stderr = run_cli(["--resume", str(out)], capsys)
     assert status == 2
     assert "experiment.dropviz is damaged" in stderr
+
+
+def test_sweep_prints_a_table_and_writes_one_row_per_run(tmp_path, capsys):
+    status, stdout, stderr = run_cli([*SMALL, "--sweep", "dropout=0,0.5", "--seeds", "2",
+                                      "--steps", "20", "--out", str(tmp_path)], capsys)
+    assert status == 0, stderr
+    lines = stdout.splitlines()
+    assert lines[0] == "dropout sweep: 20 steps per run, 2 seeds (mean ± standard deviation)"
+    assert [line.split()[0] for line in lines[2:4]] == ["0", "0.5"]
+    rows = list(csv.DictReader((tmp_path / "sweep.csv").open()))
+    assert [(r["rate"], r["seed"]) for r in rows] == [("0", "0"), ("0", "1"), ("0.5", "0"), ("0.5", "1")]
+    status, _, stderr = run_cli([*SMALL, "--sweep", "dropout=0", "--steps", "5", "--out", str(tmp_path)],
+                                capsys)
+    assert status == 2 and "already holds sweep.csv" in stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--sweep", "depth=1,2"], "unknown sweep 'depth'"),
+    (["--sweep", "dropout=0,1.5"], "'1.5' is not a dropout rate"),
+    (["--sweep", "dropout", "--seeds", "0"], "--seeds: 0 is not allowed"),
+])
+def test_bad_sweeps_exit_2_with_one_line(capsys, args, message):
+    status, _, stderr = run_cli(args, capsys)
+    assert status == 2
+    assert message in stderr and stderr.count("\n") == 1

@@ -10,6 +10,7 @@ process-wide adjustments below were each worth more than a third of a wide netwo
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import platform
 
@@ -29,6 +30,11 @@ _M_MMAP_THRESHOLD = -3
 _MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024
 _TRIM_THRESHOLD_BYTES = 256 * 1024 * 1024
 
+# A step whose matrix products come to less than this many FLOP runs its BLAS on one thread: two
+# threads pay only for large products, and on a busy machine (or beside the GUI thread) OpenBLAS's
+# spinning threads made a 256-unit network twenty times slower (see BENCHMARKS.md).
+PARALLEL_BLAS_FLOPS = 50e6
+
 # Salts the numba cache key of our DimShuffle so that code compiled by PyTensor's own version is
 # never taken for ours, or the other way round.
 _LAYOUT_CACHE_VERSION = "dropviz-layout-2"
@@ -41,6 +47,42 @@ def compile_function(inputs: list, outputs: list, updates: dict | None = None) -
     network's arithmetic): every caller passes ndarrays of exactly the declared dtype and rank.
     """
     return pytensor.function(inputs, outputs, updates=updates, mode=COMPILE_MODE, trust_input=True)
+
+
+@functools.cache
+def _blas_libraries() -> list:
+    """numpy's BLAS and the OpenBLAS that numba's products call (SciPy's), loaded if need be."""
+    import scipy.linalg.cython_blas  # noqa: F401  (loads the library numba calls)
+    from threadpoolctl import ThreadpoolController
+
+    return [library for library in ThreadpoolController().lib_controllers if library.user_api == "blas"]
+
+
+_blas = {"ceiling": os.cpu_count() or 1, "threads": 0}
+
+
+def limit_blas_threads(ceiling: int) -> None:
+    """Never use more than `ceiling` BLAS threads from now on, e.g. 1 beside a GUI thread.
+
+    On two cores the window needs one for drawing; training with two BLAS threads besides it
+    oversubscribes the machine, and OpenBLAS's busy-waiting threads then stall both.
+    """
+    _blas["ceiling"] = max(1, ceiling)
+    use_blas_threads(_blas["threads"] or _blas["ceiling"])
+
+
+def use_blas_threads(wanted: int) -> None:
+    """Run BLAS on `wanted` threads (at most the ceiling); about a microsecond when it changes."""
+    count = max(1, min(wanted, _blas["ceiling"]))
+    if count != _blas["threads"]:
+        for library in _blas_libraries():
+            library.set_num_threads(count)
+        _blas["threads"] = count
+
+
+def blas_threads_for(flops: float) -> int:
+    """One thread for small products, every allowed thread for products worth splitting."""
+    return _blas["ceiling"] if flops >= PARALLEL_BLAS_FLOPS else 1
 
 
 def _keep_freed_memory() -> None:

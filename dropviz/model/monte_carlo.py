@@ -19,7 +19,7 @@ import numpy as np
 
 from dropviz.model.errors import ConfigError
 from dropviz.model.sweeps import CancelledFn, ProgressFn, Ticker
-from dropviz.model.trainer import Trainer, cross_entropy
+from dropviz.model.trainer import Trainer
 
 DEFAULT_KS = (1, 2, 5, 10, 20, 50, 100)
 # Passes return float32 probabilities, so a pass that is sure and wrong gives p = 0 exactly; the
@@ -94,10 +94,8 @@ def mc_curve(trainer: Trainer, X: np.ndarray, y: np.ndarray, ks: Sequence[int] =
             error, loss = _error_and_loss(total / k, y)
             errors.append(error)
             losses.append(loss)
-    det_probs, det_logits = trainer.network.predict(X)
-    return McCurve(np.array(ks), np.array(errors), np.array(losses),
-                   float(np.mean(det_probs.argmax(axis=1) != y)),
-                   float(cross_entropy(det_logits, y).mean()))
+    det_loss, det_accuracy = trainer.loss_and_accuracy(X, y)
+    return McCurve(np.array(ks), np.array(errors), np.array(losses), 1.0 - det_accuracy, det_loss)
 
 
 def uncertainty_map(trainer: Trainer, samples: int = 50, resolution: int = 100,
@@ -109,9 +107,7 @@ def uncertainty_map(trainer: Trainer, samples: int = 50, resolution: int = 100,
     """
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
         raise ConfigError(f"samples: {samples!r} is not allowed; a spread needs an integer from 2")
-    grid = trainer.decision_grid(resolution)  # the plane, exactly as the decision map draws it
-    grid_x, grid_y = np.meshgrid(grid.xs, grid.ys)
-    plane = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    xs, ys, plane = trainer.plane(resolution)  # the plane exactly as the decision map draws it
     total = np.zeros((len(plane), trainer.dataset.n_classes))
     total_sq = np.zeros_like(total)
     for probs in _passes(trainer, plane, samples, Ticker(samples, progress, cancelled)):
@@ -121,4 +117,4 @@ def uncertainty_map(trainer: Trainer, samples: int = 50, resolution: int = 100,
     chosen = mean.argmax(axis=1)
     rows = np.arange(len(plane))
     variance = np.maximum(total_sq[rows, chosen] / samples - mean[rows, chosen] ** 2, 0.0)
-    return UncertaintyMap(grid.xs, grid.ys, np.sqrt(variance).reshape(resolution, resolution))
+    return UncertaintyMap(xs, ys, np.sqrt(variance).reshape(resolution, resolution))

@@ -8,11 +8,12 @@ regenerated dataset never pays for a compile. Only the architecture below fixes 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pytensor.tensor as pt
 
-from dropviz.model.backend import FLOAT, compile_function, pytensor
+from dropviz.model.backend import FLOAT, blas_threads_for, compile_function, pytensor, use_blas_threads
 from dropviz.model.dropout import APPLY_MODES, DropoutControls, apply_mask, draw_mask
 from dropviz.model.optimizers import Optimizer
 
@@ -98,6 +99,7 @@ class DropoutNetwork:
         self._predict = self._compile_predict()
         self._mc_pass = None
         self._train_many = None
+        self._weights_per_row = sum(a * b for a, b in pairwise(arch.widths))
 
     @property
     def dropout_layer_names(self) -> tuple[str, ...]:
@@ -216,7 +218,13 @@ class DropoutNetwork:
         self.learning_rate.set_value(FLOAT(learning_rate))
         self.l2.set_value(FLOAT(l2))
 
+    def _threads_for(self, rows: int, products_per_row: int) -> None:
+        """BLAS threads for a call whose products multiply `rows` rows by every weight matrix."""
+        use_blas_threads(blas_threads_for(2.0 * products_per_row * rows * self._weights_per_row))
+
     def train_step(self, batch: np.ndarray) -> tuple[float, list[np.ndarray]]:
+        batch = np.asarray(batch, dtype=np.int32)
+        self._threads_for(len(batch), 3)
         loss, *masks = self._train(batch)
         return float(loss), masks
 
@@ -229,12 +237,16 @@ class DropoutNetwork:
         """
         if self._train_many is None:
             self._train_many = self._compile_train_many()
-        losses, *masks = self._train_many(np.asarray(batches, dtype=np.int32))
+        batches = np.asarray(batches, dtype=np.int32)
+        self._threads_for(batches.shape[1], 3)
+        losses, *masks = self._train_many(batches)
         return losses, masks
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Test-time class probabilities and logits: no dropout, the scaling mode's test factor."""
-        probs, logits = self._predict(np.asarray(X, dtype=FLOAT))
+        X = np.asarray(X, dtype=FLOAT)
+        self._threads_for(len(X), 1)
+        probs, logits = self._predict(X)
         return probs, logits
 
     def mc_predict(self, X: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
@@ -245,6 +257,7 @@ class DropoutNetwork:
         if self._mc_pass is None:
             self._mc_pass = self._compile_mc_pass()
         X = np.asarray(X, dtype=FLOAT)
+        self._threads_for(len(X), 1)
         total = np.zeros((len(X), self.arch.n_classes), dtype=np.float64)
         total_sq = np.zeros_like(total)
         for _ in range(samples):

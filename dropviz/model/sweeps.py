@@ -208,7 +208,7 @@ def subsample(dataset: Dataset, size: int, seed: int) -> Dataset:
     the full training set's statistics.
     """
     available = len(dataset.y_train)
-    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= available:
+    if isinstance(size, bool) or not isinstance(size, int | np.integer) or not 1 <= size <= available:
         raise ConfigError(f"training-set size {size!r} is not allowed; expected an integer from 1 to "
                           f"{available} (the training split); raise dataset.n_samples or "
                           "dataset.train_fraction for larger sizes")
@@ -237,7 +237,7 @@ def size_sweep(config: Config, sizes: Sequence[int], rates: Sequence[float] = (0
         for size in sizes:
             for seed in seed_list:
                 with trained(replace(rate_config, seed=seed), pool, subsets[size, seed], ticker) as trainer:
-                    points.append(SweepPoint.from_evaluation(rate, seed, size, trainer.evaluate()))
+                    points.append(SweepPoint.from_evaluation(rate, seed, int(size), trainer.evaluate()))
     return SweepResult("size", tuple(points))
 
 

@@ -182,21 +182,22 @@ class Trainer:
             row[:] = self.sampler.next(self.config.batch_size)
             epochs.append(self.sampler.epoch)
         losses, masks = self.network.train_steps(batches)
-        first = self.step_count + 1
+        first, names = self.step_count + 1, self.layer_names
         self.step_count += k
         return [StepResult(first + i, epochs[i], float(losses[i]),
-                           {name: layer[i] for name, layer in zip(self.layer_names, masks, strict=True)})
+                           {name: layer[i] for name, layer in zip(names, masks, strict=True)})
                 for i in range(k)]
 
     def evaluate(self) -> Evaluation:
         """Loss and accuracy on both splits with the test-time network (no dropout)."""
         data = self.dataset
-        train_loss, train_acc = self._loss_and_accuracy(data.X_train, data.y_train)
-        test_loss, test_acc = self._loss_and_accuracy(data.X_test, data.y_test)
+        train_loss, train_acc = self.loss_and_accuracy(data.X_train, data.y_train)
+        test_loss, test_acc = self.loss_and_accuracy(data.X_test, data.y_test)
         return Evaluation(self.step_count, self.sampler.epoch, train_loss, test_loss,
                           train_acc, test_acc)
 
-    def _loss_and_accuracy(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    def loss_and_accuracy(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """Mean cross-entropy and accuracy of the test-time network on any labelled rows."""
         probs, logits = self.network.predict(X)
         loss = float(cross_entropy(logits, y).mean())
         accuracy = float((probs.argmax(axis=1) == y).mean())
@@ -205,8 +206,8 @@ class Trainer:
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         return self.network.predict(X)[0]
 
-    def decision_grid(self, resolution: int = 100, margin: float = 0.5) -> DecisionGrid:
-        """Test-time probabilities over the plane around all the points of a 2-D dataset."""
+    def plane(self, resolution: int = 100, margin: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Axis values and the (resolution**2, 2) points of a grid around all points of 2-D data."""
         if not self.dataset.is_2d:
             raise ConfigError("a decision map needs a dataset with two features")
         points = np.vstack([self.dataset.X_train, self.dataset.X_test])
@@ -214,8 +215,12 @@ class Trainer:
         xs = np.linspace(low[0], high[0], resolution, dtype=np.float32)
         ys = np.linspace(low[1], high[1], resolution, dtype=np.float32)
         grid_x, grid_y = np.meshgrid(xs, ys)
-        plane = np.column_stack([grid_x.ravel(), grid_y.ravel()])
-        probs = self.predict_proba(plane).reshape(resolution, resolution, -1)
+        return xs, ys, np.column_stack([grid_x.ravel(), grid_y.ravel()])
+
+    def decision_grid(self, resolution: int = 100, margin: float = 0.5) -> DecisionGrid:
+        """Test-time probabilities over the plane around all the points of a 2-D dataset."""
+        xs, ys, points = self.plane(resolution, margin)
+        probs = self.predict_proba(points).reshape(resolution, resolution, -1)
         return DecisionGrid(xs, ys, probs)
 
     def mc_predict(self, X: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
