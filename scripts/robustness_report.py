@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import resource
 import signal
@@ -57,16 +58,27 @@ KILL_EXTRA_VALUES = 4 * 2**20
 KILL_SETTINGS = ["hidden_layers=[16,8]", "dataset.n_samples=120", "batch_size=10"]
 
 
+# The numerical faults are shown on the tests' small network, and the largest rate on the app's own.
+FAULT_SETTINGS = ["hidden_layers=[16,16]", "dataset.n_samples=120"]
+DIVERGING = ["optimizer=sgd", "learning_rate=100"]
+DIVERGENCE_SEEDS = 10
+DIVERGENCE_STEPS = 200
+MAX_RATE = float(np.nextafter(1.0, 0.0))
+
+
 @dataclass(frozen=True)
 class Mode:
     soak_steps: int
     sample_every: int
     fuzz_examples: int
     kill_trials: int
+    fault_steps: int
 
 
-FULL = Mode(soak_steps=200_000, sample_every=10_000, fuzz_examples=1500, kill_trials=12)
-QUICK = Mode(soak_steps=20_000, sample_every=5_000, fuzz_examples=60, kill_trials=2)
+FULL = Mode(soak_steps=200_000, sample_every=10_000, fuzz_examples=1500, kill_trials=12,
+            fault_steps=20_000)
+QUICK = Mode(soak_steps=20_000, sample_every=5_000, fuzz_examples=60, kill_trials=2,
+             fault_steps=1_000)
 
 
 def rss_mb(field: str = "VmRSS") -> float:
@@ -115,8 +127,10 @@ def soak_child(steps: int, every: int) -> None:
         write_run(out, trainer, history, recorder.arrays())
         save_experiment(out / cli.EXPERIMENT_FILE, trainer, history)
         sizes = {path.name: path.stat().st_size for path in out.iterdir()}
-    print(json.dumps({"final_rss_mb": rss_mb(), "peak_rss_mb": peak_rss_mb(), "files": sizes}),
-          flush=True)
+    history_bytes = sum(sys.getsizeof(e) + sys.getsizeof(vars(e))
+                        + sum(sys.getsizeof(value) for value in vars(e).values()) for e in history)
+    print(json.dumps({"final_rss_mb": rss_mb(), "peak_rss_mb": peak_rss_mb(), "files": sizes,
+                      "history_bytes": history_bytes}), flush=True)
 
 
 def soak(mode: Mode) -> tuple[list[str], bool]:
@@ -145,8 +159,9 @@ def soak(mode: Mode) -> tuple[list[str], bool]:
         f"largest growth after step {warm['step']:,}: {growth:+.1f} MB "
         f"(the check allows {MAX_GROWTH_MB:.0f} MB): **{'bounded' if ok else 'GROWING'}**",
         f"- masks kept: the last {last['masks']} steps (a ring buffer, MaskRecorder); evaluations "
-        f"kept: all {evaluations:,}, one per {EVAL_EVERY} steps, so the history grows linearly "
-        "with the run (it is what metrics.csv holds)",
+        f"kept: all {evaluations:,}, one per {EVAL_EVERY} steps, {final['history_bytes'] / 2**20:.1f}"
+        " MB of Python objects: the one thing that grows with the run (it is what metrics.csv "
+        "holds), and all of the growth after warm-up",
         "- files written at the end: " + ", ".join(f"{name} {size / 1024:,.0f} KB"
                                                   for name, size in sorted(final["files"].items())),
     ]
@@ -453,6 +468,63 @@ def csv_limits(folder: Path) -> tuple[list[str], bool]:
     return text, ok
 
 
+# --- numerical faults ----------------------------------------------------------------------------
+
+def numerical(mode: Mode) -> tuple[list[str], bool]:
+    """The defined behaviours of test_numerical_faults.py, measured over more seeds and steps."""
+    pool = NetworkPool()
+    base = Config().with_overrides(FAULT_SETTINGS)
+    diverged = []
+    for seed in range(DIVERGENCE_SEEDS):
+        trainer = Trainer(base.with_overrides([*DIVERGING, f"seed={seed}"]), pool)
+        steps = [trainer.step() for _ in range(DIVERGENCE_STEPS)]
+        trainer.close()
+        diverged += [next((r.step for r in steps if not math.isfinite(r.loss)), None)]
+    first = [step for step in diverged if step is not None]
+    rows, ok = [], True
+    for scaling in ("inverted", "weight_scaling", "none"):
+        trainer = Trainer(base.with_overrides(["dropout.input=0.99", "dropout.hidden=0.99",
+                                               f"scaling={scaling}"]), pool)
+        finite, dropped, rows_seen = 0, 0, 0
+        for _ in range(mode.fault_steps):
+            result = trainer.step()
+            finite += math.isfinite(result.loss)
+            mask = result.masks["hidden2"]
+            dropped += int((~mask.any(axis=1)).sum())
+            rows_seen += len(mask)
+        ok = ok and finite == mode.fault_steps and trainer.evaluate().is_finite()
+        trainer.close()
+        rows.append(f"{scaling}: {finite:,} of {mode.fault_steps:,} losses finite, "
+                    f"{dropped / rows_seen:.0%} of rows with every unit of hidden2 dropped")
+    trainer = Trainer(Config().with_overrides([f"dropout.input={MAX_RATE!r}",
+                                               f"dropout.hidden={MAX_RATE!r}"]), pool)
+    draws, kept, finite = 0, 0, 0
+    for _ in range(mode.fault_steps):
+        result = trainer.step()
+        finite += math.isfinite(result.loss)
+        draws += sum(mask.size for mask in result.masks.values())
+        kept += sum(int(mask.sum()) for mask in result.masks.values())
+    trainer.close()
+    ok = ok and finite == mode.fault_steps
+    text = [
+        f"- learning rate 100 with sgd ({', '.join(FAULT_SETTINGS)}), seeds 0-{DIVERGENCE_SEEDS - 1}:"
+        f" {len(first)} of {DIVERGENCE_SEEDS} reach a non-finite loss, at steps "
+        f"{', '.join(map(str, sorted(first)))}; the others stay finite, the loss stalled at a large "
+        f"value, for all {DIVERGENCE_STEPS} steps. The CLI stops at the first non-finite loss with "
+        "status 1 and writes nothing; a network with non-finite weights is neither saved nor "
+        "exported (ExportError \"training diverged\").",
+        "- dropout 0.99 on every layer, " + "; ".join(rows) + ".",
+        f"- the largest rate Config allows ({MAX_RATE!r}) on every layer of the default network, "
+        f"inverted scaling: {kept:,} of {draws:,} units kept in {mode.fault_steps:,} steps, "
+        f"{finite:,} finite losses: every logit is the output bias.",
+        "- a training set of one example cannot be made: each of at least two classes needs a "
+        "row on both sides of the split, and a class with too few rows is refused with a "
+        "DatasetError that says how many it needs; a batch larger than the training set uses "
+        "the whole set.",
+    ]
+    return text, ok
+
+
 # --- the report ----------------------------------------------------------------------------------
 
 def report(mode: Mode) -> tuple[str, bool]:
@@ -462,6 +534,7 @@ def report(mode: Mode) -> tuple[str, bool]:
         for name in ("csv", "files", "kills", "limits"):
             (folder / name).mkdir()
         soak_text, soak_ok = soak(mode)
+        fault_text, fault_ok = numerical(mode)
         fuzzed = fuzz_csv(mode, folder / "csv") + fuzz_files(mode, folder / "files")
         kill_text, kill_ok = kills(mode, folder / "kills")
         limit_text, limit_ok = csv_limits(folder / "limits")
@@ -472,14 +545,18 @@ def report(mode: Mode) -> tuple[str, bool]:
     lines = [
         "# Robustness",
         "",
-        "Produced by `scripts/robustness_report.py`"
-        + (" --quick" if mode is QUICK else "") + f" in {time.perf_counter() - started:,.0f} s; "
+        "Produced by `scripts/robustness_report.py"
+        + (" --quick" if mode is QUICK else "") + f"` in {time.perf_counter() - started:,.0f} s; "
         "re-run it to refresh every figure. The tests in `tests/model/test_fuzz_*.py`, "
         "`test_numerical_faults.py` and `test_long_runs.py` check the same things at CI size.",
         "",
         "## Long run",
         "",
         *soak_text,
+        "",
+        "## Numerical faults",
+        "",
+        *fault_text,
         "",
         "## Fuzzing the loaders",
         "",
@@ -501,7 +578,7 @@ def report(mode: Mode) -> tuple[str, bool]:
         *limit_text,
         "",
     ]
-    return "\n".join(lines), soak_ok and fuzz_ok and kill_ok and limit_ok
+    return "\n".join(lines), soak_ok and fault_ok and fuzz_ok and kill_ok and limit_ok
 
 
 def main() -> int:

@@ -100,6 +100,31 @@ class DropoutNetwork:
         self._mc_pass = None
         self._train_many = None
         self._weights_per_row = sum(a * b for a, b in pairwise(arch.widths))
+        self._run_once(lambda: (self.train_step(np.zeros(1, dtype=np.int32)),
+                                self.predict(np.zeros((1, arch.n_inputs), dtype=FLOAT))))
+
+    def _run_once(self, call) -> None:
+        """Call compiled functions once and undo what the call changed (weights, state, rng).
+
+        numba compiles a function at its first call, not when PyTensor builds it: calling here
+        moves that wait (tens of seconds on a first-ever run) to whoever builds the network, e.g.
+        the window's build thread while it shows "Compiling...", instead of the first step.
+        """
+        weights, state, rngs = self.get_weights(), self.optimizer_state(), self.rng_states()
+        call()
+        self.set_weights(weights)
+        self.set_optimizer_state(state)
+        self.set_rng_states(rngs)
+
+    def prepare_train_steps(self) -> None:
+        """Compile `train_steps` now (once per network; seconds, more on a cold cache).
+
+        `train_steps` does this itself when first called; a caller that must not stall then (the
+        window's training loop) can do it beforehand on another thread.
+        """
+        if self._train_many is None:
+            self._train_many = self._compile_train_many()
+            self._run_once(lambda: self.train_steps(np.zeros((1, 1), dtype=np.int32)))
 
     @property
     def dropout_layer_names(self) -> tuple[str, ...]:
@@ -235,8 +260,7 @@ class DropoutNetwork:
         fixed cost is paid once, which is most of a step for a small network. Returns the K losses
         and, per dropout layer, the K masks stacked as (K, batch, units). Compiled on first use.
         """
-        if self._train_many is None:
-            self._train_many = self._compile_train_many()
+        self.prepare_train_steps()
         batches = np.asarray(batches, dtype=np.int32)
         self._threads_for(batches.shape[1], 3)
         losses, *masks = self._train_many(batches)

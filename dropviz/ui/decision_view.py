@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 STRENGTH = 0.8  # the most confident colour stays light enough for the points to stand out
 UNKNOWN = 200  # grey where the probabilities are not numbers (a diverged network)
+NOTE = "colour: predicted class, strength: confidence<br>points: train filled, test hollow"
 
 
 def probability_image(probs: np.ndarray) -> np.ndarray:
@@ -48,8 +49,7 @@ class DecisionView(QStackedWidget):
         super().__init__(parent)
         self._plot_widget = pg.PlotWidget()
         plot = self._plot_widget.getPlotItem()
-        set_title(plot, "Decision map", "colour: predicted class, strength: confidence<br>"
-                  "points: train filled, test hollow")
+        set_title(plot, "Decision map", NOTE)
         plot.setLabel("bottom", "x1 (standardised)")
         plot.setLabel("left", "x2 (standardised)")
         plot.setMenuEnabled(False)
@@ -96,6 +96,13 @@ class DecisionView(QStackedWidget):
         dy = (grid.ys[-1] - grid.ys[0]) / (len(grid.ys) - 1)
         self._image.setRect(QRectF(grid.xs[0] - dx / 2, grid.ys[0] - dy / 2,
                                    dx * len(grid.xs), dy * len(grid.ys)))
+
+    def set_heading(self, heading: str) -> None:
+        """A second map, of the baseline, says whose it is."""
+        set_title(self._plot_widget.getPlotItem(), heading, NOTE)
+
+    def plot_item(self) -> pg.PlotItem:
+        return self._plot_widget.getPlotItem()
 
     def showing_map(self) -> bool:
         return self.currentWidget() is self._plot_widget

@@ -66,6 +66,44 @@ class DecimatedHistory:
         rows = rows.copy()
         return rows[:, 0], {name: rows[:, k + 1] for k, name in enumerate(self.names)}
 
+    def state(self) -> dict[str, np.ndarray]:
+        """Copies of everything inside, so an experiment file can continue the curve exactly."""
+        return {
+            "rows": self._rows[: self._count].copy(),
+            "stride_pending": np.array([self._stride, self._pending_n], dtype=np.int64),
+            "pending_sum": self._pending_sum.copy(),
+            "last_raw": (self._last_raw.copy() if self._last_raw is not None
+                         else np.empty(0, dtype=np.float64)),
+        }
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        """Take a `state()`, checked whole first: a damaged one raises ValueError, changing nothing."""
+        width = 1 + len(self.names)
+        rows, counts = state["rows"], state["stride_pending"]
+        pending_sum, last_raw = state["pending_sum"], state["last_raw"]
+        if rows.dtype != np.float64 or rows.ndim != 2 or rows.shape[1] != width:
+            raise ValueError(f"curve rows are {rows.dtype} {rows.shape}, not float64 (n, {width})")
+        if len(rows) > self.capacity:
+            raise ValueError(f"{len(rows)} curve rows are more than the {self.capacity} kept")
+        if counts.dtype != np.int64 or counts.shape != (2,):
+            raise ValueError("the curve's stride and pending count are not two integers")
+        stride, pending_n = (int(value) for value in counts)
+        if stride < 1 or stride & (stride - 1) or not 0 <= pending_n <= stride:
+            raise ValueError(f"a curve stride of {stride} with {pending_n} pending points is "
+                             "impossible")
+        for name, value, shapes in (("pending_sum", pending_sum, [(width,)]),
+                                    ("last_raw", last_raw, [(width,), (0,)])):
+            if value.dtype != np.float64 or value.shape not in shapes:
+                raise ValueError(f"curve {name} is {value.dtype} {value.shape}")
+        if (pending_n > 0) != (last_raw.size > 0):
+            raise ValueError("the curve's last point and its pending count disagree")
+        self.clear()
+        self._rows[: len(rows)] = rows
+        self._count = len(rows)
+        self._stride, self._pending_n = stride, pending_n
+        self._pending_sum[:] = pending_sum
+        self._last_raw = last_raw.copy() if last_raw.size else None
+
     def clear(self) -> None:
         self._count = 0
         self._stride = 1

@@ -28,22 +28,34 @@ from PyQt5.QtWidgets import (
 from dropviz.model.config import Config
 from dropviz.model.csv_loader import csv_columns
 from dropviz.model.errors import DropvizError
+from dropviz.ui.analysis import AnalysisDock
 from dropviz.ui.banner import Banner
+from dropviz.ui.baseline_views import BaselineViews
 from dropviz.ui.changes import describe_live_change
+from dropviz.ui.compare import preset_spec
+from dropviz.ui.compare_controls import CompareControls
 from dropviz.ui.controls_panel import ControlsPanel
 from dropviz.ui.csv_dialog import LabelDialog
 from dropviz.ui.decision_view import DecisionView
+from dropviz.ui.file_actions import FileActions
 from dropviz.ui.gap_view import GapView
+from dropviz.ui.help_dialog import ShortcutsDialog
 from dropviz.ui.history import DecimatedHistory
+from dropviz.ui.lecture_mode import LectureMode
 from dropviz.ui.loss_view import AccuracyView, LossView
 from dropviz.ui.mask_view import MaskView
 from dropviz.ui.network_view import NetworkView
+from dropviz.ui.pinned_runs import PinnedRuns
+from dropviz.ui.presets_menu import ExplanationPanel, PresetsMenu
 from dropviz.ui.snapshot import RunInfo, Snapshot, status_text
 from dropviz.ui.style import configure_pyqtgraph
 from dropviz.ui.transport import Transport
 from dropviz.ui.worker import WorkerHandle
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from dropviz.model.presets import Preset
     from dropviz.model.trainer import NetworkPool
 
 MERGE_MARKERS_SECONDS = 0.5  # changes closer than this (a slider drag) share one marker
@@ -63,7 +75,19 @@ class MainWindow(QMainWindow):
         self.loss_view, self.accuracy_view, self.gap_view = LossView(), AccuracyView(), GapView()
         self.mask_view, self.network_view = MaskView(), NetworkView()
         self.decision_view = DecisionView()
+        self.baseline_decision_view = DecisionView()
         self.history = DecimatedHistory(("train_loss", "test_loss", "train_acc", "test_acc"))
+        self.baseline_views = BaselineViews([self.loss_view, self.accuracy_view], self.gap_view,
+                                            self.decision_view, self.baseline_decision_view,
+                                            self.history.names)
+        self.pins = PinnedRuns(self._pin_source, [self.loss_view.pins, self.accuracy_view.pins,
+                                                  self.gap_view.pins], self)
+        self.pinned_runs = self.pins.runs  # PinnedRun objects: label, config, steps, columns
+        self.compare = CompareControls(lambda: self.controls.config, self)
+        self.presets_menu = PresetsMenu(self)
+        self.explanation = ExplanationPanel()
+        self.analysis = AnalysisDock(lambda: self.controls.config, self)
+        self.lecture = LectureMode(self, self.controls)
         self.last_snapshot: Snapshot | None = None
         self.run_info: RunInfo | None = None
         self._last_marker_time = -math.inf
@@ -71,15 +95,20 @@ class MainWindow(QMainWindow):
         self._menus()
         self.handle = WorkerHandle(config, pool, self)
         self._connect()
+        self.files = FileActions(self)
         self.handle.sigSpeed.emit(self.transport.steps_per_update())
         self.handle.start()
 
     def _layout(self) -> None:
+        self.transport.setObjectName("transport")  # saveState() names what it saves
         self.addToolBar(self.transport)
+        self.transport.addSeparator()
+        self.transport.addActions([self.compare.toggle_action, self.pins.pin_action])
         top = QSplitter(Qt.Horizontal)
-        for view in (self.decision_view, self.network_view, self.mask_view):
+        for view in (self.decision_view, self.baseline_decision_view, self.network_view,
+                     self.mask_view):
             top.addWidget(view)
-        top.setSizes([420, 420, 460])
+        top.setSizes([420, 420, 420, 460])
         bottom = QSplitter(Qt.Horizontal)
         for view in (self.loss_view, self.accuracy_view, self.gap_view):
             bottom.addWidget(view)
@@ -95,24 +124,40 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.banner)
+        layout.addWidget(self.explanation)
         layout.addWidget(main, 1)
         self.setCentralWidget(central)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.analysis)
+        self.analysis.hide()
         self.status = QLabel("Starting...")
         self.statusBar().addPermanentWidget(self.status, 1)
 
     def _menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        open_csv = QAction("&Open CSV...", self)
-        open_csv.setShortcut(QKeySequence.Open)
+        self.file_menu = file_menu = self.menuBar().addMenu("&File")
+        open_csv = QAction("Open &CSV...", self)
+        open_csv.setShortcut(QKeySequence("Ctrl+Shift+O"))  # Ctrl+O opens an experiment
         open_csv.setToolTip("Train on your own CSV file (you can also drop it on the window).")
         open_csv.triggered.connect(self.ask_csv)
-        quit_action = QAction("&Quit", self)
+        self.quit_action = quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.Quit)
         quit_action.triggered.connect(self.close)
-        file_menu.addActions([open_csv, quit_action])
+        file_menu.addActions([open_csv, quit_action])  # FileActions adds its actions in between
         run_menu = self.menuBar().addMenu("&Run")
         run_menu.addActions([self.transport.play_action, self.transport.step_action,
                              self.transport.reset_action])
+        compare_menu = self.menuBar().addMenu("&Compare")
+        compare_menu.addActions([self.compare.toggle_action, self.compare.settings_action])
+        compare_menu.addSeparator()
+        compare_menu.addMenu(self.pins.menu)
+        self.menuBar().addMenu(self.presets_menu)
+        self.menuBar().addMenu(self.analysis.menu)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addActions([self.lecture.toggle_action, self.lecture.controls_action])
+        help_menu = self.menuBar().addMenu("&Help")
+        shortcuts = help_menu.addAction("&Keyboard shortcuts")
+        shortcuts.setShortcut(QKeySequence.HelpContents)
+        shortcuts.setToolTip("List every keyboard shortcut (F1).")
+        shortcuts.triggered.connect(self.show_shortcuts)
 
     def _connect(self) -> None:
         worker, handle = self.handle.worker, self.handle
@@ -131,6 +176,16 @@ class MainWindow(QMainWindow):
         worker.sigConfigInForce.connect(self.controls.show_config)
         worker.sigDiverged.connect(lambda text: self.banner.show_message(text, "warning"))
         worker.sigError.connect(self.show_error)
+        worker.sigNotice.connect(lambda text: self.banner.show_message(text, "info",
+                                                                       seconds=NEWS_SECONDS))
+        worker.sigCompareChanged.connect(self._on_compare_changed)
+        self.compare.sigSpec.connect(handle.sigCompare)
+        self.presets_menu.sigChosen.connect(self.apply_preset)
+        self.presets_menu.sigError.connect(self.show_error)
+        self.analysis.connect_worker(handle)
+        self.pins.sigChanged.connect(self.lecture.refresh)
+        for panel in self.analysis.panels.values():
+            panel.sigDrawn.connect(self.lecture.refresh)
 
     # --- from the worker --------------------------------------------------------------------
 
@@ -151,6 +206,9 @@ class MainWindow(QMainWindow):
         self.network_view.set_architecture(info.widths, names)
         self.decision_view.set_run(info)
         self.controls.set_report(info.report)
+        self.baseline_views.run_started(info)
+        self.analysis.set_run(info)
+        self.lecture.refresh()  # the mask view made new plots
         self.banner.clear("info")
         self.banner.clear("warning")
         if info.reason not in ("start", "reset"):
@@ -173,6 +231,7 @@ class MainWindow(QMainWindow):
                                  snapshot.masks, rates, config.mask == "per_example")
         self.network_view.set_state(snapshot.weights, snapshot.masks)
         self.decision_view.set_grid(snapshot.grid)
+        self.baseline_views.show(snapshot)
         self.status.setText(status_text(snapshot))
         name = self.run_info.dataset_name if self.run_info else config.dataset.name
         self.setWindowTitle(f"dropviz · {name} · step {snapshot.step}")
@@ -189,6 +248,39 @@ class MainWindow(QMainWindow):
 
     def show_error(self, text: str) -> None:
         self.banner.show_message(text, "error")
+
+    # --- compare, pins, presets, help -------------------------------------------------------
+
+    def _on_compare_changed(self, label: str) -> None:
+        """The worker's word on the baseline: its label when one joins, "" when it goes."""
+        self.compare.show_active(label)
+        self.baseline_views.set_label(label)
+        if self.banner.text().startswith("Compiling"):
+            self.banner.clear("info")
+        self.lecture.refresh()
+
+    def _pin_source(self) -> tuple[Config, np.ndarray, dict[str, np.ndarray]] | None:
+        if self.last_snapshot is None:
+            return None
+        steps, columns = self.history.arrays()
+        return self.last_snapshot.config, steps, columns
+
+    def apply_preset(self, preset: Preset) -> None:
+        """A new run of the preset, with its compare run alongside, and its story shown."""
+        try:
+            spec = preset_spec(preset)
+        except DropvizError as error:
+            self.show_error(f"Preset {preset.title}: {error}")
+            return
+        self.controls.show_config(preset.config)
+        if spec is not None:
+            self.compare.spec = spec
+        self.handle.sigStartRun.emit(preset.config, spec, f"preset “{preset.title}”")
+        self.explanation.show_preset(preset, spec.label if spec else "")
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.show()
 
     # --- CSV files --------------------------------------------------------------------------
 
@@ -220,8 +312,12 @@ class MainWindow(QMainWindow):
         files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if files:
             event.acceptProposedAction()
-            self.open_csv(files[0])
+            if files[0].endswith(".dropviz") or Path(files[0]).is_dir():
+                self.files.open_path(files[0])
+            else:
+                self.open_csv(files[0])
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.files.remember()
         self.handle.shutdown()
         event.accept()

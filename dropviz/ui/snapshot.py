@@ -76,6 +76,10 @@ class Snapshot:
     recent_masks: dict[str, np.ndarray]  # bool (units, n)
     weights: tuple[np.ndarray, ...]  # W1, b1, W2, b2, ...
     grid: DecisionGrid | None  # test-time probabilities over the plane; None unless 2-D
+    # The baseline trained alongside in lockstep (same seed, data and initial weights), if any.
+    baseline_config: Config | None = None
+    baseline_evaluation: Evaluation | None = None
+    baseline_grid: DecisionGrid | None = None
 
 
 class MaskRecorder:

@@ -16,6 +16,7 @@ import math
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,8 +24,18 @@ from PyQt5.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
 from dropviz.model.config import Config
 from dropviz.model.errors import DropvizError
+from dropviz.ui.background_job import BackgroundJob, JobRequest
 from dropviz.ui.build import RunBuild, compiling_message
 from dropviz.ui.changes import describe_restart
+from dropviz.ui.compare import CompareSpec, compare_config
+from dropviz.ui.experiment_load import ExperimentLoad
+from dropviz.ui.run_record import (
+    RestoredRun,
+    RunRecord,
+    window_extra,
+    write_experiment,
+    write_run_folder,
+)
 from dropviz.ui.snapshot import MaskRecorder, Snapshot, run_info
 
 if TYPE_CHECKING:  # the model's training modules are imported by the build thread, see RunBuild
@@ -86,6 +97,19 @@ def _reports_errors(method: Callable) -> Callable:
     return wrapper
 
 
+def _after_job(method: Callable) -> Callable:
+    """While an analysis job runs, a request that would change the run waits for it to end."""
+
+    @functools.wraps(method)
+    def wrapper(self: Worker, *args: object) -> None:
+        if self._job is not None:
+            self._deferred.append(functools.partial(method, self, *args))
+            return
+        method(self, *args)
+
+    return wrapper
+
+
 class Worker(QObject):
     """Owns the Trainer on its own QThread; talks to the window by signals only."""
 
@@ -97,6 +121,14 @@ class Worker(QObject):
     sigConfigInForce = pyqtSignal(object)  # a change was refused: the Config still in force
     sigDiverged = pyqtSignal(str)
     sigError = pyqtSignal(str)
+    sigNotice = pyqtSignal(str)  # news for the user that is not a problem
+    sigCompareChanged = pyqtSignal(str)  # a baseline's label when it joins the run, "" when it goes
+    sigJobProgress = pyqtSignal(str, int, int)  # job kind, done, total
+    sigJobResult = pyqtSignal(str, object)  # job kind, result
+    sigJobStopped = pyqtSignal(str, str)  # job kind, "" when cancelled, else what went wrong
+    sigRestored = pyqtSignal(object)  # RestoredWindow of an opened experiment, after sigRunStarted
+    sigFilesWritten = pyqtSignal(str, str, object)  # "export" or "save", the path, paths written
+    sigFilesFailed = pyqtSignal(str, str)  # "export" or "save", the message
 
     def __init__(self, config: Config, pool: NetworkPool | None = None) -> None:
         super().__init__()
@@ -119,6 +151,15 @@ class Worker(QObject):
         self._grid_due = 0.0
         self._rate = _StepRate()
         self._timer: QTimer | None = None
+        self._compare: CompareSpec | None = None  # the baseline wanted, see compare.py
+        self._baseline: Trainer | None = None  # trained in lockstep with the run
+        self._baseline_build: RunBuild | None = None
+        self._baseline_spec: CompareSpec | None = None  # of the baseline built or being built
+        self._baseline_grid: DecisionGrid | None = None
+        self._known_pairs: set[Architecture] = set()  # shapes compiled twice, for a baseline
+        self._job: BackgroundJob | None = None
+        self._deferred: list[Callable[[], None]] = []  # requests waiting for the job to end
+        self._record: RunRecord | None = None  # what the files of the run need, see run_record
 
     # --- requests (queued slots) -----------------------------------------------------------
 
@@ -134,7 +175,7 @@ class Worker(QObject):
     @pyqtSlot()
     @_reports_errors
     def play(self) -> None:
-        if self._playing or (self._trainer is None and self._build is None):
+        if self._playing or (self._trainer is None and self._build is None) or self._job_blocks():
             return
         self._playing = True
         self._frame_left = 0
@@ -161,16 +202,18 @@ class Worker(QObject):
     @_reports_errors
     def step_once(self) -> None:
         """Exactly one training step, then a snapshot of it; pauses a playing run first."""
-        if self._trainer is None:
+        if self._trainer is None or self._baseline_build is not None or self._job_blocks():
             return
         self._stop_playing()
         self._train_one()
         self._publish(force_grid=True)
 
     @pyqtSlot()
+    @_after_job
     @_reports_errors
     def reset(self) -> None:
-        if self._build is None:
+        """Both runs start again; while a baseline joins, the run is at step 0 already."""
+        if self._build is None and self._baseline_build is None:
             self._start_build(self._config, "reset")
 
     @pyqtSlot(int)
@@ -179,10 +222,11 @@ class Worker(QObject):
         self._speed = max(1, int(steps_per_update))
 
     @pyqtSlot(object)
+    @_after_job
     @_reports_errors
     def set_config(self, config: Config) -> None:
-        """Live settings act between two steps; anything else starts a new run."""
-        if self._build is not None:
+        """Live settings act between two steps, on the run only; anything else starts a new run."""
+        if self._build is not None or self._baseline_build is not None:
             self._pending = config
             return
         if self._trainer is None:
@@ -214,10 +258,62 @@ class Worker(QObject):
         if self._build is not None:
             self._build.cancel()
             self._build = None
+        self._stop_baseline_and_job()
         if self._trainer is not None:
             self._trainer.close()
             self._trainer = None
         QThread.currentThread().quit()
+
+    # --- files: run_record.py writes them, experiment_load.py opens them ---------------------
+
+    @pyqtSlot(str, object)
+    @_after_job
+    def export_run(self, folder: str, markers: object) -> None:
+        """The model's files of the run and its experiment file, into `folder`."""
+        self._write_files("export", folder, write_run_folder, markers)
+
+    @pyqtSlot(str, object)
+    @_after_job
+    def save_experiment(self, path: str, markers: object) -> None:
+        """`markers` are the window's (step, text) pairs: only the window knows how it merged them."""
+        self._write_files("save", path, write_experiment, markers)
+
+    @pyqtSlot(str)
+    @_after_job
+    @_reports_errors
+    def open_experiment(self, path: str) -> None:
+        """Loaded on a thread like a new run is built; a bad file brings the old run back as it was.
+
+        A baseline is not saved with an experiment, so the comparison ends when one opens.
+        """
+        if self._build is not None or self._baseline_build is not None:
+            self.sigError.emit("A new run is being prepared: open the experiment once it has started.")
+            return
+        self._stop_playing()
+        old, self._trainer = self._trainer, None
+        self._build = ExperimentLoad(path, self._pool, old)
+        self._build_reason = f"opened {Path(path).name}"
+        self.sigBusy.emit(f"Opening {Path(path).name}...")
+        self._schedule(0)
+
+    def _write_files(self, kind: str, path: str, write: Callable[..., list[Path]],
+                     markers: object) -> None:
+        """Paused first, so the files, and the plots the window renders next, show one step."""
+        if self._trainer is None:
+            self.sigFilesFailed.emit(kind, "There is no run to write yet: wait until it has started.")
+            return
+        try:
+            if self._stop_playing():
+                self._publish(force_grid=True)
+            extra = window_extra(self._record, self._recorder, self._last_result, self._speed,
+                                 markers)
+            paths = write(path, self._trainer, self._record, extra)
+        except Exception as error:  # the window waits for one answer or the other
+            if not isinstance(error, DropvizError):
+                traceback.print_exception(error)
+            self.sigFilesFailed.emit(kind, user_message(error))
+            return
+        self.sigFilesWritten.emit(kind, path, paths)
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -228,6 +324,12 @@ class Worker(QObject):
     @pyqtSlot()
     @_reports_errors
     def _tick(self) -> None:
+        if self._job is not None:
+            self._poll_job()
+            return
+        if self._baseline_build is not None:
+            self._poll_baseline_build()
+            return
         if self._build is not None:
             self._poll_build()
             return
@@ -257,7 +359,10 @@ class Worker(QObject):
 
     def _train_one(self) -> StepResult:
         result = self._trainer.step()
+        if self._baseline is not None:  # lockstep: the same step of the same minibatch
+            self._baseline.step()
         self._recorder.record(result)
+        self._record.stepped(result)
         self._last_result = result
         return result
 
@@ -281,6 +386,7 @@ class Worker(QObject):
         if not diverged and not evaluation.is_finite():
             diverged = True
             self._stop_playing()
+        self._record.published(evaluation)
         snapshot = self._snapshot(evaluation, force_grid or diverged)
         self._awaiting_ack = True
         self.sigSnapshot.emit(snapshot)
@@ -305,6 +411,7 @@ class Worker(QObject):
             recent_steps=steps, recent_masks=recent,
             weights=tuple(trainer.network.get_weights()),
             grid=self._decision_grid(force_grid),
+            **self._baseline_parts(),
         )
 
     def _decision_grid(self, force: bool) -> DecisionGrid | None:
@@ -318,6 +425,8 @@ class Worker(QObject):
         if force or self._grid is None or started >= self._grid_due:
             with np.errstate(all="ignore"):
                 self._grid = self._trainer.decision_grid()
+                if self._baseline is not None:
+                    self._baseline_grid = self._baseline.decision_grid()
             cost = time.monotonic() - started
             self._grid_due = started + min(max(GRID_SECONDS, cost / PUBLISH_SHARE), MAX_GRID_GAP)
         return self._grid
@@ -330,6 +439,180 @@ class Worker(QObject):
                 f"was paused. The learning rate {config.learning_rate:g} is too high for "
                 f"{config.optimizer}: lower it (e.g. to {config.learning_rate / 10:g}) and press "
                 "Reset (R).")
+
+    # --- compare with a baseline (compare.py) -----------------------------------------------
+
+    @pyqtSlot(object)
+    @_after_job
+    @_reports_errors
+    def set_compare(self, spec: CompareSpec | None) -> None:
+        """Train a baseline alongside, or stop; a baseline joins at step 0, so a run further on
+        starts again, both from the same initial weights."""
+        self._compare = spec
+        if self._trainer is None or self._build is not None or self._baseline_build is not None:
+            return  # the run or baseline being built takes the spec in when it is ready
+        if spec is None:
+            if self._baseline is not None:
+                self._start_baseline()
+                if not self._playing:
+                    self._publish(force_grid=True)
+        elif self._trainer.step_count == 0 and self._baseline is None:
+            self._start_baseline()
+        else:
+            self._start_build(self._config, f"comparing with a baseline ({spec.label}) "
+                                            "trained alongside")
+
+    @pyqtSlot(object, object, str)
+    @_after_job
+    @_reports_errors
+    def start_run(self, config: Config, spec: CompareSpec | None, reason: str) -> None:
+        """A new run of `config` with a baseline of `spec` (None: none), as a preset asks."""
+        self._compare = spec
+        if self._build is not None or self._baseline_build is not None:
+            self._pending = config
+            return
+        self._start_build(config, reason)
+
+    def _start_baseline(self) -> None:
+        """Make the baseline match the wanted spec; the old one's network is reused if it can be."""
+        old, self._baseline = self._baseline, None
+        self._baseline_grid = None
+        spec = self._compare
+        if spec is not None and self._trainer.step_count > 0:
+            self._compare = spec = None
+            self.sigNotice.emit("The comparison is off: a baseline can only start together with "
+                                "the run, and this run is past step 0. Turn it on again to "
+                                "restart both.")
+        if spec is None:
+            if old is not None:
+                old.close()
+                self.sigCompareChanged.emit("")
+            return
+        try:
+            config = compare_config(self._config, spec)
+        except DropvizError as error:
+            self._compare = None
+            if old is not None:
+                old.close()
+            self.sigCompareChanged.emit("")
+            self._fail(error)
+            return
+        self._baseline_spec = spec
+        self._baseline_build = RunBuild(config, self._pool, old, self._known_pairs)
+        self._schedule(0)
+
+    def _poll_baseline_build(self) -> None:
+        message = self._baseline_build.next_message()
+        if message is None:
+            self._schedule(POLL_MS / 1000)
+            return
+        if message[0] == "compiling":
+            self.sigBusy.emit(compiling_message(message[1]))
+            self._schedule(0)
+            return
+        self._baseline_build = None
+        if message[0] == "failed":
+            if message[2] is not None:
+                message[2].close()
+            self._compare = None
+            self.sigCompareChanged.emit("")
+            self._fail(message[1])
+        else:
+            self._baseline = message[1]
+            if self._compare == self._baseline_spec:
+                self.sigCompareChanged.emit(self._compare.label)
+                self._publish(force_grid=True)
+            else:  # the wish changed while it was being built
+                self._start_baseline()
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.set_config(pending)
+        self._schedule(0)
+
+    def _baseline_parts(self) -> dict:
+        """The baseline's fields of a snapshot: its evaluation now and its latest grid."""
+        baseline = self._baseline
+        if baseline is None:
+            return {}
+        with np.errstate(all="ignore"):
+            evaluation = baseline.evaluate()
+        return {"baseline_config": baseline.config, "baseline_evaluation": evaluation,
+                "baseline_grid": self._baseline_grid}
+
+    # --- analysis jobs (background_job.py) --------------------------------------------------
+
+    @pyqtSlot(object)
+    @_reports_errors
+    def run_job(self, request: JobRequest) -> None:
+        """Pause, then run the job on its own thread; one at a time, and not while building."""
+        if self._job is not None:
+            self.sigJobStopped.emit(request.kind, f"Wait until {self._job.request.title} has "
+                                                  "finished, or cancel it.")
+            return
+        if self._trainer is None or self._build is not None or self._baseline_build is not None:
+            self.sigJobStopped.emit(request.kind, "A new run is being prepared: try again once "
+                                                  "it has started.")
+            return
+        if self._stop_playing():
+            self._publish(force_grid=True)
+        self._job = BackgroundJob(request, self._trainer if request.needs_trainer else None,
+                                  self._pool)
+        self._schedule(0)
+
+    @pyqtSlot()
+    def cancel_job(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+
+    def _job_blocks(self) -> bool:
+        """True, and the user told why, when a job holds training back."""
+        if self._job is None:
+            return False
+        self.sigNotice.emit(f"Training waits while {self._job.request.title} runs: cancel it "
+                            "to train now.")
+        return True
+
+    def _poll_job(self) -> None:
+        job, progress, end = self._job, None, None
+        for message in job.messages():
+            if message[0] == "progress":
+                progress = message
+            else:
+                end = message
+        kind = job.request.kind
+        if progress is not None:
+            self.sigJobProgress.emit(kind, progress[1], progress[2])
+        if end is None:
+            self._schedule(POLL_MS / 1000)
+            return
+        self._job = None
+        if end[0] == "done":
+            self.sigJobResult.emit(kind, end[1])
+        elif end[0] == "cancelled":
+            self.sigJobStopped.emit(kind, "")
+        else:
+            if not isinstance(end[1], DropvizError):
+                traceback.print_exception(end[1])
+            self.sigJobStopped.emit(kind, user_message(end[1]))
+        deferred, self._deferred = self._deferred, []
+        for call in deferred:
+            call()
+        self._schedule(0)
+
+    def _stop_baseline_and_job(self) -> None:
+        """On closing: a job still using the trainer takes it back to the pool when it stops."""
+        if self._job is not None:
+            lent = self._job.trainer
+            self._job.cancel(lent.close if lent is not None else None)
+            if lent is self._trainer:
+                self._trainer = None
+            self._job = None
+        if self._baseline_build is not None:
+            self._baseline_build.cancel()
+            self._baseline_build = None
+        if self._baseline is not None:
+            self._baseline.close()
+            self._baseline = None
 
     # --- building a run ---------------------------------------------------------------------
 
@@ -353,7 +636,7 @@ class Worker(QObject):
         if message[0] == "failed":
             self._build_failed(message[1], message[2])
         else:
-            self._run_started(message[1])
+            self._run_started(*message[1:])
 
     def _build_failed(self, error: BaseException, old: Trainer | None) -> None:
         """The old run goes on if it still exists; the controls go back to its settings."""
@@ -365,21 +648,30 @@ class Worker(QObject):
             self._publish(force_grid=True)
             self._schedule(0)
 
-    def _run_started(self, trainer: Trainer) -> None:
+    def _run_started(self, trainer: Trainer, restored: RestoredRun | None = None) -> None:
+        """A new run, or with `restored` an opened experiment, which goes on where it was saved."""
         self._trainer = trainer
         self._pool = trainer.pool
         self._config = trainer.config
         widths = dict(zip(trainer.layer_names, trainer.network.arch.widths[:-1], strict=True))
         self._recorder = MaskRecorder(widths)
+        self._record = RunRecord()
         self._last_result = None
+        if restored is not None:
+            self._recorder, self._record = restored.raster, restored.record
+            self._last_result = restored.last
         self._grid = None
-        self._rate.restart(0)
+        self._rate.restart(trainer.step_count)
         self._frame_left = 0
         self.sigRunStarted.emit(run_info(trainer, self._build_reason))
+        if restored is not None:
+            self.sigRestored.emit(restored.window)
         self._publish(force_grid=True)
         pending, self._pending = self._pending, None
         if pending is not None:
             self.set_config(pending)
+        if self._build is None:
+            self._start_baseline()
         self._schedule(0)
 
     def _fail(self, error: BaseException) -> None:
@@ -407,6 +699,13 @@ class WorkerHandle(QObject):
     sigShown = pyqtSignal()
     sigStop = pyqtSignal()
     sigSnapshot = pyqtSignal(object)  # in the GUI thread
+    sigCompare = pyqtSignal(object)  # CompareSpec or None
+    sigStartRun = pyqtSignal(object, object, str)  # Config, CompareSpec or None, reason
+    sigRunJob = pyqtSignal(object)  # JobRequest
+    sigCancelJob = pyqtSignal()
+    sigExportRun = pyqtSignal(str, object)  # folder, the markers as (step, text) pairs
+    sigSaveExperiment = pyqtSignal(str, object)  # path, the markers
+    sigOpenExperiment = pyqtSignal(str)
 
     def __init__(self, config: Config, pool: NetworkPool | None = None,
                  parent: QObject | None = None) -> None:
@@ -421,7 +720,14 @@ class WorkerHandle(QObject):
                              (self.sigReset, self.worker.reset),
                              (self.sigSpeed, self.worker.set_speed),
                              (self.sigConfig, self.worker.set_config),
+                             (self.sigCompare, self.worker.set_compare),
+                             (self.sigStartRun, self.worker.start_run),
+                             (self.sigRunJob, self.worker.run_job),
+                             (self.sigCancelJob, self.worker.cancel_job),
                              (self.sigShown, self.worker.snapshot_shown),
+                             (self.sigExportRun, self.worker.export_run),
+                             (self.sigSaveExperiment, self.worker.save_experiment),
+                             (self.sigOpenExperiment, self.worker.open_experiment),
                              (self.sigStop, self.worker.stop)):
             signal.connect(slot)
         self.worker.sigSnapshot.connect(self._forward_snapshot)

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from PyQt5.QtCore import QSettings
 from ui_helpers import SMALL, START_TIMEOUT
 
 from dropviz.model.config import Config
 from dropviz.model.trainer import NetworkPool
 from dropviz.ui.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_settings(tmp_path_factory) -> None:
+    """The window remembers settings and recent files: never in the real user's settings."""
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope,
+                      str(tmp_path_factory.mktemp("settings")))
 
 
 @pytest.fixture

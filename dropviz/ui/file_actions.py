@@ -1,0 +1,335 @@
+"""File > Export run, Save and Open experiment, Open Recent; each plot's own export; settings.
+
+Writing reads the trainer, so the worker writes the model's files and the experiment on its thread
+while the window stays usable, and answers with sigFilesWritten or sigFilesFailed; the plots are
+then rendered here, because painting happens on the GUI thread only. The worker pauses the run
+before it writes, so the files and the plots show the same step. Every question to the user is a
+method of its own (`ask_...`, `confirm_replace`) that tests replace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PyQt5.QtCore import QObject, Qt, QTimer
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import QAction, QFileDialog, QLabel, QMenu, QMessageBox, QProgressBar
+
+from dropviz.model.errors import ExportError
+from dropviz.ui.plot_export import (
+    PLOT_NAMES,
+    WINDOW_FILE,
+    PlotViews,
+    graphics_view,
+    plot_file_names,
+    write_plots,
+    write_view,
+    write_window,
+)
+from dropviz.ui.run_record import EXPERIMENT_FILE, RestoredWindow
+from dropviz.ui.settings import (
+    add_recent,
+    last_folder,
+    recent_experiments,
+    remember_config,
+    remember_folder,
+    remember_window,
+    remove_recent,
+)
+from dropviz.ui.snapshot import RunInfo
+from dropviz.ui.worker import SPEEDS
+
+if TYPE_CHECKING:
+    from dropviz.ui.main_window import MainWindow
+
+EXPERIMENT_FILTER = "dropviz experiments (*.dropviz);;All files (*)"
+NEWS_SECONDS = 15.0
+
+
+def export_file_names() -> list[str]:
+    """Every file Export run writes, to ask before any of them is replaced."""
+    from dropviz.model.export import RUN_FILES  # loaded with the first run, see build.py
+
+    return [*RUN_FILES, EXPERIMENT_FILE, *plot_file_names(), WINDOW_FILE]
+
+
+class FileActions(QObject):
+    """The window's file side: its menu actions, dialogs and answers from the worker."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.views = PlotViews(window.loss_view, window.accuracy_view, window.gap_view,
+                               window.mask_view, window.network_view, window.decision_view)
+        self.current_path: Path | None = None  # the experiment this run was opened or saved as
+        # The run's status line fills the status bar, so a message of the bar's own would not
+        # show: files have a note and a progress bar of their own at its right end.
+        self.note = QLabel()
+        self.note.setMaximumWidth(700)  # a long path must not widen the window; the tip has all
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(200)
+        self.progress.hide()
+        window.statusBar().addPermanentWidget(self.note)
+        window.statusBar().addPermanentWidget(self.progress)
+        self._note_timer = QTimer(self)
+        self._note_timer.setSingleShot(True)
+        self._note_timer.timeout.connect(self.note.clear)
+        self.export_action = self._action("&Export run...", QKeySequence("Ctrl+E"),
+                                          "Write config, metrics, weights, data, masks, the "
+                                          "experiment and every plot into one folder.",
+                                          self.export_run)
+        self.save_action = self._action("&Save experiment", QKeySequence("Ctrl+S"),
+                                        "Save settings, weights, optimizer state and curves in "
+                                        "one file; opening it continues training exactly.",
+                                        self.save)
+        self.save_as_action = self._action("Save experiment &as...", QKeySequence("Ctrl+Shift+S"),
+                                           "Save the experiment under a new name.", self.save_as)
+        self.open_action = self._action("&Open experiment...", QKeySequence("Ctrl+O"),
+                                        "Open a saved experiment (a .dropviz file, or a folder "
+                                        "with experiment.dropviz) where it stopped.",
+                                        self.open)
+        self.recent_menu = QMenu("Open &recent", window)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._install_menu()
+        self._install_plot_menus()
+        worker = window.handle.worker
+        worker.sigFilesWritten.connect(self._written)
+        worker.sigFilesFailed.connect(self._failed)
+        worker.sigRunStarted.connect(self._run_started)
+        worker.sigRestored.connect(self._restored)
+
+    def _action(self, text: str, keys: QKeySequence, tip: str,
+                slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self.window)
+        action.setShortcut(keys)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.window.addAction(action)  # the shortcut works with the menu bar hidden too
+        return action
+
+    def _install_menu(self) -> None:
+        menu, before = self.window.file_menu, self.window.quit_action
+        menu.setToolTipsVisible(True)
+        menu.insertActions(before, [self.open_action])
+        menu.insertMenu(before, self.recent_menu)
+        menu.insertActions(before, [self.save_action, self.save_as_action])
+        menu.insertSeparator(before)
+        menu.insertActions(before, [self.export_action])
+        menu.insertSeparator(before)
+
+    def _install_plot_menus(self) -> None:
+        """Right-click on a plot offers its own export; pyqtgraph's menus stay off."""
+        for name in PLOT_NAMES:
+            view = graphics_view(self.views, name)
+            view.setContextMenuPolicy(Qt.ActionsContextMenu)
+            for kind in ("png", "svg"):
+                action = QAction(f"Export {kind.upper()}...", view)
+                action.triggered.connect(lambda _=False, n=name, k=kind: self.export_plot(n, k))
+                view.addAction(action)
+
+    # --- questions (tests replace these) ------------------------------------------------------
+
+    def ask_export_folder(self) -> Path | None:
+        folder = QFileDialog.getExistingDirectory(self.window, "Export the run into a folder",
+                                                  str(last_folder()))
+        return Path(folder) if folder else None
+
+    def ask_save_path(self) -> Path | None:
+        """The dialog asks before replacing a file; a name given without .dropviz gets it."""
+        start = self.current_path or last_folder() / EXPERIMENT_FILE
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save the experiment", str(start),
+                                              EXPERIMENT_FILTER)
+        if not path:
+            return None
+        chosen = Path(path)
+        if chosen.suffix == ".dropviz":
+            return chosen
+        named = chosen.with_name(chosen.name + ".dropviz")
+        if named.exists() and not self.confirm_replace(named.parent, [named.name]):
+            return None
+        return named
+
+    def ask_open_path(self) -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open an experiment",
+                                              str(last_folder()), EXPERIMENT_FILTER)
+        return Path(path) if path else None
+
+    def ask_plot_path(self, name: str, kind: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, f"Export the {name} plot as {kind.upper()}",
+            str(last_folder() / f"{name}.{kind}"), f"{kind.upper()} images (*.{kind})")
+        if not path:
+            return None
+        chosen = Path(path)
+        return chosen if chosen.suffix.lower() == f".{kind}" else chosen.with_suffix(f".{kind}")
+
+    def confirm_replace(self, folder: Path, names: list[str]) -> bool:
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        answer = QMessageBox.question(
+            self.window, "Replace files?",
+            f"{folder} already holds {shown}.\n\nReplace them with this run?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        return answer == QMessageBox.Yes
+
+    # --- requests -----------------------------------------------------------------------------
+
+    def export_run(self) -> None:
+        folder = self.ask_export_folder()
+        if folder is None:
+            return
+        existing = [name for name in export_file_names() if (folder / name).exists()]
+        if existing and not self.confirm_replace(folder, existing):
+            return
+        remember_folder(folder)
+        self._begin(f"Exporting the run to {folder}...")
+        self.window.handle.sigExportRun.emit(str(folder), self._markers())
+
+    def save(self) -> None:
+        """To the file this run was opened from or saved to; the first time, ask where."""
+        if self.current_path is None:
+            self.save_as()
+        else:
+            self.save_to(self.current_path)
+
+    def save_as(self) -> None:
+        path = self.ask_save_path()
+        if path is not None:
+            self.save_to(path)
+
+    def save_to(self, path: Path) -> None:
+        remember_folder(path.parent)
+        self._begin(f"Saving the experiment to {path}...")
+        self.window.handle.sigSaveExperiment.emit(str(path), self._markers())
+
+    def open(self) -> None:
+        path = self.ask_open_path()
+        if path is not None:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path) -> None:
+        """A .dropviz file, or a folder holding experiment.dropviz (an export, or --out)."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / EXPERIMENT_FILE
+        if not path.is_file():
+            text = f"{path} does not exist."
+            if str(path.resolve()) in recent_experiments():
+                remove_recent(path)
+                text = f"{path} no longer exists, so it was removed from Open recent."
+            self.window.show_error(text)
+            return
+        remember_folder(path.parent)
+        self.window.handle.sigOpenExperiment.emit(str(path))
+
+    def export_plot(self, name: str, kind: str) -> None:
+        path = self.ask_plot_path(name, kind)
+        if path is None:
+            return
+        try:
+            write_view(graphics_view(self.views, name), path)
+        except ExportError as error:
+            self.window.show_error(str(error))
+            return
+        remember_folder(path.parent)
+        self.window.banner.show_message(f"Exported the {name} plot to {path}.", "info",
+                                        seconds=NEWS_SECONDS)
+
+    def remember(self) -> None:
+        """On closing: the settings in force and the window's geometry, for the next session."""
+        snapshot = self.window.last_snapshot
+        remember_config(snapshot.config if snapshot is not None else self.window.controls.config)
+        remember_window(self.window)
+
+    def _markers(self) -> list[tuple[float, str]]:
+        return self.window.loss_view.markers.items()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        paths = recent_experiments()
+        for number, path in enumerate(paths, start=1):
+            action = self.recent_menu.addAction(f"&{number} {Path(path).name}  ({Path(path).parent})")
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if not paths:
+            self.recent_menu.addAction("No recent experiments").setEnabled(False)
+
+    # --- answers from the worker --------------------------------------------------------------
+
+    def _begin(self, text: str) -> None:
+        """Until the worker answers: a busy bar, and no second write in the meantime."""
+        for action in (self.export_action, self.save_action, self.save_as_action):
+            action.setEnabled(False)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.show_note(text)
+
+    def _end(self) -> None:
+        for action in (self.export_action, self.save_action, self.save_as_action):
+            action.setEnabled(True)
+        self.progress.hide()
+        self.show_note("")
+
+    def show_note(self, text: str, seconds: float | None = None) -> None:
+        """A line in the status bar; with `seconds` it goes by itself."""
+        self._note_timer.stop()
+        self.note.setText(text)
+        self.note.setToolTip(text)
+        if seconds is not None:
+            self._note_timer.start(round(seconds * 1000))
+
+    def _show_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.repaint()  # rendering holds the event loop until the plots are written
+
+    def _written(self, kind: str, path: str, paths: list[Path]) -> None:
+        step = self.window.last_snapshot.step
+        if kind == "save":
+            self._end()
+            self.current_path = Path(path)
+            add_recent(path)
+            self.window.banner.show_message(f"Saved the experiment at step {step} to {path}.",
+                                            "info", seconds=NEWS_SECONDS)
+            return
+        folder = Path(path)
+        try:
+            plots = write_plots(self.views, folder, self._show_progress)
+            self._end()  # the bar is not part of the picture of the window
+            write_window(self.window, folder / WINDOW_FILE)
+        except ExportError as error:
+            self.window.show_error(f"The model's files were written to {folder}, but the plots "
+                                   f"were not: {error}")
+            return
+        finally:
+            self._end()
+        add_recent(folder / EXPERIMENT_FILE)
+        self.window.banner.show_message(
+            f"Exported the run at step {step} to {folder}: {len(paths)} model and experiment "
+            f"files, {len(plots)} plot files and {WINDOW_FILE}.", "info", seconds=NEWS_SECONDS)
+
+    def _failed(self, kind: str, message: str) -> None:
+        self._end()
+        what = "Export" if kind == "export" else "Saving"
+        self.window.show_error(f"{what} failed: {message}")
+
+    def _run_started(self, info: RunInfo) -> None:
+        """A new run is not the experiment saved before: Save asks for a file again."""
+        self.current_path = None
+
+    def _restored(self, restored: RestoredWindow) -> None:
+        """What a snapshot does not bring: curves as they were, markers, speed, the controls."""
+        window = self.window
+        window.history.restore(restored.curves)
+        for view in (window.loss_view, window.accuracy_view, window.gap_view):
+            for step, text in restored.markers:
+                view.markers.add(step, text)
+        window.controls.show_config(restored.config)
+        if restored.speed is not None:
+            nearest = min(SPEEDS, key=lambda speed: abs(speed - restored.speed))
+            window.transport.speed.setValue(SPEEDS.index(nearest))
+        self.current_path = restored.path
+        add_recent(restored.path)
+        window.banner.show_message(
+            f"Opened {restored.path.name} at step {restored.step}, paused where it was saved: "
+            "press Space to continue training.", "info", seconds=NEWS_SECONDS)

@@ -1,0 +1,97 @@
+"""The Presets menu and the panel that tells the story of the preset chosen.
+
+A preset is a one-minute lesson: choosing it starts its run (with its compare run as a baseline
+when it has one) and shows its paragraph above the plots until closed. The files are read when the
+menu first opens: the presets module loads PyTensor, which the window need not wait for at start.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
+
+from dropviz.model.errors import DropvizError
+
+if TYPE_CHECKING:
+    from dropviz.model.presets import Preset
+
+
+class PresetsMenu(QMenu):
+    """One entry per preset file, in the files' order; `sigChosen` carries the Preset."""
+
+    sigChosen = pyqtSignal(object)
+    sigError = pyqtSignal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("&Presets", parent)
+        self.setToolTipsVisible(True)
+        self._presets: list[Preset] | None = None
+        self.aboutToShow.connect(self.presets)
+
+    def presets(self) -> list[Preset]:
+        """The presets, read on first use; a bad file is reported and the menu stays empty."""
+        if self._presets is None:
+            from dropviz.model.presets import load_presets
+
+            try:
+                self._presets = load_presets()
+            except DropvizError as error:
+                self._presets = []
+                self.sigError.emit(str(error))
+            for preset in self._presets:
+                action = self.addAction(preset.title)
+                action.setToolTip(preset.explanation.split(". ")[0] + ".")
+                action.triggered.connect(lambda _=False, p=preset: self.sigChosen.emit(p))
+        return self._presets
+
+    def choose(self, key: str) -> Preset:
+        """Pick a preset by its file's key ("02_dropout_closes_gap"), as its menu entry does."""
+        preset = next(p for p in self.presets() if p.key == key)
+        self.sigChosen.emit(preset)
+        return preset
+
+
+class ExplanationPanel(QFrame):
+    """The chosen preset's title and paragraph, above the plots, until closed.
+
+    Its text takes the window's font, so lecture mode enlarges it with everything else.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("explanation")
+        self.setStyleSheet("QFrame#explanation { background: #f3f0fa; border: 1px solid #b9a8d8;"
+                           " border-radius: 4px; } QLabel { color: #2b1d4a; }")
+        self.title = QLabel()
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Close the explanation.")
+        close.setFocusPolicy(Qt.NoFocus)
+        close.clicked.connect(self.hide)
+        self.close_button = close
+        words = QVBoxLayout()
+        words.setContentsMargins(0, 0, 0, 0)
+        words.addWidget(self.title)
+        words.addWidget(self.text)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addLayout(words, 1)
+        layout.addWidget(close, 0, Qt.AlignTop)
+        self.hide()
+
+    def show_preset(self, preset: Preset, baseline: str) -> None:
+        """`baseline` names the compare run drawn dashed, if the preset has one."""
+        self.title.setText(f"Preset: {preset.title}")
+        note = (f" Dashed curves and the second map: the compare run ({baseline})."
+                if baseline else "")
+        self.text.setText(preset.explanation + note)
+        self.show()

@@ -1,0 +1,429 @@
+"""The window's files: export a run, save and open an experiment, recent files and settings.
+
+Round trips are checked exactly: an opened experiment continues with the losses an uninterrupted
+run has, and shows the curves, markers and masks that were on screen when it was saved.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PyQt5.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PyQt5.QtGui import QDropEvent, QImage
+from PyQt5.QtWidgets import QMainWindow
+from ui_helpers import SMALL, TIMEOUT, Recorder
+
+from dropviz.model.experiment import save_experiment
+from dropviz.model.export import RUN_FILES, load_inference_model
+from dropviz.model.trainer import Trainer
+from dropviz.ui.history import DecimatedHistory
+from dropviz.ui.main_window import MainWindow
+from dropviz.ui.plot_export import PLOT_NAMES, PNG_SCALE, WINDOW_FILE, graphics_view
+from dropviz.ui.run_record import CURVES, EXPERIMENT_FILE
+from dropviz.ui.settings import (
+    RECENT_LIMIT,
+    add_recent,
+    recent_experiments,
+    remember_config,
+    restore_window,
+    stored_config,
+)
+
+
+@pytest.fixture
+def fresh_settings(tmp_path: Path) -> Path:
+    """Settings of this test alone."""
+    folder = tmp_path / "settings"
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(folder))
+    return folder
+
+
+def step(qtbot, window: MainWindow, times: int = 1) -> None:
+    for _ in range(times):
+        target = window.last_snapshot.step + 1
+        window.handle.sigStep.emit()
+        qtbot.waitUntil(lambda target=target: window.last_snapshot.step == target, timeout=TIMEOUT)
+
+
+def wait_news(qtbot, window: MainWindow, start: str) -> str:
+    """The banner's text once it starts with `start`, or fail on an error banner."""
+    def arrived() -> bool:
+        assert window.banner.kind() != "error", window.banner.text()
+        return window.banner.text().startswith(start)
+
+    qtbot.waitUntil(arrived, timeout=TIMEOUT)
+    return window.banner.text()
+
+
+def wait_error(qtbot, window: MainWindow) -> str:
+    qtbot.waitUntil(lambda: window.banner.kind() == "error", timeout=TIMEOUT)
+    return window.banner.text()
+
+
+def save(qtbot, window: MainWindow, path: Path) -> None:
+    window.files.ask_save_path = lambda: path
+    window.files.save_as()
+    wait_news(qtbot, window, "Saved the experiment")
+
+
+def open_experiment(qtbot, window: MainWindow, path: Path) -> None:
+    window.banner.clear()
+    window.files.open_path(path)
+    wait_news(qtbot, window, f"Opened {(path / EXPERIMENT_FILE if path.is_dir() else path).name}")
+    qtbot.waitUntil(lambda: window.history.state()["rows"].size > 0, timeout=TIMEOUT)
+
+
+def screen(window: MainWindow) -> dict:
+    """What the window shows that an opened experiment must show again, as plain arrays."""
+    curves = {key: window.loss_view.curve_data(key) for key in ("train_loss", "test_loss")}
+    curves.update({key: window.accuracy_view.curve_data(key) for key in ("train_acc", "test_acc")})
+    curves["gap"] = window.gap_view.gap_data()
+    names = window.run_info.layer_names
+    return {
+        "curves": {key: np.vstack(value) for key, value in curves.items()},
+        "markers": window.loss_view.markers.items(),
+        "raster": {name: window.mask_view.raster(name).copy() for name in names},
+        "batch": {name: window.mask_view.batch_image(name).copy() for name in names},
+        "kept": window.network_view.kept_units(),
+        "decision": window.decision_view.image().copy(),
+        "config": window.controls.config,
+        "speed": window.transport.steps_per_update(),
+    }
+
+
+def assert_same_screen(before: dict, after: dict) -> None:
+    for key in ("curves", "raster", "batch"):
+        assert before[key].keys() == after[key].keys()
+        for name in before[key]:
+            np.testing.assert_array_equal(before[key][name], after[key][name], err_msg=name)
+    for a, b in zip(before["kept"], after["kept"], strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(before["decision"], after["decision"])
+    assert before["markers"] == after["markers"]
+    assert before["config"] == after["config"]
+    assert before["speed"] == after["speed"]
+
+
+def test_an_opened_experiment_shows_the_same_and_continues_exactly(make_window, qtbot, tmp_path):
+    window = make_window()
+    window.transport.speed.setValue(5)
+    step(qtbot, window, 4)
+    live = replace(window.controls.config, learning_rate=0.02)
+    window.controls.show_config(live)
+    window.handle.sigConfig.emit(live)  # a live change: a marker on the curves
+    qtbot.waitUntil(lambda: len(window.loss_view.markers.items()) == 1, timeout=TIMEOUT)
+    step(qtbot, window, 3)
+    path = tmp_path / "run.dropviz"
+    save(qtbot, window, path)
+    saved_step = window.last_snapshot.step
+    before = screen(window)
+    history_before = window.history.state()
+
+    recorder = Recorder(window)
+    step(qtbot, window, 5)
+    uninterrupted = [(s.step, s.batch_loss, s.evaluation) for s in recorder.snapshots]
+
+    window.transport.speed.setValue(0)
+    open_experiment(qtbot, window, path)
+    assert window.last_snapshot.step == saved_step
+    assert not window.last_snapshot.playing, "an opened experiment waits, paused"
+    assert_same_screen(before, screen(window))
+    for key, value in history_before.items():
+        np.testing.assert_array_equal(window.history.state()[key], value, err_msg=key)
+    assert window.files.current_path == path
+    assert recent_experiments()[0] == str(path.resolve())
+
+    recorder = Recorder(window)
+    step(qtbot, window, 5)
+    continued = [(s.step, s.batch_loss, s.evaluation) for s in recorder.snapshots]
+    assert continued == uninterrupted, "the same losses, bit for bit"
+
+
+def test_export_writes_every_file_and_the_weights_reproduce_the_test_predictions(
+        make_window, qtbot, tmp_path):
+    window = make_window()
+    recorder = Recorder(window)
+    for scaling in ("weight_scaling", "inverted", "none"):
+        config = replace(window.controls.config, scaling=scaling)
+        window.controls.show_config(config)
+        window.handle.sigConfig.emit(config)
+        step(qtbot, window, 3)
+        folder = tmp_path / scaling
+        window.files.ask_export_folder = lambda folder=folder: folder
+        window.banner.clear()
+        qtbot.wait(50)  # the views grow into the banner's place before they are drawn
+        sizes = {name: graphics_view(window.files.views, name).size() for name in PLOT_NAMES}
+        window.files.export_run()
+        text = wait_news(qtbot, window, "Exported the run")
+        assert str(folder) in text
+        snapshot = window.last_snapshot
+        assert snapshot.config.scaling == scaling
+
+        expected = {*RUN_FILES, EXPERIMENT_FILE, WINDOW_FILE,
+                    *(f"{name}.{kind}" for name in PLOT_NAMES for kind in ("png", "svg"))}
+        assert {p.name for p in folder.iterdir()} == expected, "no temporary file left behind"
+        model = load_inference_model(folder)
+        with np.load(folder / "data.npz", allow_pickle=False) as data:
+            X_test, y_test = data["X_test"], data["y_test"]
+        probs = numpy_forward(model.description, model.weights, X_test)
+        loss = float(-np.mean(np.log(probs[np.arange(len(y_test)), y_test])))
+        assert loss == pytest.approx(snapshot.evaluation.test_loss, rel=1e-5), scaling
+        assert np.mean(probs.argmax(axis=1) == y_test) == snapshot.evaluation.test_acc
+
+        with open(folder / "metrics.csv") as stream:
+            rows = list(csv.DictReader(stream))
+        evaluations = [s.evaluation for s in recorder.snapshots if s.evaluation.step > 0]
+        assert [int(row["step"]) for row in rows] == sorted({0, *(e.step for e in evaluations)})
+        assert float(rows[-1]["test_loss"]) == pytest.approx(snapshot.evaluation.test_loss)
+        with np.load(folder / "masks.npz", allow_pickle=False) as masks:
+            np.testing.assert_array_equal(masks["hidden1"][-1], snapshot.masks["hidden1"])
+
+        for name, size in sizes.items():
+            image = QImage(str(folder / f"{name}.png"))
+            assert (image.width(), image.height()) == (size.width() * PNG_SCALE,
+                                                       size.height() * PNG_SCALE), name
+            root = ET.parse(folder / f"{name}.svg").getroot()
+            assert root.tag == "{http://www.w3.org/2000/svg}svg"
+            assert (root.get("width"), root.get("height")) == (f"{size.width()}px",
+                                                               f"{size.height()}px")
+        shot = QImage(str(folder / WINDOW_FILE))
+        assert (shot.width(), shot.height()) == (window.width(), window.height())
+        assert window.files.export_action.isEnabled(), "ready for the next export"
+
+
+def numpy_forward(description: dict, weights: list[np.ndarray], X: np.ndarray) -> np.ndarray:
+    """model.json's recipe, written out: h = act(h @ W + b) for each layer, nothing else."""
+    activations = {"relu": lambda h: np.maximum(h, 0.0), "tanh": np.tanh,
+                   "sigmoid": lambda h: 1.0 / (1.0 + np.exp(-h))}
+    h = X.astype(np.float64)
+    for index, layer in enumerate(description["layers"]):
+        h = h @ weights[2 * index].astype(np.float64) + weights[2 * index + 1]
+        if layer["activation"] == "softmax":
+            e = np.exp(h - h.max(axis=1, keepdims=True))
+            h = e / e.sum(axis=1, keepdims=True)
+        elif layer["activation"] == "sigmoid" and index == len(description["layers"]) - 1:
+            positive = activations["sigmoid"](h[:, 0])
+            h = np.column_stack([1.0 - positive, positive])
+        else:
+            h = activations[layer["activation"]](h)
+    return h
+
+
+def test_a_folder_holding_a_run_is_replaced_only_when_the_user_agrees(make_window, qtbot,
+                                                                         tmp_path):
+    window = make_window()
+    (tmp_path / "config.json").write_text("an earlier run")
+    asked = []
+    window.files.ask_export_folder = lambda: tmp_path
+    window.files.confirm_replace = lambda folder, names: asked.append(names) or False
+    window.files.export_run()
+    qtbot.wait(300)
+    assert asked == [["config.json"]]
+    assert [p.name for p in tmp_path.iterdir()] == ["config.json"]
+    assert (tmp_path / "config.json").read_text() == "an earlier run"
+
+    window.files.confirm_replace = lambda folder, names: True
+    window.files.export_run()
+    wait_news(qtbot, window, "Exported the run")
+    assert json.loads((tmp_path / "config.json").read_text())["dataset"]["name"] == "moons"
+
+
+def test_writing_where_it_cannot_is_reported_and_the_window_stays_ready(make_window, qtbot,
+                                                                           tmp_path):
+    window = make_window()
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder")
+    window.files.ask_export_folder = lambda: blocked
+    window.files.export_run()
+    text = wait_error(qtbot, window)
+    assert text.startswith("Export failed") and "a_file" in text
+    assert window.files.export_action.isEnabled() and window.files.progress.isHidden()
+    window.files.ask_save_path = lambda: blocked / "run.dropviz"
+    window.files.save_as()
+    qtbot.waitUntil(lambda: window.banner.text().startswith("Saving failed"), timeout=TIMEOUT)
+
+
+def _damage(source: Path, target: Path, change) -> Path:
+    with np.load(source, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    change(arrays)
+    with open(target, "wb") as stream:
+        np.savez(stream, **arrays)
+    return target
+
+
+def test_damaged_and_mismatched_experiments_are_refused_and_the_run_goes_on(make_window, qtbot,
+                                                                              tmp_path):
+    window = make_window()
+    step(qtbot, window, 3)
+    good = tmp_path / "good.dropviz"
+    save(qtbot, window, good)
+    truncated = tmp_path / "truncated.dropviz"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    cases = {
+        truncated: "truncated.dropviz is damaged or not a dropviz experiment",
+        _damage(good, tmp_path / "shape.dropviz",
+                lambda a: a.__setitem__("param__W1", np.zeros((2, 5), np.float32))):
+            "weight W1 is float32 (2, 5); the settings need float32 (2, 16)",
+        _damage(good, tmp_path / "curves.dropviz",
+                lambda a: a.__setitem__("extra__curves__rows", np.zeros((3, 2)))):
+            "curves.dropviz: the saved window state is damaged (curve rows are float64 (3, 2)",
+        _damage(good, tmp_path / "masks.dropviz",
+                lambda a: a.__setitem__("extra__raster__hidden1", np.zeros((5, 4), np.int64))):
+            "raster__hidden1 is int64 (5, 4), not bool (16, 3)",
+        _damage(good, tmp_path / "pickle.dropviz",
+                lambda a: a.__setitem__("extra__speed", np.array([{"x": 1}], dtype=object))):
+            "holds Python objects, which are never loaded",
+    }
+    curves = window.loss_view.curve_data("test_loss")
+    for path, message in cases.items():
+        window.banner.clear()
+        window.files.open_path(path)
+        text = wait_error(qtbot, window)
+        assert message in text, text
+        assert text.endswith("Nothing was changed: the current run goes on."), text
+        assert window.last_snapshot.step == 3 and window.last_snapshot.config == SMALL
+        np.testing.assert_array_equal(window.loss_view.curve_data("test_loss"), curves)
+    assert recent_experiments()[0] == str(good.resolve()), "no refused file becomes recent"
+    step(qtbot, window, 1)
+    assert window.last_snapshot.step == 4, "the run goes on"
+
+
+def test_an_experiment_from_the_headless_trainer_opens_by_drag_and_drop(make_window, qtbot, pool,
+                                                                         tmp_path):
+    trainer = Trainer(replace(SMALL, seed=7), pool)
+    history = [trainer.evaluate()]
+    for _ in range(4):
+        trainer.step()
+        history.append(trainer.evaluate())
+    (tmp_path / "out").mkdir()
+    save_experiment(tmp_path / "out" / EXPERIMENT_FILE, trainer, history)
+    trainer.close()
+
+    window = make_window()
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(tmp_path / "out"))])  # a folder, as --out writes it
+    window.dropEvent(QDropEvent(QPointF(10, 10), Qt.CopyAction, data, Qt.LeftButton,
+                                Qt.NoModifier))
+    wait_news(qtbot, window, f"Opened {EXPERIMENT_FILE}")
+    assert window.last_snapshot.step == 4
+    assert window.controls.config.seed == 7
+    steps, test_loss = window.loss_view.curve_data("test_loss")
+    assert list(steps) == [0, 1, 2, 3, 4]
+    np.testing.assert_array_equal(test_loss, [e.test_loss for e in history])
+
+
+def test_each_plot_exports_from_its_own_menu(make_window, qtbot, tmp_path):
+    window = make_window()
+    step(qtbot, window, 2)
+    window.banner.show_message("A message of one line, like those that follow.")
+    for name in PLOT_NAMES:
+        view = graphics_view(window.files.views, name)
+        actions = {action.text(): action for action in view.actions()}
+        assert list(actions) == ["Export PNG...", "Export SVG..."], name
+        qtbot.wait(20)  # the last message's banner has taken its place above the views
+        size = view.size()
+        for kind in ("png", "svg"):
+            target = tmp_path / f"my_{name}.{kind}"
+            window.files.ask_plot_path = lambda n, k, target=target: target
+            actions[f"Export {kind.upper()}..."].trigger()
+            assert window.banner.text() == f"Exported the {name} plot to {target}."
+        image = QImage(str(tmp_path / f"my_{name}.png"))
+        assert (image.width(), image.height()) == (size.width() * PNG_SCALE,
+                                                   size.height() * PNG_SCALE), name
+        assert ET.parse(tmp_path / f"my_{name}.svg").getroot().tag.endswith("svg")
+
+
+def test_the_file_menu_has_its_actions_and_shortcuts(make_window):
+    window = make_window()
+    shown = [(action.text(), action.shortcut().toString()) for action in window.file_menu.actions()
+             if not action.isSeparator()]
+    assert shown[:-1] == [("Open &CSV...", "Ctrl+Shift+O"), ("&Open experiment...", "Ctrl+O"),
+                          ("Open &recent", ""), ("&Save experiment", "Ctrl+S"),
+                          ("Save experiment &as...", "Ctrl+Shift+S"), ("&Export run...", "Ctrl+E")]
+    assert shown[-1][0] == "&Quit"
+
+
+def test_open_recent_lists_five_and_drops_files_that_are_gone(make_window, qtbot, tmp_path,
+                                                               fresh_settings):
+    paths = [tmp_path / f"run{k}.dropviz" for k in range(7)]
+    for path in paths:
+        path.write_bytes(b"")
+        add_recent(path)
+    assert recent_experiments() == [str(p.resolve()) for p in reversed(paths)][:RECENT_LIMIT]
+    window = make_window()
+    window.files.recent_menu.aboutToShow.emit()
+    entries = window.files.recent_menu.actions()
+    assert [action.text().split()[1] for action in entries] == [
+        p.name for p in reversed(paths)][:RECENT_LIMIT]
+
+    paths[-1].unlink()
+    entries[0].trigger()
+    assert "run6.dropviz no longer exists" in wait_error(qtbot, window)
+    assert str(paths[-1].resolve()) not in recent_experiments()
+
+
+def test_the_settings_and_geometry_of_the_last_session_come_back(make_window, qtbot,
+                                                                   fresh_settings, tmp_path):
+    assert stored_config() == (None, "")
+    window = make_window()
+    live = replace(SMALL, learning_rate=0.03)
+    window.handle.sigConfig.emit(live)
+    qtbot.waitUntil(lambda: window.last_snapshot.config == live, timeout=TIMEOUT)
+    window.resize(1234, 777)
+    window.close()
+    assert stored_config() == (live, "")
+
+    other = QMainWindow()
+    qtbot.addWidget(other)
+    restore_window(other)
+    assert (other.width(), other.height()) == (1234, 777)
+
+    QSettings(QSettings.IniFormat, QSettings.UserScope, "dropviz", "dropviz").setValue(
+        "config", '{"hidden_layers": [0]}')
+    config, note = stored_config()
+    assert config is None and "hidden_layers" in note and "defaults" in note
+    csv_config = SMALL.with_overrides(["dataset.name=csv", f"dataset.csv_path={tmp_path}/x.csv"])
+    remember_config(csv_config)
+    config, note = stored_config()
+    assert config is None and "x.csv" in note
+
+
+def test_curve_history_continues_exactly_from_its_state():
+    """Decimated curves taken apart and put back merge on exactly as if never interrupted."""
+    whole, first = DecimatedHistory(CURVES, capacity=8), DecimatedHistory(CURVES, capacity=8)
+    rng = np.random.default_rng(0)
+    points = [(step, tuple(rng.random(4))) for step in range(37)]
+    for point in points[:23]:
+        whole.append(*point)
+        first.append(*point)
+    second = DecimatedHistory(CURVES, capacity=8)
+    second.restore(first.state())
+    for point in points[23:]:
+        whole.append(*point)
+        second.append(*point)
+    for a, b in zip(whole.arrays()[1].values(), second.arrays()[1].values(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    damaged = first.state() | {"stride_pending": np.array([3, 1], dtype=np.int64)}
+    with pytest.raises(ValueError, match="stride of 3"):
+        second.restore(damaged)
+
+
+def test_exported_folders_open_again(make_window, qtbot, tmp_path):
+    """Export run writes experiment.dropviz too, so its folder opens like a saved file."""
+    window = make_window()
+    step(qtbot, window, 2)
+    window.files.ask_export_folder = lambda: tmp_path
+    window.files.export_run()
+    wait_news(qtbot, window, "Exported the run")
+    shutil.copy(tmp_path / EXPERIMENT_FILE, tmp_path / "copy.dropviz")
+    step(qtbot, window, 2)
+    open_experiment(qtbot, window, tmp_path / "copy.dropviz")
+    assert window.last_snapshot.step == 2
