@@ -88,6 +88,13 @@ def matmul_peak(repetitions: int) -> Sample:
     return Sample(tuple(values))
 
 
+def wait_for_load_below(limit: float, timeout: float) -> None:
+    """Wait until the 1-minute load average is below `limit`, or `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while os.getloadavg()[0] >= limit and time.monotonic() < deadline:
+        time.sleep(5)
+
+
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"

@@ -14,8 +14,8 @@ from itertools import pairwise
 import numpy as np
 import peers
 from measure import Sample, interleaved
-from threadpoolctl import threadpool_limits
 
+from dropviz.model import backend
 from dropviz.model.config import Config
 from dropviz.model.network import Architecture, DropoutNetwork
 from dropviz.model.trainer import BatchSampler, Trainer
@@ -145,10 +145,11 @@ def levers(shape: Shape, repetitions: int, seconds: float) -> dict[str, Sample]:
             contenders[f"K={count}"] = many(multiply, "per_example", count)
     if shape.name == "wide":
         def one_blas_thread() -> int:
-            with threadpool_limits(1, user_api="blas"):
-                multiply.train_steps(block)
+            backend.limit_blas_threads(1)
+            multiply.train_steps(block)
+            backend.limit_blas_threads(os.cpu_count() or 1)
             return k
-        contenders[f"K={k}, BLAS on 1 thread"] = one_blas_thread
+        contenders[f"K={k}, BLAS limited to 1 thread (else timed choice of 1 or all)"] = one_blas_thread
     results = interleaved(contenders, repetitions, seconds)
     multiply._train.trust_input = True
     return results

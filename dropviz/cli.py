@@ -18,11 +18,11 @@ from tqdm import tqdm
 from dropviz.model.config import CSV_DATASET, DATASET_NAMES, Config, DatasetConfig
 from dropviz.model.errors import DropvizError, TrainingDiverged
 from dropviz.model.experiment import load_experiment, save_experiment
-from dropviz.model.export import RUN_FILES, write_run
+from dropviz.model.export import write_run
+from dropviz.model.file_names import EXPERIMENT_FILE, RUN_FILES
 from dropviz.model.trainer import Evaluation, MaskRecorder, Trainer
 from dropviz.sweep_cli import SWEEP_FILE, run_sweep
 
-EXPERIMENT_FILE = "experiment.dropviz"
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 1
 
@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--force", action="store_true", help="replace a run already in --out")
     parser.add_argument("--resume", metavar="DIR",
                         help="continue a run saved with --out for --steps more steps")
+    parser.add_argument("--export-plots", action="store_true",
+                        help="also render every plot as PNG and SVG into --out (no window needed)")
     parser.add_argument("--sweep", metavar="SPEC",
                         help="train a fresh network per setting: dropout, dropout=0,0.2,0.5 or "
                              "size=20,40,60; prints a table and writes sweep.csv to --out")
@@ -175,11 +177,17 @@ def run(argv: list[str]) -> int:
         raise UsageError(f"--eval-every: {args.eval_every} is not allowed; expected at least 1")
     if args.sweep:
         return sweep(args)
+    if args.export_plots and not (args.out or args.resume):
+        raise UsageError("--export-plots writes into the run's folder; give --out DIR")
     trainer, history, steps, out = start_or_resume(args)
     recorder, speed = train(trainer, steps, args.eval_every, history, progress=sys.stderr.isatty())
     if out:
         write_run(out, trainer, history, recorder.arrays())
         save_experiment(out / EXPERIMENT_FILE, trainer, history)
+        if args.export_plots:
+            from dropviz.ui.plot_export import export_plots_offscreen  # Qt only when asked
+
+            export_plots_offscreen(out, trainer, history, recorder)
     print(summary_line(history[-1], speed))
     if out:
         print(f"wrote {out}")

@@ -160,8 +160,8 @@ def soak(mode: Mode) -> tuple[list[str], bool]:
         f"(the check allows {MAX_GROWTH_MB:.0f} MB): **{'bounded' if ok else 'GROWING'}**",
         f"- masks kept: the last {last['masks']} steps (a ring buffer, MaskRecorder); evaluations "
         f"kept: all {evaluations:,}, one per {EVAL_EVERY} steps, {final['history_bytes'] / 2**20:.1f}"
-        " MB of Python objects: the one thing that grows with the run (it is what metrics.csv "
-        "holds), and all of the growth after warm-up",
+        " MB of Python objects: the one thing kept that grows with the run (it is what "
+        "metrics.csv holds)",
         "- files written at the end: " + ", ".join(f"{name} {size / 1024:,.0f} KB"
                                                   for name, size in sorted(final["files"].items())),
     ]

@@ -2,9 +2,11 @@
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -193,3 +195,21 @@ def test_bad_sweeps_exit_2_with_one_line(capsys, args, message):
     status, _, stderr = run_cli(args, capsys)
     assert status == 2
     assert message in stderr and stderr.count("\n") == 1
+
+
+def test_export_plots_renders_every_plot_without_a_window(tmp_path):
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "main.py", "--headless", *SMALL, "--steps", "30",
+                             "--out", str(out), "--export-plots"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    for name in ("loss", "accuracy", "gap", "masks", "network", "decision"):
+        assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert ElementTree.parse(out / f"{name}.svg").getroot().tag.endswith("svg")
+
+
+def test_export_plots_needs_a_folder(capsys):
+    status, _, stderr = run_cli(["--export-plots"], capsys)
+    assert status == 2 and "give --out DIR" in stderr

@@ -13,6 +13,9 @@ import ctypes
 import functools
 import os
 import platform
+import statistics
+import time
+from collections.abc import Callable
 
 import numpy as np
 import pytensor
@@ -30,9 +33,8 @@ _M_MMAP_THRESHOLD = -3
 _MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024
 _TRIM_THRESHOLD_BYTES = 256 * 1024 * 1024
 
-# A step whose matrix products come to less than this many FLOP runs its BLAS on one thread: two
-# threads pay only for large products, and on a busy machine (or beside the GUI thread) OpenBLAS's
-# spinning threads made a 256-unit network twenty times slower (see BENCHMARKS.md).
+# Products of less than this many FLOP per call always run BLAS on one thread: a second thread
+# cannot pay for waking up. Above it, `_ThreadTuner` times one thread against all and keeps the faster.
 PARALLEL_BLAS_FLOPS = 50e6
 
 # Salts the numba cache key of our DimShuffle so that code compiled by PyTensor's own version is
@@ -62,27 +64,79 @@ _blas = {"ceiling": os.cpu_count() or 1, "threads": 0}
 
 
 def limit_blas_threads(ceiling: int) -> None:
-    """Never use more than `ceiling` BLAS threads from now on, e.g. 1 beside a GUI thread.
+    """Never use more than `ceiling` BLAS threads from now on, e.g. cores - 1 beside a GUI thread.
 
     On two cores the window needs one for drawing; training with two BLAS threads besides it
     oversubscribes the machine, and OpenBLAS's busy-waiting threads then stall both.
     """
     _blas["ceiling"] = max(1, ceiling)
-    use_blas_threads(_blas["threads"] or _blas["ceiling"])
+    _use_blas_threads(min(_blas["threads"] or 1, _blas["ceiling"]))
 
 
-def use_blas_threads(wanted: int) -> None:
-    """Run BLAS on `wanted` threads (at most the ceiling); about a microsecond when it changes."""
-    count = max(1, min(wanted, _blas["ceiling"]))
+def _use_blas_threads(count: int) -> None:
+    """Set every BLAS library's thread count; about a microsecond, and only when it changes."""
     if count != _blas["threads"]:
         for library in _blas_libraries():
             library.set_num_threads(count)
         _blas["threads"] = count
 
 
-def blas_threads_for(flops: float) -> int:
-    """One thread for small products, every allowed thread for products worth splitting."""
-    return _blas["ceiling"] if flops >= PARALLEL_BLAS_FLOPS else 1
+class _ThreadTuner:
+    """Chooses one BLAS thread or all allowed for large products, by timing both now and then.
+
+    Which is faster depends on what else runs: on an idle 2-core machine two threads train a
+    512-unit network about 1.5 times faster than one; while another process (or the window's GUI
+    thread) keeps a core busy, OpenBLAS's spinning threads make two threads about 3 times slower.
+    So a few calls are timed with each, the faster per FLOP is kept, and the trial is repeated every
+    RETRY_SECONDS. The thread count never changes results: OpenBLAS splits rows and columns among
+    threads, not the sums.
+    """
+
+    TRIAL_CALLS = 3
+    RETRY_SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self._trials: dict[int, list[float]] = {}
+        self._best = 1
+        self._decided_at = -float("inf")
+
+    def threads(self) -> int:
+        """The thread count for the next large call: a candidate on trial, or the one chosen."""
+        ceiling = _blas["ceiling"]
+        if ceiling == 1:
+            return 1
+        if time.monotonic() - self._decided_at < self.RETRY_SECONDS:
+            return min(self._best, ceiling)
+        for candidate in (1, ceiling):
+            if len(self._trials.get(candidate, ())) < self.TRIAL_CALLS:
+                return candidate
+        self._best = min(self._trials, key=lambda count: statistics.median(self._trials[count]))
+        self._trials = {}
+        self._decided_at = time.monotonic()
+        return self._best
+
+    def record(self, threads: int, seconds_per_flop: float) -> None:
+        if time.monotonic() - self._decided_at >= self.RETRY_SECONDS:
+            self._trials.setdefault(threads, []).append(seconds_per_flop)
+
+
+_tuner = _ThreadTuner()
+
+
+def call_with_blas_threads(function: Callable, step_flops: float, steps: int, *args: object) -> object:
+    """Call a compiled function that runs `steps` passes of `step_flops` each, on the best threads.
+
+    The thread count follows the size of one pass's products, which is what BLAS splits.
+    """
+    if step_flops < PARALLEL_BLAS_FLOPS:
+        _use_blas_threads(1)
+        return function(*args)
+    threads = _tuner.threads()
+    _use_blas_threads(threads)
+    start = time.perf_counter()
+    result = function(*args)
+    _tuner.record(threads, (time.perf_counter() - start) / (step_flops * steps))
+    return result
 
 
 def _keep_freed_memory() -> None:

@@ -22,7 +22,6 @@ from dropviz.model.files import read_npz, write_npz_atomic
 from dropviz.model.trainer import Evaluation, NetworkPool, Trainer, architecture_for
 
 EXPERIMENT_FORMAT = "dropviz-experiment/1"
-EXPERIMENT_SUFFIX = ".dropviz"
 DATA_KEYS = ("X_train", "y_train", "X_test", "y_test", "mean", "scale")
 META_KEYS = ("config", "step", "sampler", "rngs", "dataset", "history")
 HISTORY_FIELDS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc")

@@ -20,7 +20,6 @@ from dropviz.model.files import read_npz, write_npz_atomic, write_text_atomic
 from dropviz.model.trainer import Evaluation, Trainer
 
 MODEL_FORMAT = "dropviz-mlp/1"
-RUN_FILES = ("config.json", "metrics.csv", "weights.npz", "model.json", "data.npz", "masks.npz")
 METRIC_COLUMNS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc", "gap")
 
 

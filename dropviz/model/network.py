@@ -13,7 +13,7 @@ from itertools import pairwise
 import numpy as np
 import pytensor.tensor as pt
 
-from dropviz.model.backend import FLOAT, blas_threads_for, compile_function, pytensor, use_blas_threads
+from dropviz.model.backend import FLOAT, call_with_blas_threads, compile_function, pytensor
 from dropviz.model.dropout import APPLY_MODES, DropoutControls, apply_mask, draw_mask
 from dropviz.model.optimizers import Optimizer
 
@@ -243,14 +243,16 @@ class DropoutNetwork:
         self.learning_rate.set_value(FLOAT(learning_rate))
         self.l2.set_value(FLOAT(l2))
 
-    def _threads_for(self, rows: int, products_per_row: int) -> None:
-        """BLAS threads for a call whose products multiply `rows` rows by every weight matrix."""
-        use_blas_threads(blas_threads_for(2.0 * products_per_row * rows * self._weights_per_row))
+    def _flops(self, rows: int, products_per_row: int) -> float:
+        """FLOP of the matrix products of `rows` rows through every layer, `products_per_row` times.
+
+        Three for a training step (forward, input gradient, weight gradient), one for a prediction.
+        """
+        return 2.0 * products_per_row * rows * self._weights_per_row
 
     def train_step(self, batch: np.ndarray) -> tuple[float, list[np.ndarray]]:
         batch = np.asarray(batch, dtype=np.int32)
-        self._threads_for(len(batch), 3)
-        loss, *masks = self._train(batch)
+        loss, *masks = call_with_blas_threads(self._train, self._flops(len(batch), 3), 1, batch)
         return float(loss), masks
 
     def train_steps(self, batches: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -262,15 +264,14 @@ class DropoutNetwork:
         """
         self.prepare_train_steps()
         batches = np.asarray(batches, dtype=np.int32)
-        self._threads_for(batches.shape[1], 3)
-        losses, *masks = self._train_many(batches)
+        losses, *masks = call_with_blas_threads(self._train_many, self._flops(batches.shape[1], 3),
+                                                len(batches), batches)
         return losses, masks
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Test-time class probabilities and logits: no dropout, the scaling mode's test factor."""
         X = np.asarray(X, dtype=FLOAT)
-        self._threads_for(len(X), 1)
-        probs, logits = self._predict(X)
+        probs, logits = call_with_blas_threads(self._predict, self._flops(len(X), 1), 1, X)
         return probs, logits
 
     def mc_predict(self, X: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
@@ -281,11 +282,10 @@ class DropoutNetwork:
         if self._mc_pass is None:
             self._mc_pass = self._compile_mc_pass()
         X = np.asarray(X, dtype=FLOAT)
-        self._threads_for(len(X), 1)
         total = np.zeros((len(X), self.arch.n_classes), dtype=np.float64)
         total_sq = np.zeros_like(total)
         for _ in range(samples):
-            probs = self._mc_pass(X)
+            probs = call_with_blas_threads(self._mc_pass, self._flops(len(X), 1), 1, X)
             total += probs
             total_sq += probs.astype(np.float64) ** 2
         mean = total / samples

@@ -1,17 +1,17 @@
-"""The Analysis dock: Monte-Carlo dropout and the sweeps, out of the way of the live views.
+"""The analysis tabs: Monte-Carlo dropout and the sweeps, beside the live views, not on them.
 
-It opens from the Analysis menu, docked at the side or floating on its own. The panels send their
-jobs to the worker, which reports back by the job's kind; this dock hands each report to the panel
-of that kind.
+The window's central area is a tab widget: "Training" holds the controls and the live views, and
+each analysis has a tab of its own, with the window's whole width for its plots; training waits
+while an analysis runs anyway. The panels send their jobs to the worker, which reports back by
+the job's kind; the tabs hand each report to the panel of that kind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import QDockWidget, QMenu, QTabWidget, QWidget
+from PyQt5.QtWidgets import QMenu, QTabWidget, QWidget
 
 from dropviz.model.config import Config
 from dropviz.ui.job_panel import JobPanel
@@ -20,13 +20,13 @@ from dropviz.ui.snapshot import RunInfo
 from dropviz.ui.sweep_panel import RateSweepPanel, SizeSweepPanel, SparsityPanel
 from dropviz.ui.worker import WorkerHandle
 
-DOCK_WIDTH = 560
 
+class AnalysisTabs(QTabWidget):
+    """The central tabs; the window puts its training views in with `set_training`."""
 
-class AnalysisDock(QDockWidget):
-    def __init__(self, config: Callable[[], Config], parent: QWidget) -> None:
-        super().__init__("Analysis", parent)
-        self.setObjectName("analysis")  # saveState() names what it saves
+    def __init__(self, config: Callable[[], Config], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDocumentMode(True)
         self.mc = MonteCarloPanel()
         self.rate_sweep = RateSweepPanel(config)
         self.size_sweep = SizeSweepPanel(config)
@@ -34,27 +34,27 @@ class AnalysisDock(QDockWidget):
         self.panels: dict[str, JobPanel] = {
             panel.kind: panel for panel in (self.mc, self.rate_sweep, self.size_sweep,
                                             self.sparsity)}
-        self.tabs = QTabWidget()
-        self.tabs.setMinimumWidth(DOCK_WIDTH)
-        names = ("Monte-Carlo", "Rate sweep", "Size sweep", "Sparsity")
-        for panel, name in zip(self.panels.values(), names, strict=True):
-            self.tabs.addTab(panel, name)
-        self.setWidget(self.tabs)
-        self.menu = QMenu("&Analysis", parent)
-        for panel, text, key in (
-                (self.mc, "&Monte-Carlo dropout", "Ctrl+M"),
-                (self.rate_sweep, "Dropout-&rate sweep", ""),
-                (self.size_sweep, "Training-set &size sweep", ""),
-                (self.sparsity, "Activation s&parsity", "")):
+        self.menu = QMenu("&Analysis", self)  # inside the window: F1 finds its shortcuts
+        for panel, tab, text, key in (
+                (self.mc, "Monte-Carlo", "&Monte-Carlo dropout", "Ctrl+M"),
+                (self.rate_sweep, "Rate sweep", "Dropout-&rate sweep", ""),
+                (self.size_sweep, "Size sweep", "Training-set &size sweep", ""),
+                (self.sparsity, "Sparsity", "Activation s&parsity", "")):
+            self.addTab(panel, tab)
             action = self.menu.addAction(text)
+            action.setToolTip(f"Open the {tab} tab.")
             if key:
                 action.setShortcut(QKeySequence(key))
             action.triggered.connect(lambda _=False, panel=panel: self.open(panel))
         self.menu.addSeparator()
-        self.menu.addAction(self.toggleViewAction())
-        self.toggleViewAction().setText("Show the analysis &panel")
-        self.setAllowedAreas(Qt.LeftDockWidgetArea | Qt.RightDockWidgetArea
-                             | Qt.BottomDockWidgetArea)
+        self.training_action = self.menu.addAction("Back to &training")
+        self.training_action.setShortcut(QKeySequence("Ctrl+T"))
+        self.training_action.setToolTip("The live views again (Ctrl+T).")
+        self.training_action.triggered.connect(lambda: self.setCurrentIndex(0))
+
+    def set_training(self, views: QWidget) -> None:
+        self.insertTab(0, views, "Training")
+        self.setCurrentIndex(0)
 
     def connect_worker(self, handle: WorkerHandle) -> None:
         worker = handle.worker
@@ -75,9 +75,7 @@ class AnalysisDock(QDockWidget):
         self.panels[kind].job_stopped(message)
 
     def open(self, panel: JobPanel) -> None:
-        self.show()
-        self.raise_()
-        self.tabs.setCurrentWidget(panel)
+        self.setCurrentWidget(panel)
 
     def set_run(self, info: RunInfo) -> None:
         for panel in (self.mc, self.rate_sweep, self.size_sweep, self.sparsity):

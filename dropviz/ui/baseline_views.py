@@ -1,10 +1,13 @@
 """The baseline's part of each snapshot, handed to the views: dashed curves and a second map.
 
 The window keeps one curve history per run; the baseline's is cleared with the run's, because a
-baseline always starts with its run, at step 0.
+baseline always starts with its run, at step 0. The second map takes the place of the thinned
+network while comparing 2-D data: four views in a row would leave each too narrow to read.
 """
 
 from __future__ import annotations
+
+from PyQt5.QtWidgets import QWidget
 
 from dropviz.ui.compare import run_label
 from dropviz.ui.decision_view import DecisionView
@@ -20,13 +23,15 @@ class BaselineViews:
     """Passive like the views: `run_started`, `set_label` (from the worker) and `show`."""
 
     def __init__(self, curves: list[CurvesView], gap: GapView, decision: DecisionView,
-                 baseline_decision: DecisionView, names: tuple[str, ...]) -> None:
+                 baseline_decision: DecisionView, makes_room: QWidget,
+                 names: tuple[str, ...]) -> None:
         self.history = DecimatedHistory(names)
         self.label = ""  # the baseline's, "" while not comparing
         self._curves = curves
         self._gap = gap
         self._decision = decision
         self._baseline_decision = baseline_decision
+        self._makes_room = makes_room
         self._run_label = ""
         self._is_2d = False
         baseline_decision.hide()
@@ -50,7 +55,7 @@ class BaselineViews:
                 view.set_compare("", "")
             self._decision.set_heading(MAIN_HEADING)
         else:
-            self._baseline_decision.set_heading(f"Baseline: {label}")
+            self._baseline_decision.set_heading(f"Baseline: {label}", short=True)
         self._show_map()
 
     def show(self, snapshot: Snapshot) -> None:
@@ -63,7 +68,7 @@ class BaselineViews:
             self._run_label = main
             for view in (*self._curves, self._gap):
                 view.set_compare(main, self.label)
-            self._decision.set_heading(f"This run: {main}")
+            self._decision.set_heading(f"This run: {main}", short=True)
         self.history.append(snapshot.step, (evaluation.train_loss, evaluation.test_loss,
                                             evaluation.train_acc, evaluation.test_acc))
         steps, columns = self.history.arrays()
@@ -78,4 +83,6 @@ class BaselineViews:
         self._gap.set_baseline_gap(None, None)
 
     def _show_map(self) -> None:
-        self._baseline_decision.setVisible(bool(self.label) and self._is_2d)
+        comparing_maps = bool(self.label) and self._is_2d
+        self._baseline_decision.setVisible(comparing_maps)
+        self._makes_room.setVisible(not comparing_maps)

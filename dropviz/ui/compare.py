@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from dropviz.model.config import LIVE_KEYS, Config, DropoutConfig
 from dropviz.model.errors import ConfigError
+from dropviz.ui.changes import describe_live_change
 
 if TYPE_CHECKING:  # the presets module loads PyTensor, which the window need not wait for
     from dropviz.model.presets import Preset
@@ -53,21 +54,26 @@ def compare_config(main: Config, spec: CompareSpec) -> Config:
     return replace(main, **settings)
 
 
-def spec_between(main: Config, baseline: Config, label: str = "") -> CompareSpec:
-    """The spec that turns `main` into `baseline`; ConfigError if their networks differ."""
+def spec_between(main: Config, baseline: Config) -> CompareSpec:
+    """The spec that turns `main` into `baseline`, labelled by what it changes.
+
+    ConfigError if their networks differ, since then they cannot share initial weights.
+    """
     if main.needs_new_network(baseline):
         raise ConfigError("the two runs need networks of different shapes or data, so they "
                           "cannot train from the same initial weights")
     settings = tuple((key, getattr(baseline, key)) for key in SPEC_KEYS
                      if getattr(baseline, key) != getattr(main, key))
-    return CompareSpec(settings, label or run_label(baseline))
+    label = (NO_DROPOUT.label if not any(baseline.dropout_rates)
+             else describe_live_change(main, baseline) or "the same settings")
+    return CompareSpec(settings, label)
 
 
 def preset_spec(preset: Preset) -> CompareSpec | None:
-    """A preset's compare run as a baseline, labelled by what it changes; None if it has none."""
+    """A preset's compare run as a baseline; None if it has none."""
     if preset.compare is None:
         return None
-    return spec_between(preset.config, preset.compare, ", ".join(preset.compare_changes()))
+    return spec_between(preset.config, preset.compare)
 
 
 def _rate(value: float | tuple[float, ...]) -> str:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 STRENGTH = 0.8  # the most confident colour stays light enough for the points to stand out
 UNKNOWN = 200  # grey where the probabilities are not numbers (a diverged network)
 NOTE = "colour: predicted class, strength: confidence<br>points: train filled, test hollow"
+SHORT_NOTE = "points: train filled, test hollow"
 
 
 def probability_image(probs: np.ndarray) -> np.ndarray:
@@ -97,9 +98,9 @@ class DecisionView(QStackedWidget):
         self._image.setRect(QRectF(grid.xs[0] - dx / 2, grid.ys[0] - dy / 2,
                                    dx * len(grid.xs), dy * len(grid.ys)))
 
-    def set_heading(self, heading: str) -> None:
-        """A second map, of the baseline, says whose it is."""
-        set_title(self._plot_widget.getPlotItem(), heading, NOTE)
+    def set_heading(self, heading: str, short: bool = False) -> None:
+        """Two maps side by side say whose each is, with a shorter note to fit."""
+        set_title(self._plot_widget.getPlotItem(), heading, SHORT_NOTE if short else NOTE)
 
     def plot_item(self) -> pg.PlotItem:
         return self._plot_widget.getPlotItem()

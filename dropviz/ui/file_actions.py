@@ -18,6 +18,7 @@ from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QAction, QFileDialog, QLabel, QMenu, QMessageBox, QProgressBar
 
 from dropviz.model.errors import ExportError
+from dropviz.model.file_names import EXPERIMENT_FILE, EXPERIMENT_SUFFIX, RUN_FILES
 from dropviz.ui.plot_export import (
     PLOT_NAMES,
     WINDOW_FILE,
@@ -28,7 +29,7 @@ from dropviz.ui.plot_export import (
     write_view,
     write_window,
 )
-from dropviz.ui.run_record import EXPERIMENT_FILE, RestoredWindow
+from dropviz.ui.run_record import RestoredWindow
 from dropviz.ui.settings import (
     add_recent,
     last_folder,
@@ -50,8 +51,6 @@ NEWS_SECONDS = 15.0
 
 def export_file_names() -> list[str]:
     """Every file Export run writes, to ask before any of them is replaced."""
-    from dropviz.model.export import RUN_FILES  # loaded with the first run, see build.py
-
     return [*RUN_FILES, EXPERIMENT_FILE, *plot_file_names(), WINDOW_FILE]
 
 
@@ -137,19 +136,11 @@ class FileActions(QObject):
         return Path(folder) if folder else None
 
     def ask_save_path(self) -> Path | None:
-        """The dialog asks before replacing a file; a name given without .dropviz gets it."""
+        """A name given without .dropviz gets it."""
         start = self.current_path or last_folder() / EXPERIMENT_FILE
         path, _ = QFileDialog.getSaveFileName(self.window, "Save the experiment", str(start),
                                               EXPERIMENT_FILTER)
-        if not path:
-            return None
-        chosen = Path(path)
-        if chosen.suffix == ".dropviz":
-            return chosen
-        named = chosen.with_name(chosen.name + ".dropviz")
-        if named.exists() and not self.confirm_replace(named.parent, [named.name]):
-            return None
-        return named
+        return self._with_suffix(path, EXPERIMENT_SUFFIX)
 
     def ask_open_path(self) -> Path | None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open an experiment",
@@ -160,16 +151,25 @@ class FileActions(QObject):
         path, _ = QFileDialog.getSaveFileName(
             self.window, f"Export the {name} plot as {kind.upper()}",
             str(last_folder() / f"{name}.{kind}"), f"{kind.upper()} images (*.{kind})")
+        return self._with_suffix(path, f".{kind}")
+
+    def _with_suffix(self, path: str, suffix: str) -> Path | None:
+        """The dialog asked before replacing the name typed, not the one with `suffix` added."""
         if not path:
             return None
         chosen = Path(path)
-        return chosen if chosen.suffix.lower() == f".{kind}" else chosen.with_suffix(f".{kind}")
+        if chosen.suffix.lower() == suffix:
+            return chosen
+        named = chosen.with_name(chosen.name + suffix)
+        if named.exists() and not self.confirm_replace(named.parent, [named.name]):
+            return None
+        return named
 
     def confirm_replace(self, folder: Path, names: list[str]) -> bool:
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
         answer = QMessageBox.question(
             self.window, "Replace files?",
-            f"{folder} already holds {shown}.\n\nReplace them with this run?",
+            f"{folder} already holds {shown}.\n\nReplace {'it' if len(names) == 1 else 'them'}?",
             QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         return answer == QMessageBox.Yes
 

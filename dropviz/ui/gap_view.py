@@ -49,8 +49,7 @@ class GapView(pg.PlotWidget):
 
     def set_compare(self, run: str, baseline: str) -> None:
         """Say in the subtitle which line is which; an empty `baseline` when not comparing."""
-        note = NOTE if not baseline else (f"{NOTE}<br>solid: this run ({run}), "
-                                          f"dashed: baseline ({baseline})")
+        note = NOTE if not baseline else f"{NOTE}<br>solid: {run}, dashed: {baseline}"
         set_title(self.getPlotItem(), "Overfitting gap", note)
 
     def set_baseline_gap(self, steps: np.ndarray | None, gap: np.ndarray | None) -> None:

@@ -61,8 +61,7 @@ class CurvesView(pg.PlotWidget):
 
     def set_compare(self, run: str, baseline: str) -> None:
         """Say in the subtitle which line is which; an empty `baseline` when not comparing."""
-        note = LEGEND if not baseline else (f"{LEGEND}<br>solid: this run ({run}), "
-                                            f"dashed: baseline ({baseline})")
+        note = LEGEND if not baseline else f"{LEGEND}<br>solid: {run}, dashed: {baseline}"
         set_title(self.getPlotItem(), self._title, note)
 
     def set_baseline(self, steps: np.ndarray | None,

@@ -28,7 +28,8 @@ from PyQt5.QtWidgets import (
 from dropviz.model.config import Config
 from dropviz.model.csv_loader import csv_columns
 from dropviz.model.errors import DropvizError
-from dropviz.ui.analysis import AnalysisDock
+from dropviz.model.file_names import EXPERIMENT_SUFFIX
+from dropviz.ui.analysis import AnalysisTabs
 from dropviz.ui.banner import Banner
 from dropviz.ui.baseline_views import BaselineViews
 from dropviz.ui.changes import describe_live_change
@@ -79,14 +80,14 @@ class MainWindow(QMainWindow):
         self.history = DecimatedHistory(("train_loss", "test_loss", "train_acc", "test_acc"))
         self.baseline_views = BaselineViews([self.loss_view, self.accuracy_view], self.gap_view,
                                             self.decision_view, self.baseline_decision_view,
-                                            self.history.names)
+                                            self.network_view, self.history.names)
         self.pins = PinnedRuns(self._pin_source, [self.loss_view.pins, self.accuracy_view.pins,
                                                   self.gap_view.pins], self)
         self.pinned_runs = self.pins.runs  # PinnedRun objects: label, config, steps, columns
         self.compare = CompareControls(lambda: self.controls.config, self)
         self.presets_menu = PresetsMenu(self)
         self.explanation = ExplanationPanel()
-        self.analysis = AnalysisDock(lambda: self.controls.config, self)
+        self.analysis = AnalysisTabs(lambda: self.controls.config)
         self.lecture = LectureMode(self, self.controls)
         self.last_snapshot: Snapshot | None = None
         self.run_info: RunInfo | None = None
@@ -125,10 +126,9 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.banner)
         layout.addWidget(self.explanation)
-        layout.addWidget(main, 1)
+        self.analysis.set_training(main)
+        layout.addWidget(self.analysis, 1)
         self.setCentralWidget(central)
-        self.addDockWidget(Qt.RightDockWidgetArea, self.analysis)
-        self.analysis.hide()
         self.status = QLabel("Starting...")
         self.statusBar().addPermanentWidget(self.status, 1)
 
@@ -255,8 +255,6 @@ class MainWindow(QMainWindow):
         """The worker's word on the baseline: its label when one joins, "" when it goes."""
         self.compare.show_active(label)
         self.baseline_views.set_label(label)
-        if self.banner.text().startswith("Compiling"):
-            self.banner.clear("info")
         self.lecture.refresh()
 
     def _pin_source(self) -> tuple[Config, np.ndarray, dict[str, np.ndarray]] | None:
@@ -312,7 +310,7 @@ class MainWindow(QMainWindow):
         files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if files:
             event.acceptProposedAction()
-            if files[0].endswith(".dropviz") or Path(files[0]).is_dir():
+            if files[0].endswith(EXPERIMENT_SUFFIX) or Path(files[0]).is_dir():
                 self.files.open_path(files[0])
             else:
                 self.open_csv(files[0])

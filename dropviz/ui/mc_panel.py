@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import QRectF, Qt
 from PyQt5.QtWidgets import QWidget
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from dropviz.model.trainer import NetworkPool, Trainer
 
 MAX_SPREAD = 0.5  # the largest standard deviation a probability can have: the map's top colour
+K_TICKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # plain numbers on the log axis
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,10 @@ def map_csv(spread: UncertaintyMap) -> str:
 
 
 def _deterministic_line() -> pg.InfiniteLine:
+    """Labelled at its left end, above the line, where the curve of few passes is higher."""
     return pg.InfiniteLine(angle=0, pen=pg.mkPen(MARKER_COLOUR, width=2, style=Qt.DashLine),
-                           label="", labelOpts={"position": 0.75, "color": "#444",
+                           label="", labelOpts={"position": 0.04, "color": "#444",
+                                                "anchors": [(0, 1), (0, 1)],
                                                 "fill": (255, 255, 255, 200)})
 
 
@@ -105,12 +109,11 @@ class MonteCarloPanel(JobPanel):
         self.map_samples.setValue(50)
         self.settings.addRow("Passes K, up to", self.k_max)
         self.settings.addRow("Passes for the map", self.map_samples)
-        self.error_plot = result_plot("Test error of MC dropout",
-                                      "mean of K dropout passes; dashed: deterministic network",
-                                      "passes K (log scale)", "test error")
-        self.loss_plot = result_plot("Test loss of MC dropout",
-                                     "mean of K dropout passes; dashed: deterministic network",
-                                     "passes K (log scale)", "cross-entropy")
+        note = "mean of K dropout passes against one scaled pass (dashed)"
+        self.error_plot = result_plot("Test error of MC dropout", note, "passes K (log scale)",
+                                      "test error")
+        self.loss_plot = result_plot("Test loss of MC dropout", note, "passes K (log scale)",
+                                     "cross-entropy")
         self.error_curve = self._curve(self.error_plot, TEST_COLOUR)
         self.loss_curve = self._curve(self.loss_plot, TRAIN_COLOUR)
         self.error_line, self.loss_line = _deterministic_line(), _deterministic_line()
@@ -137,6 +140,7 @@ class MonteCarloPanel(JobPanel):
     def _curve(widget: pg.PlotWidget, colour: str) -> pg.PlotDataItem:
         plot = widget.getPlotItem()
         plot.setLogMode(x=True)
+        plot.getAxis("bottom").setTicks([[(np.log10(k), str(k)) for k in K_TICKS]])
         return plot.plot(pen=pg.mkPen(colour, width=2.5))
 
     def set_run(self, info: RunInfo) -> None:
@@ -154,12 +158,14 @@ class MonteCarloPanel(JobPanel):
 
     def draw(self, result: McResult) -> str:
         curve = result.curve
-        for item, line, values, deterministic in (
-                (self.error_curve, self.error_line, curve.error, curve.deterministic_error),
-                (self.loss_curve, self.loss_line, curve.loss, curve.deterministic_loss)):
+        for item, line, values, deterministic, text in (
+                (self.error_curve, self.error_line, curve.error, curve.deterministic_error,
+                 f"{curve.deterministic_error:.1%}"),
+                (self.loss_curve, self.loss_line, curve.loss, curve.deterministic_loss,
+                 f"{curve.deterministic_loss:.3f}")):
             item.setData(curve.ks, values)
             line.setValue(deterministic)
-            line.label.setFormat(f"deterministic: {deterministic:.3f}")
+            line.label.setFormat(f"one scaled pass: {text}")
         spread = result.uncertainty
         if spread is not None:
             self.map_image.setImage(spread.std, autoLevels=False, levels=(0, MAX_SPREAD))

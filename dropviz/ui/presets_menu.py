@@ -10,12 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtGui import QColor, QPalette
 from PyQt5.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from dropviz.model.errors import DropvizError
 
 if TYPE_CHECKING:
     from dropviz.model.presets import Preset
+
+BACKGROUND = "#f3f0fa"
+TEXT = "#2b1d4a"
 
 
 class PresetsMenu(QMenu):
@@ -61,13 +65,15 @@ class ExplanationPanel(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("explanation")
-        self.setStyleSheet("QFrame#explanation { background: #f3f0fa; border: 1px solid #b9a8d8;"
-                           " border-radius: 4px; } QLabel { color: #2b1d4a; }")
+        # Colours by palette, not style sheet: widgets under a style sheet stop taking the
+        # window's font, and lecture mode enlarges text through that font.
+        palette = self.palette()
+        palette.setColor(QPalette.Window, QColor(BACKGROUND))
+        palette.setColor(QPalette.WindowText, QColor(TEXT))
+        self.setPalette(palette)
+        self.setAutoFillBackground(True)
+        self.setFrameShape(QFrame.StyledPanel)
         self.title = QLabel()
-        font = self.title.font()
-        font.setBold(True)
-        self.title.setFont(font)
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -90,7 +96,7 @@ class ExplanationPanel(QFrame):
 
     def show_preset(self, preset: Preset, baseline: str) -> None:
         """`baseline` names the compare run drawn dashed, if the preset has one."""
-        self.title.setText(f"Preset: {preset.title}")
+        self.title.setText(f"<b>Preset: {preset.title}</b>")
         note = (f" Dashed curves and the second map: the compare run ({baseline})."
                 if baseline else "")
         self.text.setText(preset.explanation + note)

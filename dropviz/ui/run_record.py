@@ -22,6 +22,7 @@ import numpy as np
 
 from dropviz.model.config import Config
 from dropviz.model.errors import ExportError
+from dropviz.model.file_names import EXPERIMENT_FILE
 from dropviz.ui.history import DecimatedHistory
 from dropviz.ui.snapshot import RECENT_STEPS, MaskRecorder
 
@@ -31,17 +32,20 @@ if TYPE_CHECKING:
     from dropviz.model.trainer import MaskRecorder as BatchMaskRecorder
 
 CURVES = ("train_loss", "test_loss", "train_acc", "test_acc")  # as the window's history
-EXPERIMENT_FILE = "experiment.dropviz"  # the name the headless trainer's --out uses too
 
 
 def curve_values(evaluation: Evaluation) -> tuple[float, ...]:
     return tuple(getattr(evaluation, name) for name in CURVES)
 
 
+MAX_EVALUATIONS = 20_000  # even, so that thinning keeps the newest row
+
+
 class RunRecord:
     """Kept by the worker next to its trainer, for the files.
 
-    Every evaluation the window was sent (one row of metrics.csv each), the curves exactly as the
+    The evaluations the window was sent (one row of metrics.csv each; past MAX_EVALUATIONS every
+    other row is let go, so an hour of training stays bounded), the curves exactly as the
     window holds them (it is sent the same points), and the whole batch's masks of the last steps
     (masks.npz). Kept in the worker, not read from the window, so a file always matches the
     trainer's step even when the window has not drawn the last snapshot yet.
@@ -63,6 +67,8 @@ class RunRecord:
             self.evaluations[-1] = evaluation
         else:
             self.evaluations.append(evaluation)
+            if len(self.evaluations) > MAX_EVALUATIONS:
+                self.evaluations = self.evaluations[::2]  # keeps the first and the newest
         self.curves.append(evaluation.step, curve_values(evaluation))
 
 

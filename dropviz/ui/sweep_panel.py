@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtWidgets import QComboBox, QLineEdit, QWidget
 
-from dropviz.model.config import Config
+from dropviz.model.config import Config, DropoutConfig
 from dropviz.ui.background_job import JobRequest
 from dropviz.ui.job_panel import JobPanel, parse_numbers, result_plot
 from dropviz.ui.snapshot import RunInfo
@@ -49,6 +49,14 @@ def _text_box(text: str, tooltip: str) -> QLineEdit:
     box.setToolTip(tooltip)
     release_focus_on_enter(box)
     return box
+
+
+def parse_rates(text: str) -> list[float]:
+    """Hidden rates from a text box, each checked as the Config checks it, before any training."""
+    rates = parse_numbers(text, "hidden rates")
+    for rate in rates:
+        DropoutConfig(hidden=rate)
+    return rates
 
 
 def _error_bars(colour: str) -> pg.ErrorBarItem:
@@ -114,7 +122,7 @@ class RateSweepPanel(SweepPanel):
         self.plots.addWidget(self.plot)
 
     def request(self) -> JobRequest:
-        rates = parse_numbers(self.rates.text(), "hidden rates")
+        rates = parse_rates(self.rates.text())
         seeds = self.seeds.value()
         config = self.sweep_config()
 
@@ -182,7 +190,7 @@ class SizeSweepPanel(SweepPanel):
         text = self.sizes.text().strip()
         sizes = parse_numbers(text, "training examples", integer=True) if text \
             else self.automatic_sizes()
-        rates = parse_numbers(self.rates.text(), "hidden rates")
+        rates = parse_rates(self.rates.text())
         seeds = self.seeds.value()
         config = self.sweep_config()
 
@@ -255,7 +263,7 @@ class SparsityPanel(SweepPanel):
         self.layer.currentIndexChanged.connect(self._show_layer)
 
     def request(self) -> JobRequest:
-        rates = parse_numbers(self.rates.text(), "hidden rates")
+        rates = parse_rates(self.rates.text())
         bins = self.bins.value()
         config = self.sweep_config()
 

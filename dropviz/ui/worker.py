@@ -154,6 +154,7 @@ class Worker(QObject):
         self._compare: CompareSpec | None = None  # the baseline wanted, see compare.py
         self._baseline: Trainer | None = None  # trained in lockstep with the run
         self._baseline_build: RunBuild | None = None
+        self._spare_baseline: Trainer | None = None  # out of use, kept to reuse its network
         self._baseline_spec: CompareSpec | None = None  # of the baseline built or being built
         self._baseline_grid: DecisionGrid | None = None
         self._known_pairs: set[Architecture] = set()  # shapes compiled twice, for a baseline
@@ -473,10 +474,17 @@ class Worker(QObject):
             return
         self._start_build(config, reason)
 
+    def _retire_baseline(self) -> None:
+        if self._baseline is not None:
+            if self._spare_baseline is not None:
+                self._spare_baseline.close()
+            self._spare_baseline, self._baseline = self._baseline, None
+        self._baseline_grid = None
+
     def _start_baseline(self) -> None:
         """Make the baseline match the wanted spec; the old one's network is reused if it can be."""
-        old, self._baseline = self._baseline, None
-        self._baseline_grid = None
+        self._retire_baseline()
+        old, self._spare_baseline = self._spare_baseline, None
         spec = self._compare
         if spec is not None and self._trainer.step_count > 0:
             self._compare = spec = None
@@ -506,8 +514,8 @@ class Worker(QObject):
         if message is None:
             self._schedule(POLL_MS / 1000)
             return
-        if message[0] == "compiling":
-            self.sigBusy.emit(compiling_message(message[1]))
+        if message[0] == "compiling":  # a second copy of the run's network: no news worth a banner
+            self.sigBusy.emit("Building the baseline... its network is compiled once.")
             self._schedule(0)
             return
         self._baseline_build = None
@@ -610,9 +618,10 @@ class Worker(QObject):
         if self._baseline_build is not None:
             self._baseline_build.cancel()
             self._baseline_build = None
-        if self._baseline is not None:
-            self._baseline.close()
-            self._baseline = None
+        self._retire_baseline()
+        if self._spare_baseline is not None:
+            self._spare_baseline.close()
+            self._spare_baseline = None
 
     # --- building a run ---------------------------------------------------------------------
 
@@ -651,6 +660,7 @@ class Worker(QObject):
     def _run_started(self, trainer: Trainer, restored: RestoredRun | None = None) -> None:
         """A new run, or with `restored` an opened experiment, which goes on where it was saved."""
         self._trainer = trainer
+        self._retire_baseline()  # a baseline of the old run is in no snapshot of the new one
         self._pool = trainer.pool
         self._config = trainer.config
         widths = dict(zip(trainer.layer_names, trainer.network.arch.widths[:-1], strict=True))

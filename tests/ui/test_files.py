@@ -17,11 +17,12 @@ import numpy as np
 import pytest
 from PyQt5.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PyQt5.QtGui import QDropEvent, QImage
-from PyQt5.QtWidgets import QMainWindow
+from PyQt5.QtWidgets import QFileDialog, QMainWindow
 from ui_helpers import SMALL, TIMEOUT, Recorder
 
 from dropviz.model.experiment import save_experiment
-from dropviz.model.export import RUN_FILES, load_inference_model
+from dropviz.model.export import load_inference_model
+from dropviz.model.file_names import RUN_FILES
 from dropviz.model.trainer import Trainer
 from dropviz.ui.history import DecimatedHistory
 from dropviz.ui.main_window import MainWindow
@@ -349,6 +350,23 @@ def test_the_file_menu_has_its_actions_and_shortcuts(make_window):
                           ("Open &recent", ""), ("&Save experiment", "Ctrl+S"),
                           ("Save experiment &as...", "Ctrl+Shift+S"), ("&Export run...", "Ctrl+E")]
     assert shown[-1][0] == "&Quit"
+
+
+def test_a_name_without_its_suffix_gets_it_and_is_replaced_only_when_agreed(make_window, tmp_path,
+                                                                             monkeypatch):
+    window = make_window()
+    (tmp_path / "run.dropviz").write_bytes(b"saved before")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args: (str(tmp_path / "run"), ""))  # the dialog checked "run"
+    answers = []
+    window.files.confirm_replace = lambda folder, names: answers.append(names) or False
+    assert window.files.ask_save_path() is None
+    window.files.confirm_replace = lambda folder, names: True
+    assert window.files.ask_save_path() == tmp_path / "run.dropviz"
+    assert answers == [["run.dropviz"]]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args: (str(tmp_path / "new_loss"), ""))
+    assert window.files.ask_plot_path("loss", "svg") == tmp_path / "new_loss.svg"
 
 
 def test_open_recent_lists_five_and_drops_files_that_are_gone(make_window, qtbot, tmp_path,
