@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from dropviz.model.config import CSV_DATASET, DATASET_NAMES, Config, DatasetConfig
 from dropviz.model.errors import DropvizError, TrainingDiverged
+from dropviz.model.evaluation_log import append_evaluation
 from dropviz.model.experiment import load_experiment, save_experiment
 from dropviz.model.export import write_run
 from dropviz.model.file_names import EXPERIMENT_FILE, RUN_FILES
@@ -109,12 +110,21 @@ def train(trainer: Trainer, steps: int, eval_every: int, history: list[Evaluatio
                 raise TrainingDiverged(f"training diverged at step {result.step} "
                                        f"(loss {result.loss}); try a lower learning_rate")
             if result.step % eval_every == 0 or result.step == last:
-                history.append(trainer.evaluate())
+                append_evaluation(history, trainer.evaluate())
                 bar.set_postfix(train=f"{history[-1].train_loss:.3f}",
                                 test=f"{history[-1].test_loss:.3f}")
             bar.update(1)
     elapsed = time.perf_counter() - started if started is not None else 0.0
     return recorder, timed_steps / elapsed if elapsed > 0 else 0.0
+
+
+def batch_note(trainer: Trainer) -> str | None:
+    """Say so when the batch is the whole training set, since the setting asked for more."""
+    rows = len(trainer.dataset.y_train)
+    if trainer.config.batch_size <= rows:
+        return None
+    return (f"batch_size {trainer.config.batch_size} is more than the {rows} training rows; "
+            f"every step uses all {rows}")
 
 
 def check_out_folder(folder: Path, force: bool) -> None:
@@ -180,6 +190,9 @@ def run(argv: list[str]) -> int:
     if args.export_plots and not (args.out or args.resume):
         raise UsageError("--export-plots writes into the run's folder; give --out DIR")
     trainer, history, steps, out = start_or_resume(args)
+    note = batch_note(trainer)
+    if note:
+        print(f"dropviz: {note}", file=sys.stderr)
     recorder, speed = train(trainer, steps, args.eval_every, history, progress=sys.stderr.isatty())
     if out:
         write_run(out, trainer, history, recorder.arrays())

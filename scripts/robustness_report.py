@@ -40,7 +40,8 @@ from dropviz.model import csv_loader  # noqa: E402
 from dropviz.model.config import Config  # noqa: E402
 from dropviz.model.errors import DropvizError  # noqa: E402
 from dropviz.model.experiment import load_experiment, save_experiment  # noqa: E402
-from dropviz.model.export import METRIC_COLUMNS, RUN_FILES, load_inference_model, write_run  # noqa: E402
+from dropviz.model.export import METRIC_COLUMNS, load_inference_model, write_run  # noqa: E402
+from dropviz.model.file_names import RUN_FILES  # noqa: E402
 from dropviz.model.files import read_npz, write_text_atomic  # noqa: E402
 from dropviz.model.trainer import MaskRecorder, NetworkPool, Trainer  # noqa: E402
 

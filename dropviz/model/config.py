@@ -28,7 +28,10 @@ LIVE_KEYS = ("dropout", "scaling", "mask", "learning_rate", "l2", "batch_size", 
 
 
 def _fail(key: str, value: Any, allowed: str) -> None:
-    raise ConfigError(f"{key}: {value!r} is not allowed; expected {allowed}")
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    raise ConfigError(f"{key}: {shown} is not allowed; expected {allowed}")
 
 
 def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
@@ -41,7 +44,8 @@ def _check_number(key: str, value: Any, low: float, high: float, *, integer: boo
     kind = "an integer" if integer else "a number"
     top = f"below {high}" if high_open else f"at most {high}"
     ok = isinstance(value, int if integer else (int, float)) and not isinstance(value, bool)
-    ok = ok and math.isfinite(value) and low <= value and (value < high if high_open else value <= high)
+    ok = ok and low <= value and (value < high if high_open else value <= high)
+    ok = ok and math.isfinite(value)  # after the range check, which never overflows on a huge int
     if not ok:
         _fail(key, value, f"{kind} from {low}, {top}")
 
@@ -174,6 +178,8 @@ class Config:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise ConfigError(f"not valid JSON: {error.msg} at line {error.lineno}") from None
+        except RecursionError:
+            raise ConfigError("not a usable experiment file: its JSON is nested too deeply") from None
         return cls.from_dict(data)
 
     @classmethod

@@ -6,6 +6,7 @@ and evaluates; the worker thread, the headless CLI and the benchmarks all drive 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -189,12 +190,21 @@ class Trainer:
                 for i in range(k)]
 
     def evaluate(self) -> Evaluation:
-        """Loss and accuracy on both splits with the test-time network (no dropout)."""
+        """Loss and accuracy on both splits with the test-time network (no dropout).
+
+        A network with a non-finite weight has diverged even when its outputs look finite (a relu
+        can hide an infinite unit), so its losses are reported as NaN rather than drawn as numbers.
+        """
         data = self.dataset
         train_loss, train_acc = self.loss_and_accuracy(data.X_train, data.y_train)
         test_loss, test_acc = self.loss_and_accuracy(data.X_test, data.y_test)
+        if not self.weights_are_finite():
+            train_loss = test_loss = math.nan
         return Evaluation(self.step_count, self.sampler.epoch, train_loss, test_loss,
                           train_acc, test_acc)
+
+    def weights_are_finite(self) -> bool:
+        return all(np.isfinite(weight).all() for weight in self.network.get_weights())
 
     def loss_and_accuracy(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """Mean cross-entropy and accuracy of the test-time network on any labelled rows."""

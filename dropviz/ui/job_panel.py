@@ -72,6 +72,7 @@ class JobPanel(QWidget):
         super().__init__(parent)
         self.result: object | None = None
         self.settings = QFormLayout()
+        self.settings.setFieldGrowthPolicy(QFormLayout.FieldsStayAtSizeHint)
         self.run_button = QPushButton("Run")
         self.cancel_button = QPushButton("Cancel")
         self.export_button = QPushButton("Export...")
@@ -131,6 +132,7 @@ class JobPanel(QWidget):
 
     def job_stopped(self, message: str) -> None:
         self._running(False)
+        self.progress.setRange(0, 1)  # out of its busy state
         self.progress.setValue(0)
         self.status.setText(message or "Cancelled: nothing was drawn.")
 

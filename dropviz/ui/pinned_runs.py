@@ -53,7 +53,7 @@ class PinOverlay:
         self._lines = lines
         self._items: list[pg.PlotDataItem] = []
         self.legend = pg.LegendItem(offset=(-10, 10), labelTextSize="9pt",
-                                    brush=pg.mkBrush(255, 255, 255, 210))
+                                    brush=pg.mkBrush(255, 255, 255, 150))
         self.legend.setParentItem(plot.getViewBox())
         self.legend.hide()
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from dropviz.model.config import Config
 from dropviz.model.errors import ExportError
+from dropviz.model.evaluation_log import append_evaluation
 from dropviz.model.file_names import EXPERIMENT_FILE
 from dropviz.ui.history import DecimatedHistory
 from dropviz.ui.snapshot import RECENT_STEPS, MaskRecorder
@@ -38,14 +39,11 @@ def curve_values(evaluation: Evaluation) -> tuple[float, ...]:
     return tuple(getattr(evaluation, name) for name in CURVES)
 
 
-MAX_EVALUATIONS = 20_000  # even, so that thinning keeps the newest row
-
-
 class RunRecord:
     """Kept by the worker next to its trainer, for the files.
 
-    The evaluations the window was sent (one row of metrics.csv each; past MAX_EVALUATIONS every
-    other row is let go, so an hour of training stays bounded), the curves exactly as the
+    The evaluations the window was sent (one row of metrics.csv each, bounded by
+    `append_evaluation`), the curves exactly as the
     window holds them (it is sent the same points), and the whole batch's masks of the last steps
     (masks.npz). Kept in the worker, not read from the window, so a file always matches the
     trainer's step even when the window has not drawn the last snapshot yet.
@@ -63,12 +61,7 @@ class RunRecord:
 
     def published(self, evaluation: Evaluation) -> None:
         """A re-evaluation at the same step (a live change while paused) replaces the last row."""
-        if self.evaluations and self.evaluations[-1].step == evaluation.step:
-            self.evaluations[-1] = evaluation
-        else:
-            self.evaluations.append(evaluation)
-            if len(self.evaluations) > MAX_EVALUATIONS:
-                self.evaluations = self.evaluations[::2]  # keeps the first and the newest
+        append_evaluation(self.evaluations, evaluation)
         self.curves.append(evaluation.step, curve_values(evaluation))
 
 

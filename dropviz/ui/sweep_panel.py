@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 DEFAULT_RATES = "0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8"
 SIZE_FRACTIONS = (0.125, 0.25, 0.5, 1.0)  # of the training split, for the automatic sizes
 MIN_SIZE = 4
+TEXT_WIDTH = 380  # pixels: room for the nine default rates
 RATE_COLOURS = ("#555555", *CLASS_COLOURS[1:])  # the first rate, usually 0, in grey
 
 
@@ -47,6 +48,7 @@ def rate_colour(index: int) -> str:
 def _text_box(text: str, tooltip: str) -> QLineEdit:
     box = QLineEdit(text)
     box.setToolTip(tooltip)
+    box.setMinimumWidth(TEXT_WIDTH)
     release_focus_on_enter(box)
     return box
 

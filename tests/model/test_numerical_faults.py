@@ -67,8 +67,6 @@ def test_weights_made_infinite_by_divergence_are_neither_saved_nor_exported(pool
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="Trainer.evaluate() reports finite losses for a network "
-                                       "with an infinite weight: relu hides it at test time")
 def test_the_evaluation_after_a_non_finite_step_is_not_finite(pool):
     """The curves come from evaluate(); after divergence they must not keep drawing numbers."""
     trainer = Trainer(SMALL.with_overrides([*DIVERGING, "seed=0"]), pool)

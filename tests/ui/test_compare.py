@@ -12,6 +12,7 @@ from ui_helpers import SMALL, TIMEOUT, press, wait_paused, wait_step
 from dropviz.model.config import DropoutConfig
 from dropviz.model.trainer import Trainer
 from dropviz.ui.compare import NO_DROPOUT, compare_config, run_label
+from dropviz.ui.compare_controls import BaselineDialog
 from dropviz.ui.decision_view import probability_image
 
 
@@ -176,3 +177,18 @@ def test_pinned_runs_stay_as_labelled_overlays_until_removed(make_window, qtbot)
 def test_run_labels(dropout, scaling, text):
     config = replace(SMALL, dropout=dropout, scaling=scaling)
     assert run_label(config) == text
+
+
+def test_the_baseline_dialog_makes_the_spec_it_shows(qtbot):
+    dialog = BaselineDialog(compare_config(SMALL, NO_DROPOUT))
+    qtbot.addWidget(dialog)
+    assert dialog.hidden_rate.value() == 0.0 and dialog.scaling.currentData() == "inverted"
+    assert dialog.spec(SMALL).label == "no dropout"
+    dialog.hidden_rate.set_value(0.2)
+    dialog.scaling.setCurrentIndex(dialog.scaling.findData("weight_scaling"))
+    spec = dialog.spec(SMALL)
+    assert spec.label == "p=0.2 weight scaling"
+    baseline = compare_config(SMALL, spec)
+    assert baseline.dropout == DropoutConfig(input=0.0, hidden=0.2)
+    assert baseline.scaling == "weight_scaling" and baseline.mask == SMALL.mask
+    assert not SMALL.needs_new_network(baseline), "same graph: same initial weights"

@@ -8,42 +8,45 @@ from ui_helpers import TIMEOUT, press
 
 from dropviz.ui.help_dialog import ShortcutsDialog
 from dropviz.ui.lecture_mode import LECTURE_SCALE
+from dropviz.ui.pinned_runs import PIN_WIDTH
 
 
-def _pen_width(view, key: str) -> float:
-    return view._curves[key].opts["pen"].widthF()
+def _widths(plot) -> dict[int, float]:
+    """The pen width of every line of a plot, by item."""
+    return {id(item): item.opts["pen"].widthF() for item in plot.listDataItems()}
 
 
 def test_f11_enlarges_text_and_lines_and_goes_back(make_window, qtbot):
     window = make_window()
     font = window.font().pointSizeF()
-    plot = window.loss_view.getPlotItem()
-    ticks = window.lecture.axis_font_size(plot)
-    width = _pen_width(window.loss_view, "test_loss")
-    title = plot.titleLabel.opts["size"]
+    plots = [view.getPlotItem() for view in (window.loss_view, window.accuracy_view,
+                                             window.gap_view)]
+    ticks = window.lecture.axis_font_size(plots[0])
+    widths = [_widths(plot) for plot in plots]
+    title = plots[0].titleLabel.opts["size"]
 
     press(qtbot, window, Qt.Key_F11)
     assert window.lecture.active and window.lecture.toggle_action.isChecked()
     assert window.windowState() & Qt.WindowFullScreen
     assert window.font().pointSizeF() == font * LECTURE_SCALE
     assert window.explanation.text.font().pointSizeF() == font * LECTURE_SCALE
-    assert window.lecture.axis_font_size(plot) == ticks * LECTURE_SCALE
-    assert _pen_width(window.loss_view, "test_loss") == width * LECTURE_SCALE
-    assert window.gap_view._curve.opts["pen"].widthF() == 2.5 * LECTURE_SCALE
-    assert plot.titleLabel.opts["size"] == "18pt" != title
-    # Lines that appear in lecture mode are as thick: a pin made now.
+    assert window.lecture.axis_font_size(plots[0]) == ticks * LECTURE_SCALE
+    for plot, before in zip(plots, widths, strict=True):
+        assert _widths(plot) == {item: width * LECTURE_SCALE for item, width in before.items()}
+    assert plots[0].titleLabel.opts["size"] == "18pt" != title
+    # Lines that appear in lecture mode are as thick: the pin made now.
     press(qtbot, window, Qt.Key_P)
-    pinned = window.loss_view.pins._items[0]
-    assert pinned.opts["pen"].widthF() == 1.8 * LECTURE_SCALE
+    pinned = [w for item, w in _widths(plots[0]).items() if item not in widths[0]]
+    assert pinned == [PIN_WIDTH * LECTURE_SCALE] * 2
 
     press(qtbot, window, Qt.Key_F11)
     assert not window.lecture.active
     assert not window.windowState() & Qt.WindowFullScreen
     assert window.font().pointSizeF() == font
-    assert window.lecture.axis_font_size(plot) == ticks
-    assert _pen_width(window.loss_view, "test_loss") == width
-    assert pinned.opts["pen"].widthF() == 1.8
-    assert plot.titleLabel.opts["size"] == title
+    assert window.lecture.axis_font_size(plots[0]) == ticks
+    assert _widths(plots[0]) == {**widths[0], **{item: PIN_WIDTH for item in
+                                                 _widths(plots[0]) if item not in widths[0]}}
+    assert plots[0].titleLabel.opts["size"] == title
 
 
 def test_escape_leaves_lecture_mode(make_window, qtbot):

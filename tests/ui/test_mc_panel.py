@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 
 import numpy as np
 import pytest
@@ -89,3 +90,19 @@ def test_a_job_pauses_training_and_can_be_cancelled(make_window, qtbot):
     assert window.last_snapshot.step == stopped_at, "the change waited; no step ran meanwhile"
     press(qtbot, window, Qt.Key_Space)
     qtbot.waitUntil(window.transport.is_playing, timeout=TIMEOUT)
+
+
+def test_closing_during_a_job_ends_at_once_and_the_job_returns_the_network(
+        make_window, qtbot, pool, monkeypatch):
+    window = make_window()
+    panel = _run_mc(qtbot, window, k_max=1000, map_samples=1000)
+    qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=TIMEOUT)
+    released = []
+    release = pool.release
+    monkeypatch.setattr(pool, "release", lambda network: (released.append(network),
+                                                          release(network)))
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 1.0
+    assert window.handle.thread.isFinished()
+    qtbot.waitUntil(lambda: len(released) == 1, timeout=TIMEOUT)  # by the job, once stopped
