@@ -19,6 +19,7 @@ from PyQt5.QtWidgets import QAction, QFileDialog, QLabel, QMenu, QMessageBox, QP
 
 from dropviz.model.errors import ExportError
 from dropviz.model.file_names import EXPERIMENT_FILE, EXPERIMENT_SUFFIX, RUN_FILES
+from dropviz.ui.pinned_runs import PINNED_CSV, PINNED_JSON, write_pinned
 from dropviz.ui.plot_export import (
     PLOT_NAMES,
     WINDOW_FILE,
@@ -51,7 +52,7 @@ NEWS_SECONDS = 15.0
 
 def export_file_names() -> list[str]:
     """Every file Export run writes, to ask before any of them is replaced."""
-    return [*RUN_FILES, EXPERIMENT_FILE, *plot_file_names(), WINDOW_FILE]
+    return [*RUN_FILES, EXPERIMENT_FILE, *plot_file_names(), WINDOW_FILE, PINNED_CSV, PINNED_JSON]
 
 
 class FileActions(QObject):
@@ -295,6 +296,7 @@ class FileActions(QObject):
         folder = Path(path)
         try:
             plots = write_plots(self.views, folder, self._show_progress)
+            plots += write_pinned(folder, self.window.pinned_runs)
             self._end()  # the bar is not part of the picture of the window
             write_window(self.window, folder / WINDOW_FILE)
         except ExportError as error:

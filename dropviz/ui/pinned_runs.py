@@ -8,8 +8,12 @@ list itself, which the export reads.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,6 +22,7 @@ from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QAction, QMenu, QWidget
 
 from dropviz.model.config import Config
+from dropviz.model.files import write_text_atomic
 from dropviz.ui.compare import run_label
 
 # Apart from the run's blue and orange, faint enough to sit behind the live curves.
@@ -39,6 +44,40 @@ class PinnedRun:
     @property
     def gap(self) -> np.ndarray:
         return self.columns["test_loss"] - self.columns["train_loss"]
+
+
+PINNED_CSV = "pinned_runs.csv"
+PINNED_JSON = "pinned_runs.json"
+PINNED_COLUMNS = ("train_loss", "test_loss", "train_acc", "test_acc")
+
+
+def pinned_csv(pins: list[PinnedRun]) -> str:
+    """Every pinned curve point, one row each, labelled, so the overlays can be redrawn anywhere."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["label", "step", *PINNED_COLUMNS, "gap"])
+    for pin in pins:
+        for index, step in enumerate(pin.steps):
+            values = [pin.columns[name][index] for name in PINNED_COLUMNS]
+            writer.writerow([pin.label, f"{step:g}", *(f"{v:.9g}" for v in values),
+                             f"{pin.gap[index]:.9g}"])
+    return buffer.getvalue()
+
+
+def pinned_json(pins: list[PinnedRun]) -> str:
+    """The settings each pinned run was trained with, by label."""
+    return json.dumps([{"label": pin.label, "config": pin.config.to_dict()} for pin in pins],
+                      indent=2) + "\n"
+
+
+def write_pinned(folder: Path, pins: list[PinnedRun]) -> list[Path]:
+    """Write the pinned runs next to an exported run, whole or not at all; none pinned, none written."""
+    if not pins:
+        return []
+    paths = [folder / PINNED_CSV, folder / PINNED_JSON]
+    write_text_atomic(paths[0], pinned_csv(pins))
+    write_text_atomic(paths[1], pinned_json(pins))
+    return paths
 
 
 # A view says which lines a pin has: (x, y, style), the first one carrying the legend entry.

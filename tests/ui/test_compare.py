@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from dataclasses import replace
 
 import numpy as np
 import pytest
 from PyQt5.QtCore import Qt
-from ui_helpers import SMALL, TIMEOUT, press, wait_paused, wait_step
+from ui_helpers import SMALL, TIMEOUT, press, wait_news, wait_paused, wait_step
 
 from dropviz.model.config import DropoutConfig
 from dropviz.model.trainer import Trainer
@@ -192,3 +194,22 @@ def test_the_baseline_dialog_makes_the_spec_it_shows(qtbot):
     assert baseline.dropout == DropoutConfig(input=0.0, hidden=0.2)
     assert baseline.scaling == "weight_scaling" and baseline.mask == SMALL.mask
     assert not SMALL.needs_new_network(baseline), "same graph: same initial weights"
+
+
+def test_pinned_runs_are_exported_with_the_run(make_window, qtbot, tmp_path):
+    window = make_window()
+    _steps(qtbot, window, 3)
+    press(qtbot, window, Qt.Key_P)
+    pin = window.pinned_runs[0]
+    window.files.ask_export_folder = lambda: tmp_path
+    window.files.export_run()
+    wait_news(qtbot, window, "Exported the run")
+    with open(tmp_path / "pinned_runs.csv") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [row["label"] for row in rows] == [pin.label] * len(pin.steps)
+    assert [float(row["step"]) for row in rows] == list(pin.steps)
+    np.testing.assert_allclose([float(row["test_loss"]) for row in rows], pin.columns["test_loss"],
+                               rtol=1e-8)
+    np.testing.assert_allclose([float(row["gap"]) for row in rows], pin.gap, rtol=1e-7, atol=1e-9)
+    settings = json.loads((tmp_path / "pinned_runs.json").read_text())
+    assert settings == [{"label": pin.label, "config": pin.config.to_dict()}]

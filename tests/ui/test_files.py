@@ -18,7 +18,7 @@ import pytest
 from PyQt5.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PyQt5.QtGui import QDropEvent, QImage
 from PyQt5.QtWidgets import QFileDialog, QMainWindow
-from ui_helpers import SMALL, TIMEOUT, Recorder
+from ui_helpers import SMALL, TIMEOUT, Recorder, wait_news
 
 from dropviz.model.experiment import save_experiment
 from dropviz.model.export import load_inference_model
@@ -51,16 +51,6 @@ def step(qtbot, window: MainWindow, times: int = 1) -> None:
         target = window.last_snapshot.step + 1
         window.handle.sigStep.emit()
         qtbot.waitUntil(lambda target=target: window.last_snapshot.step == target, timeout=TIMEOUT)
-
-
-def wait_news(qtbot, window: MainWindow, start: str) -> str:
-    """The banner's text once it starts with `start`, or fail on an error banner."""
-    def arrived() -> bool:
-        assert window.banner.kind() != "error", window.banner.text()
-        return window.banner.text().startswith(start)
-
-    qtbot.waitUntil(arrived, timeout=TIMEOUT)
-    return window.banner.text()
 
 
 def wait_error(qtbot, window: MainWindow) -> str:

@@ -45,3 +45,13 @@ def wait_paused(qtbot, window: MainWindow) -> Snapshot:
 
 def kept_fraction(snapshot: Snapshot, layer: str) -> float:
     return float(snapshot.masks[layer].mean())
+
+
+def wait_news(qtbot, window: MainWindow, start: str) -> str:
+    """The banner's text once it starts with `start`, or fail on an error banner."""
+    def arrived() -> bool:
+        assert window.banner.kind() != "error", window.banner.text()
+        return window.banner.text().startswith(start)
+
+    qtbot.waitUntil(arrived, timeout=TIMEOUT)
+    return window.banner.text()
