@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+PAUSE_SECONDS = 0.2  # longer than OpenBLAS's and libgomp's spinning after a call
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -62,12 +64,20 @@ def duration_ms(run: Callable[[], object], repeats: int) -> Sample:
 
 def interleaved(contenders: dict[str, Callable[[], int]], repetitions: int,
                 seconds: float) -> dict[str, Sample]:
-    """Rates of several contenders, measured in turn within each repetition, order rotated."""
+    """Rates of several contenders, measured in turn within each repetition, order rotated.
+
+    A first round, not counted, warms every contender. Between two contenders the process pauses
+    briefly: OpenBLAS and OpenMP keep their threads spinning for a while after a call, and they
+    would take the cores from whoever runs next.
+    """
     names = list(contenders)
     values: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:
+        rate(contenders[name], seconds / 2)
     for repetition in range(repetitions):
         shift = repetition % len(names)
         for name in names[shift:] + names[:shift]:
+            time.sleep(PAUSE_SECONDS)
             values[name].append(rate(contenders[name], seconds))
     return {name: Sample(tuple(v)) for name, v in values.items()}
 

@@ -24,7 +24,7 @@ pytensor.config.floatX = "float32"
 
 FLOAT = np.float32
 # NUMBA runs random draws compiled; the C backend falls back to Python for them (see BENCHMARKS.md).
-COMPILE_MODE = os.environ.get("DROPVIZ_MODE", "NUMBA")
+MODE_NAME = os.environ.get("DROPVIZ_MODE", "NUMBA")
 
 # glibc's mallopt parameters and the values used: keep freed blocks of up to 32 MiB (glibc's
 # ceiling) on the heap instead of returning them to the kernel.
@@ -37,9 +37,10 @@ _TRIM_THRESHOLD_BYTES = 256 * 1024 * 1024
 # cannot pay for waking up. Above it, `_ThreadTuner` times one thread against all and keeps the faster.
 PARALLEL_BLAS_FLOPS = 50e6
 
-# Salts the numba cache key of our DimShuffle so that code compiled by PyTensor's own version is
-# never taken for ours, or the other way round.
-_LAYOUT_CACHE_VERSION = "dropviz-layout-2"
+# Salts the numba cache key of our DimShuffle, and so of every graph, so that code compiled by
+# PyTensor's own DimShuffle or without releasing the GIL is never taken for ours, or the other way
+# round. Change it whenever what this module does to numba changes.
+_NUMBA_CACHE_SALT = "dropviz-3: layouts, nogil"
 
 
 def compile_function(inputs: list, outputs: list, updates: dict | None = None) -> pytensor.compile.Function:
@@ -48,7 +49,31 @@ def compile_function(inputs: list, outputs: list, updates: dict | None = None) -
     Inputs are trusted (no dtype check or conversion on each call, which costs more than a small
     network's arithmetic): every caller passes ndarrays of exactly the declared dtype and rank.
     """
-    return pytensor.function(inputs, outputs, updates=updates, mode=COMPILE_MODE, trust_input=True)
+    return pytensor.function(inputs, outputs, updates=updates, mode=_mode(), trust_input=True)
+
+
+@functools.cache
+def _mode() -> str | pytensor.compile.Mode:
+    """The mode named by DROPVIZ_MODE; for NUMBA, one whose compiled calls release the GIL.
+
+    Numba holds Python's lock while a compiled function runs unless asked not to, so the window's
+    GUI thread could not run while the worker trained or computed the decision grid (40 ms for the
+    default network). The compiled graphs touch only the arrays and generators passed in, which no
+    other thread uses meanwhile, so they can run without it.
+    """
+    if MODE_NAME != "NUMBA":
+        return MODE_NAME
+    from pytensor.compile.mode import Mode
+    from pytensor.graph.rewriting.db import RewriteDatabaseQuery
+    from pytensor.link.numba.dispatch.basic import numba_njit
+    from pytensor.link.numba.linker import NumbaLinker
+
+    class NumbaLinkerWithoutGil(NumbaLinker):
+        def jit_compile(self, fn_and_cache):
+            fn, cache_key = fn_and_cache
+            return numba_njit(fn.py_func, final_function=True, cache=cache_key is not None, nogil=True)
+
+    return Mode(NumbaLinkerWithoutGil(), RewriteDatabaseQuery(include=["fast_run", "numba"]))
 
 
 @functools.cache
@@ -190,7 +215,7 @@ def _keep_array_layouts_in_numba() -> None:
 
     @numba_basic.register_funcify_and_cache_key(DimShuffle)
     def funcify_dimshuffle(op, node=None, **kwargs):
-        key = numba_basic.default_hash_key_from_props(op, cache_version=_LAYOUT_CACHE_VERSION)
+        key = numba_basic.default_hash_key_from_props(op, cache_version=_NUMBA_CACHE_SALT)
         order = tuple(op._new_order)  # -1 marks an added axis
         kept = [axis for axis in order if axis != -1]
         if op.input_ndim == 2 and order == (1, 0):
@@ -230,5 +255,5 @@ def _keep_array_layouts_in_numba() -> None:
 
 
 _keep_freed_memory()
-if COMPILE_MODE == "NUMBA":
+if MODE_NAME == "NUMBA":
     _keep_array_layouts_in_numba()

@@ -79,9 +79,12 @@ def graphics_view(views: PlotViews, name: str) -> pg.GraphicsView:
 
 
 def shown_plots(views: PlotViews) -> dict[str, pg.GraphicsView]:
-    """The plots there are to export: no decision map unless the data is 2-D."""
+    """The plots there are to export: no decision map unless the data is 2-D, and no thinned
+    network while the baseline's map has taken its place (see baseline_views): hidden in its
+    splitter, it has no size to be drawn at, and the run's other plots must not fail with it."""
     names = [name for name in PLOT_NAMES
-             if name != "decision" or views.decision_view.showing_map()]
+             if (name != "decision" or views.decision_view.showing_map())
+             and (name != "network" or not views.network_view.isHidden())]
     return {name: graphics_view(views, name) for name in names}
 
 

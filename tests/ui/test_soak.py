@@ -1,0 +1,592 @@
+"""Random user actions on a training window, and closing the window at any moment.
+
+Every other window test drives one feature from a quiet window. Users do not: they press Space
+while a network compiles, drag a slider during an export, close the window in the middle of a
+sweep. The soak draws a seeded sequence of such actions, checks every snapshot as it arrives, and
+at checkpoints pauses and checks that what trains is what the controls show, down to replaying
+the run headlessly. The closing tests close at the moments that hold work in flight.
+scripts/window_soak.py runs the same driver for minutes and measures memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+import pytest
+from PyQt5.QtCore import QObject, Qt, pyqtSlot
+from PyQt5.QtTest import QTest
+from ui_helpers import TIMEOUT
+
+from dropviz.model.config import Config
+from dropviz.model.trainer import NetworkPool, Trainer
+from dropviz.ui.main_window import MainWindow
+from dropviz.ui.snapshot import RunInfo, Snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+SOAK_SEED = 7
+SOAK_ACTIONS = 220
+CHECK_EVERY = 55  # actions between two consistency checkpoints
+MAX_GAP_MS = 120  # the longest pause between two actions
+# The graph-changing choices are few, so the soak compiles a handful of networks, not dozens.
+LAYERS = ("16, 16", "8, 8", "16")
+DATASETS = ("moons", "circles", "xor", "spiral")
+LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1)
+L2_VALUES = (0.0, 0.0001, 0.001, 0.01)
+MIN_DRAWS = 100  # mask draws needed before a dropped fraction is compared with its rate
+Z_LIMIT = 5.0  # standard deviations a dropped fraction may be from its rate
+REPLAY_MAX_STEPS = 6000  # a run this long is replayed headlessly at a checkpoint
+SETTLE_MS = 60_000
+CLOSE_SECONDS = 1.5
+# Error banners a user may legitimately see in the soak; anything else fails it.
+EXPECTED_ERRORS = ("Export failed: There is no run to write yet",)
+PNG_START, PNG_END = b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"
+
+
+# --- what went wrong, wherever it happened -------------------------------------------------------
+
+class Caught:
+    """Exceptions raised anywhere in the process while active.
+
+    PyQt hands an exception escaping a slot (of the GUI thread or the worker's) to sys.excepthook;
+    a daemon thread's (a build, a job) goes to threading.excepthook. Without this, the first would
+    abort the script and the second would only print.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def __enter__(self) -> Caught:
+        self._hooks = sys.excepthook, threading.excepthook
+        sys.excepthook = self._record
+        threading.excepthook = lambda args: self._record(args.exc_type, args.exc_value,
+                                                         args.exc_traceback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.excepthook, threading.excepthook = self._hooks
+
+    def _record(self, kind: type[BaseException], error: BaseException | None,
+                trace: TracebackType | None) -> None:
+        import traceback
+
+        self.errors.append("".join(traceback.format_exception(kind, error, trace)))
+
+
+class WindowLog(QObject):
+    """Everything the window was told, each snapshot checked as it arrives.
+
+    Connected in the GUI thread, so the worker's queued signals arrive here in the order it sent
+    them: a run's start, then its snapshots and live changes.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.problems: list[str] = []
+        self.banners: list[tuple[str, str]] = []
+        self.runs = 0
+        self.snapshots = 0
+        # A window that has shown its first run: no live change can have reached it unseen.
+        self.info: RunInfo | None = window.run_info
+        self.changes: list[tuple[int, Config]] = []  # live changes of the current run
+        self._last_step = window.last_snapshot.step if window.last_snapshot else -1
+        worker = window.handle.worker
+        worker.sigRunStarted.connect(self.run_started)
+        worker.sigLiveChange.connect(self.live_change)
+        window.handle.sigSnapshot.connect(self.snapshot)
+        show = window.banner.show_message
+
+        def recorded(text: str, kind: str = "info", seconds: float | None = None) -> None:
+            self.banners.append((kind, text))
+            show(text, kind, seconds)
+
+        window.banner.show_message = recorded  # a banner replaced before anyone reads it counts
+
+    @pyqtSlot(object)
+    def run_started(self, info: RunInfo) -> None:
+        self.runs += 1
+        self.info = info
+        self.changes = []
+        self._last_step = -1
+
+    @pyqtSlot(int, object, object)
+    def live_change(self, step: int, old: Config, new: Config) -> None:
+        self.changes.append((step, new))
+
+    @pyqtSlot(object)
+    def snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshots += 1
+        problems = snapshot_problems(snapshot, self.info, self._last_step)
+        self.problems += [f"snapshot {self.snapshots} (step {snapshot.step}): {p}"
+                          for p in problems]
+        self._last_step = snapshot.step
+
+    def errors(self) -> list[str]:
+        """Error banners, and every banner naming an unexpected error (a bug, not a user's slip)."""
+        return [text for kind, text in self.banners
+                if "Unexpected error" in text
+                or (kind == "error" and not text.startswith(EXPECTED_ERRORS))]
+
+
+def snapshot_problems(snapshot: Snapshot, info: RunInfo | None, last_step: int) -> list[str]:
+    """What is wrong with a snapshot of the run `info` that follows one of `last_step`."""
+    if info is None:
+        return ["a snapshot before any run started"]
+    problems = []
+    if last_step < 0 and snapshot.step != 0:
+        problems.append("a new run's first snapshot is not of step 0")
+    if snapshot.step < last_step:
+        problems.append(f"the step went back from {last_step} within one run")
+    if info.config.needs_new_network(snapshot.config):
+        problems.append("its config is of another run than the one started")
+    if snapshot.evaluation.step != snapshot.step:
+        problems.append(f"its evaluation is of step {snapshot.evaluation.step}")
+    if snapshot.masks:
+        names = snapshot.config.dropout_layer_names
+        if tuple(snapshot.masks) != names:
+            problems.append(f"masks of {tuple(snapshot.masks)}, not {names}")
+        widths = [mask.shape[1] for mask in snapshot.masks.values()]
+        if widths != list(info.widths[: len(names)]):
+            problems.append(f"mask widths {widths} for a network of {info.widths}")
+    if snapshot.baseline_config is not None and \
+            snapshot.config.needs_new_network(snapshot.baseline_config):
+        problems.append("the baseline is not of the run's network, data and seed")
+    return problems
+
+
+# --- waiting without pytest-qt, so the script can drive the same way ---------------------------
+
+def wait_until(condition: Callable[[], bool], timeout_ms: int, what: str) -> None:
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_ms} ms waiting for {what}")
+        QTest.qWait(10)
+
+
+def press(window: MainWindow, key: int, modifier: int = Qt.NoModifier) -> None:
+    """A key as the user presses it, to whatever has the focus in the window."""
+    QTest.keyClick(window.focusWidget() or window, key, modifier)
+
+
+def worker_idle(window: MainWindow) -> bool:
+    """No run or baseline being built, no change waiting for one, no job: read across threads,
+    which is safe for plain attributes, and only a hint: see `Soak.settle`."""
+    worker = window.handle.worker
+    return (worker._trainer is not None and worker._build is None
+            and worker._baseline_build is None and worker._pending is None
+            and worker._job is None and not worker._deferred)
+
+
+def choose(box: object, index: int) -> None:
+    """Pick a combo box item as a click does: `activated` is what the panels listen to."""
+    box.setCurrentIndex(index)
+    box.activated.emit(index)
+
+
+# --- files -------------------------------------------------------------------------------------
+
+def file_problem(path: Path) -> str | None:
+    """None if the file opens whole as what its name says, else what is wrong."""
+    data = path.read_bytes()
+    try:
+        if ".part" in path.name:
+            return "a temporary file left behind"
+        if path.suffix == ".json":
+            json.loads(data)
+        elif path.suffix in (".npz", ".dropviz"):
+            with np.load(path, allow_pickle=False) as archive:
+                for name in archive.files:
+                    archive[name]
+        elif path.suffix == ".png":
+            if not (data.startswith(PNG_START) and data.endswith(PNG_END)):
+                return "not a whole PNG"
+        elif path.suffix == ".svg":
+            ET.fromstring(data)
+        elif path.suffix == ".csv":
+            rows = list(csv.reader(data.decode("utf-8").splitlines()))
+            if not rows or len({len(row) for row in rows}) != 1:
+                return "rows of different lengths"
+        else:
+            return "not a file dropviz writes"
+    except Exception as error:  # any failure to parse is the finding
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def folder_problems(folder: Path) -> list[str]:
+    if not folder.exists():
+        return []
+    return [f"{path.name}: {problem}" for path in sorted(folder.rglob("*")) if path.is_file()
+            if (problem := file_problem(path)) is not None]
+
+
+# --- the soak ----------------------------------------------------------------------------------
+
+class Soak:
+    """Random actions on one window, with checkpoints that pause and compare.
+
+    `pool` must be the window's pool: a checkpoint replays the run on one of its networks.
+    """
+
+    def __init__(self, window: MainWindow, pool: NetworkPool, seed: int, folder: Path) -> None:
+        self.window = window
+        self.pool = pool
+        self.rng = random.Random(seed)
+        self.folder = folder
+        self.log = WindowLog(window)
+        self.done: Counter[str] = Counter()
+        self.checks: Counter[str] = Counter()
+        self.exports: list[Path] = []
+        files = window.files
+        files.ask_export_folder = self._next_export_folder
+        files.confirm_replace = lambda folder, names: True
+        sweep = window.analysis.rate_sweep
+        sweep.rates.setText("0, 0.5")
+        sweep.steps.setValue(30)
+        window.analysis.mc.k_max.setValue(5)
+        window.analysis.mc.map_samples.setValue(3)
+        controls = window.controls
+        self.actions: list[tuple[str, int, Callable[[], None]]] = [
+            ("play/pause (Space)", 14, lambda: press(window, Qt.Key_Space)),
+            ("step (S or Right)", 10,
+             lambda: press(window, self.rng.choice((Qt.Key_S, Qt.Key_Right)))),
+            ("reset (R)", 3, lambda: press(window, Qt.Key_R)),
+            ("input rate", 5, lambda: self._rate(controls.dropout.input_rate)),
+            ("hidden rate", 6, lambda: self._rate(controls.dropout.hidden_rate)),
+            ("scaling", 4, lambda: self._combo(controls.dropout.scaling)),
+            ("mask", 4, lambda: self._combo(controls.dropout.mask)),
+            ("learning rate", 4, lambda: controls.network.learning_rate.setValue(
+                self.rng.choice(LEARNING_RATES))),
+            ("batch size", 4, lambda: controls.network.batch_size.setValue(
+                self.rng.randint(1, 64))),
+            ("L2", 3, lambda: controls.network.l2.setValue(self.rng.choice(L2_VALUES))),
+            ("speed", 5, lambda: window.transport.speed.setValue(
+                self.rng.randrange(window.transport.speed.maximum() + 1))),
+            ("hidden layers", 2, self._layers),
+            ("activation", 1, lambda: self._combo(controls.network.activation)),
+            ("optimizer", 1, lambda: self._combo(controls.network.optimizer)),
+            ("dataset", 3, self._dataset),
+            ("samples", 1, lambda: controls.dataset.samples.setValue(self.rng.randint(100, 300))),
+            ("noise", 1, lambda: controls.dataset.noise.setValue(
+                round(self.rng.uniform(0.05, 0.5), 2))),
+            ("regenerate", 2, controls.dataset.regenerate.click),
+            ("compare (C)", 3, lambda: press(window, Qt.Key_C)),
+            ("pin (P)", 2, lambda: press(window, Qt.Key_P)),
+            ("export run (Ctrl+E)", 2, lambda: press(window, Qt.Key_E, Qt.ControlModifier)),
+            ("rate sweep", 1, sweep.run_button.click),
+            ("Monte-Carlo", 1, window.analysis.mc.run_button.click),
+            ("cancel a job", 1, lambda: (sweep.cancel_button.click(),
+                                         window.analysis.mc.cancel_button.click())),
+            ("resize", 3, lambda: window.resize(self.rng.randint(900, 1800),
+                                                self.rng.randint(600, 1100))),
+            ("let it run", 4, lambda: QTest.qWait(self.rng.randint(100, 600))),
+        ]
+
+    def _next_export_folder(self) -> Path:
+        folder = self.folder / f"export{len(self.exports)}"
+        self.exports.append(folder)
+        return folder
+
+    def _rate(self, control: object) -> None:
+        if self.rng.random() < 0.5:
+            control.slider.setValue(self.rng.randint(0, control.slider.maximum()))
+        else:
+            control.spin.setValue(round(self.rng.uniform(0.0, 0.9), 2))
+
+    def _combo(self, box: object) -> None:
+        choose(box, self.rng.randrange(box.count()))
+
+    def _layers(self) -> None:
+        box = self.window.controls.network.layers
+        box.setText(self.rng.choice(LAYERS))
+        box.editingFinished.emit()
+
+    def _dataset(self) -> None:
+        box = self.window.controls.dataset.dataset
+        choose(box, box.findData(self.rng.choice(DATASETS)))
+
+    def act(self) -> str:
+        names, weights, calls = zip(*self.actions, strict=True)
+        index = self.rng.choices(range(len(names)), weights=weights)[0]
+        calls[index]()
+        self.done[names[index]] += 1
+        QTest.qWait(self.rng.randint(0, MAX_GAP_MS))
+        return names[index]
+
+    def run(self, actions: int, seconds: float = math.inf) -> None:
+        """`actions` actions, or as many as fit in `seconds`, with a checkpoint every CHECK_EVERY."""
+        deadline = time.monotonic() + seconds
+        for number in range(1, actions + 1):
+            self.act()
+            if number % CHECK_EVERY == 0:
+                self.checkpoint()
+            if time.monotonic() > deadline:
+                break
+        self.checkpoint()
+
+    # --- checkpoints ----------------------------------------------------------------------------
+
+    def settle(self) -> Snapshot:
+        """Wait until every request has been taken in, pause, and take one step.
+
+        `worker_idle` may still be true while a change is queued to the worker; a step sent after
+        the pause is answered only once everything sent before it has been handled, so the step's
+        snapshot proves the worker has caught up. A run that starts meanwhile means: try again.
+        """
+        window, handle = self.window, self.window.handle
+        for _ in range(10):
+            wait_until(lambda: worker_idle(window), SETTLE_MS, "the worker to be idle")
+            handle.sigPause.emit()
+            wait_until(lambda: not window.transport.is_playing()
+                       and not window.last_snapshot.playing, TIMEOUT, "the pause")
+            QTest.qWait(50)  # snapshots sent before the pause
+            runs, target = self.log.runs, window.last_snapshot.step + 1
+
+            def answered(runs: int = runs, target: int = target) -> bool:
+                return (self.log.runs != runs or not worker_idle(window)
+                        or window.last_snapshot.step == target)
+
+            handle.sigStep.emit()
+            wait_until(answered, TIMEOUT, "the step")
+            if self.log.runs == runs and window.last_snapshot.step == target:
+                return window.last_snapshot
+        raise AssertionError("the worker never caught up with the requests")
+
+    def checkpoint(self) -> None:
+        """What trains is what the controls show; the soak fails at the first difference."""
+        snapshot = self.settle()
+        window, controls = self.window, self.window.controls
+        self.checks["checkpoints"] += 1
+        shown = controls.dropout.apply(controls.network.apply(controls.dataset.apply(
+            controls.config)))
+        assert shown == controls.config, "the widgets show other settings than the panel's"
+        assert snapshot.config == controls.config, (
+            f"training with {snapshot.config}\nwhile the controls show {controls.config}")
+        assert window.handle.worker._speed == window.transport.steps_per_update()
+        assert window.compare.toggle_action.isChecked() == (snapshot.baseline_config is not None)
+        self._check_masks(snapshot)
+        if snapshot.step <= REPLAY_MAX_STEPS:
+            self._replay(snapshot)
+        assert not self.log.problems, "\n".join(self.log.problems)
+        assert not self.log.errors(), "\n".join(self.log.errors())
+        statuses = [panel.status.text() for panel in window.analysis.panels.values()]
+        assert not any("Unexpected error" in text for text in statuses), statuses
+
+    def _check_masks(self, snapshot: Snapshot) -> None:
+        """The last step's dropped share of each layer is within Z_LIMIT sigmas of its rate."""
+        config, info = snapshot.config, self.log.info
+        rates = dict(zip(config.dropout_layer_names, config.dropout_rates, strict=True))
+        for name, mask in snapshot.masks.items():
+            assert mask.shape[0] == min(config.batch_size, len(info.y_train)), name
+            if config.mask == "per_batch":
+                assert (mask == mask[0]).all(), f"{name}: a per-batch mask differs between rows"
+                mask = mask[:1]
+            p, n = rates[name], mask.size
+            dropped = 1.0 - float(mask.mean())
+            if p == 0.0:
+                assert dropped == 0.0, f"{name}: {dropped:.3f} dropped at rate 0"
+            if n < MIN_DRAWS:
+                continue
+            sigma = math.sqrt(p * (1 - p) / n)
+            assert abs(dropped - p) <= Z_LIMIT * sigma + 1 / n, (
+                f"{name}: {dropped:.3f} of {n} dropped at rate {p}")
+            self.checks["layers with a plausible dropped share"] += 1
+
+    def _replay(self, snapshot: Snapshot) -> None:
+        """The run again, headless, from the settings it started with and the live changes at
+        the steps they arrived: the same evaluation, weights and masks, bit for bit."""
+        trainer = Trainer(self.log.info.config, self.pool)
+        try:
+            changes = iter(self.log.changes)
+            change = next(changes, None)
+            result = None
+            while True:
+                while change is not None and change[0] == trainer.step_count:
+                    trainer.update(change[1])
+                    change = next(changes, None)
+                if trainer.step_count == snapshot.step:
+                    break
+                result = trainer.step()
+            assert trainer.config == snapshot.config
+            with np.errstate(all="ignore"):
+                evaluation = trainer.evaluate()
+            assert evaluation == snapshot.evaluation or (
+                not evaluation.is_finite() and not snapshot.evaluation.is_finite()), (
+                f"replayed {evaluation}\nwindow {snapshot.evaluation}")
+            for mine, shown in zip(trainer.network.get_weights(), snapshot.weights, strict=True):
+                np.testing.assert_array_equal(mine, shown)
+            for name, mask in snapshot.masks.items():
+                np.testing.assert_array_equal(result.masks[name], mask)
+        finally:
+            trainer.close()
+        self.checks["runs replayed headlessly"] += 1
+
+
+def close_and_check(window: MainWindow) -> float:
+    """Close; the worker's thread must end at once, and leave no thread that keeps Python alive."""
+    started = time.monotonic()
+    window.close()
+    seconds = time.monotonic() - started
+    assert seconds < CLOSE_SECONDS, f"closing took {seconds:.2f} s"
+    assert window.handle.thread.isFinished()
+    alive = [t.name for t in threading.enumerate()
+             if not t.daemon and t is not threading.main_thread()]
+    assert not alive, f"threads that keep the process alive: {alive}"
+    return seconds
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+def test_random_actions_keep_the_window_consistent(make_window, pool, tmp_path):
+    with Caught() as caught:
+        window = make_window()
+        soak = Soak(window, pool, SOAK_SEED, tmp_path)
+        soak.run(SOAK_ACTIONS)
+        close_and_check(window)
+    assert not caught.errors, "\n".join(caught.errors)
+    assert sum(soak.done.values()) == SOAK_ACTIONS
+    assert soak.checks["checkpoints"] == SOAK_ACTIONS // CHECK_EVERY + 1
+    assert soak.checks["runs replayed headlessly"] >= 1
+    assert soak.checks["layers with a plausible dropped share"] >= 1
+    assert soak.log.runs > 1 and soak.log.snapshots > 100
+    for folder in soak.exports:
+        assert not folder_problems(folder), folder_problems(folder)
+
+
+def _close_while_compiling(window: MainWindow) -> None:
+    box = window.controls.network.layers
+    box.setText("7, 5")  # a shape no other test compiles
+    box.editingFinished.emit()
+    wait_until(lambda: window.banner.text().startswith("Compiling"), TIMEOUT, "the compile")
+    assert window.run_info.config.hidden_layers != (7, 5)
+
+
+def _close_while_training(window: MainWindow) -> None:
+    window.transport.speed.setValue(window.transport.speed.maximum())
+    press(window, Qt.Key_Space)
+    wait_until(lambda: window.last_snapshot.step >= 500, TIMEOUT, "training")
+
+
+def _close_during_a_sweep(window: MainWindow) -> None:
+    panel = window.analysis.rate_sweep
+    panel.rates.setText("0, 0.5")
+    panel.steps.setValue(1_000_000)
+    panel.run_button.click()
+    wait_until(lambda: panel.progress.value() > 0, TIMEOUT, "the sweep's progress")
+
+
+def _close_during_an_export(window: MainWindow) -> None:
+    press(window, Qt.Key_Space)
+    wait_until(lambda: window.last_snapshot.step >= 20, TIMEOUT, "training")
+    press(window, Qt.Key_E, Qt.ControlModifier)
+
+
+@pytest.mark.parametrize("moment", [_close_while_compiling, _close_while_training,
+                                    _close_during_a_sweep, _close_during_an_export],
+                         ids=["compiling", "training", "sweep", "export"])
+def test_closing_at_any_moment(make_window, tmp_path, moment):
+    with Caught() as caught:
+        window = make_window()
+        window.files.ask_export_folder = lambda: tmp_path / "export"
+        moment(window)
+        close_and_check(window)
+        # Whatever was under way finishes or stops by itself; a job checks for cancelling
+        # between two steps.
+        wait_until(lambda: not any(t.name.startswith(("dropviz-rate", "dropviz-mc"))
+                                   for t in threading.enumerate()), 5000, "the job to stop")
+        QTest.qWait(200)  # anything still queued for the closed window
+    assert not caught.errors, "\n".join(caught.errors)
+    assert not folder_problems(tmp_path / "export"), folder_problems(tmp_path / "export")
+
+
+# --- the real program ----------------------------------------------------------------------------
+
+APP_CHILD = """
+import sys
+from PyQt5.QtCore import QTimer
+from PyQt5.QtWidgets import QApplication
+from dropviz.app import main
+from dropviz.ui.main_window import MainWindow
+
+app = QApplication(sys.argv)
+said = []
+
+def poll():
+    for window in app.topLevelWidgets():
+        if isinstance(window, MainWindow) and window.last_snapshot is not None:
+            if not window.transport.is_playing() and not said:
+                window.transport.play_action.trigger()
+            elif window.last_snapshot.step >= 50 and not said:
+                said.append(print("training", flush=True))
+
+timer = QTimer()
+timer.timeout.connect(poll)
+timer.start(50)
+sys.exit(main([]))
+"""
+
+
+def run_app_until_signal(number: int, home: Path, timeout: float = 120) -> tuple[int, float, str]:
+    """Start the program as `python main.py` does, with a probe that presses Play; once it
+    trains, send `number`. Returns the exit status, the seconds it took to exit, and stderr."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(home))
+    child = subprocess.Popen([sys.executable, "-c", APP_CHILD], cwd=ROOT, env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             start_new_session=True)
+    try:
+        ready = threading.Timer(timeout, child.kill)
+        ready.start()
+        line = child.stdout.readline()
+        ready.cancel()
+        assert line.strip() == "training", child.communicate()[1][-3000:]
+        started = time.monotonic()
+        child.send_signal(number)
+        _, err = child.communicate(timeout=10)
+        return child.returncode, time.monotonic() - started, err
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_the_program_closes_on_a_signal_while_training(tmp_path, number):
+    code, seconds, err = run_app_until_signal(number, tmp_path)
+    assert code == 0, err[-3000:]
+    assert seconds < 5
+    assert "Traceback" not in err, err[-3000:]
+    settings = tmp_path / "dropviz" / "dropviz.ini"
+    assert settings.is_file(), "the window closed as it does when the user closes it"
+
+
+
+def test_export_while_comparing_writes_the_plots_shown(make_window, tmp_path):
+    """Found by the soak: with a baseline, its map takes the thinned network's place, and the
+    export of the plots failed on the hidden view ("a plot folded away to nothing")."""
+    window = make_window()
+    window.files.ask_export_folder = lambda: tmp_path
+    press(window, Qt.Key_C)
+    wait_until(lambda: window.compare.toggle_action.isChecked(), TIMEOUT, "the baseline")
+    press(window, Qt.Key_E, Qt.ControlModifier)
+    wait_until(lambda: window.banner.text().startswith(("Exported", "The model's")), TIMEOUT,
+               "the export")
+    assert window.banner.kind() == "info", window.banner.text()
+    written = {path.name for path in tmp_path.iterdir()}
+    assert {"loss.png", "decision.svg", "masks.png", "window.png"} <= written
+    assert "network.png" not in written, "hidden behind the baseline's map"
+    assert not folder_problems(tmp_path)
