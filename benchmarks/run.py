@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.calm is not None:
         measure.wait_for_load_below(args.calm, timeout=600)
     sections = args.sections.split(",")
-    repetitions, seconds = (3, 0.3) if args.quick else (5, 0.5)
+    repetitions, seconds = (3, 0.25) if args.quick else (4, 0.35)
     load_before = measure.load_average()
     peak = measure.matmul_peak(9)
     lines = ["## Machine", "", "| | |", "| --- | --- |"]
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             ("training", lambda: training_tables(repetitions, seconds, peak)),
             ("levers", lambda: lever_tables(3, seconds * 0.6)),
             ("evaluation", lambda: evaluation_tables(10 if args.quick else 30)),
-            ("startup", lambda: startup_tables(2 if args.quick else 3)),
+            ("startup", lambda: startup_tables(2)),
             ("window", lambda: window_tables(3.0 if args.quick else 4.0))):
         if section in sections:
             block = [*tables(), ""]

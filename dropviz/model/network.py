@@ -7,6 +7,7 @@ regenerated dataset never pays for a compile. Only the architecture below fixes 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -103,7 +104,7 @@ class DropoutNetwork:
         self._run_once(lambda: (self.train_step(np.zeros(1, dtype=np.int32)),
                                 self.predict(np.zeros((1, arch.n_inputs), dtype=FLOAT))))
 
-    def _run_once(self, call) -> None:
+    def _run_once(self, call: Callable[[], object]) -> None:
         """Call compiled functions once and undo what the call changed (weights, state, rng).
 
         numba compiles a function at its first call, not when PyTensor builds it: calling here

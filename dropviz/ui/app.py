@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+import socket
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QSocketNotifier, Qt, QTimer
 from PyQt5.QtWidgets import QApplication
 
 from dropviz.model.config import Config
@@ -15,6 +18,7 @@ from dropviz.ui.main_window import MainWindow
 from dropviz.ui.settings import restore_window, stored_config
 
 WINDOW_SIZE = (1600, 1000)
+CLOSING_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl+C in the terminal; logout, kill
 
 
 def run_app(config: Config | None = None) -> int:
@@ -39,7 +43,38 @@ def run_app(config: Config | None = None) -> int:
     window.show()
     window.raise_()
     window.activateWindow()
-    return app.exec_()
+    with _closing_on_signals(window):
+        return app.exec_()
+
+
+@contextmanager
+def _closing_on_signals(window: MainWindow) -> Iterator[None]:
+    """SIGINT and SIGTERM close the window as Quit does: settings remembered, a write finished.
+
+    Python's defaults do neither: SIGTERM ends the process in the middle of whatever it is
+    writing, and SIGINT raises KeyboardInterrupt in whichever slot runs next, which the window
+    shows as an unexpected error and carries on. Python runs a handler only between two bytecodes
+    of the main thread, which may idle in Qt's loop for minutes, so the signal also wakes the loop
+    through a socket; the handler then leaves the closing to the loop, not to whatever code it
+    interrupted.
+    """
+    reader, writer = socket.socketpair()
+    for end in (reader, writer):
+        end.setblocking(False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Read)
+    notifier.activated.connect(lambda: reader.recv(64))  # Python runs the handler meanwhile
+    previous = {number: signal.signal(number, lambda *_: QTimer.singleShot(0, window.close))
+                for number in CLOSING_SIGNALS}
+    wakeup = signal.set_wakeup_fd(writer.fileno())
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(wakeup)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        notifier.setEnabled(False)
+        reader.close()
+        writer.close()
 
 
 def _show_in(window: MainWindow) -> Callable[..., None]:

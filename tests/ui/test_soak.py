@@ -516,49 +516,106 @@ def test_closing_at_any_moment(make_window, tmp_path, moment):
 
 # --- the real program ----------------------------------------------------------------------------
 
+# The program as `python main.py` starts it, with a probe that brings it to a moment (a QTimer
+# polling the window, so nothing in the app changes) and prints the moment's name once there.
 APP_CHILD = """
 import sys
+from pathlib import Path
 from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import QApplication
 from dropviz.app import main
 from dropviz.ui.main_window import MainWindow
 
-app = QApplication(sys.argv)
-said = []
+moment, folder = sys.argv[1], Path(sys.argv[2])
+app = QApplication(sys.argv[:1])
+told = []
+
+
+def tell(what):
+    told.append(what)
+    print(what, flush=True)
+
+
+def bring(window):
+    if moment == "compiling":
+        if window.banner.text().startswith("Compiling"):
+            tell(moment)
+    elif window.last_snapshot is None:
+        return
+    elif moment == "training":
+        if not window.transport.is_playing():
+            window.transport.play_action.trigger()
+        elif window.last_snapshot.step >= 50:
+            tell(moment)
+    elif moment == "export":
+        window.files.ask_export_folder = lambda: folder
+        window.files.export_action.trigger()
+        tell(moment)
+    elif moment == "sweep":
+        panel = window.analysis.rate_sweep
+        if not panel.is_running():
+            panel.steps.setValue(1000000)
+            panel.run_button.click()
+        elif panel.progress.value() > 0:
+            tell(moment)
+
 
 def poll():
-    for window in app.topLevelWidgets():
-        if isinstance(window, MainWindow) and window.last_snapshot is not None:
-            if not window.transport.is_playing() and not said:
-                window.transport.play_action.trigger()
-            elif window.last_snapshot.step >= 50 and not said:
-                said.append(print("training", flush=True))
+    windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow)]
+    if windows and not told:
+        bring(windows[0])
+
 
 timer = QTimer()
 timer.timeout.connect(poll)
-timer.start(50)
+timer.start(20)
 sys.exit(main([]))
 """
+APP_MOMENTS = ("compiling", "training", "sweep", "export")
 
 
-def run_app_until_signal(number: int, home: Path, timeout: float = 120) -> tuple[int, float, str]:
-    """Start the program as `python main.py` does, with a probe that presses Play; once it
-    trains, send `number`. Returns the exit status, the seconds it took to exit, and stderr."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(home))
-    child = subprocess.Popen([sys.executable, "-c", APP_CHILD], cwd=ROOT, env=env, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def processes_in_group(group: int) -> list[str]:
+    """The processes of a session, by name: a program's children stay in the group it started."""
+    names = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == group:
+                    names.append((entry / "comm").read_text().strip())
+            except OSError:
+                continue
+    return names
+
+
+def run_app_until_signal(number: int, moment: str, home: Path, env: dict[str, str] | None = None,
+                         timeout: float = 300) -> dict:
+    """Start the program in a session of its own, bring it to `moment`, send `number`.
+
+    Returns the exit status, the seconds from the signal to the exit, stderr, the processes of
+    the session left a second after the exit, and the files left in `home`/export.
+    """
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(home), **(env or {}))
+    folder = home / "export"
+    child = subprocess.Popen([sys.executable, "-c", APP_CHILD, moment, str(folder)], cwd=ROOT,
+                             env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              start_new_session=True)
+    watchdog = threading.Timer(timeout, child.kill)
+    watchdog.start()
     try:
-        ready = threading.Timer(timeout, child.kill)
-        ready.start()
-        line = child.stdout.readline()
-        ready.cancel()
-        assert line.strip() == "training", child.communicate()[1][-3000:]
+        line = child.stdout.readline().strip()
+        watchdog.cancel()
+        assert line == moment, f"the program never got to {moment}: {child.communicate()[1]}"
         started = time.monotonic()
         child.send_signal(number)
         _, err = child.communicate(timeout=10)
-        return child.returncode, time.monotonic() - started, err
+        seconds = time.monotonic() - started
+        time.sleep(1)
+        return {"code": child.returncode, "seconds": seconds, "stderr": err,
+                "left": processes_in_group(child.pid),
+                "files": sorted(path.name for path in folder.glob("*"))}
     finally:
+        watchdog.cancel()
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
@@ -566,13 +623,15 @@ def run_app_until_signal(number: int, home: Path, timeout: float = 120) -> tuple
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_the_program_closes_on_a_signal_while_training(tmp_path, number):
-    code, seconds, err = run_app_until_signal(number, tmp_path)
-    assert code == 0, err[-3000:]
-    assert seconds < 5
-    assert "Traceback" not in err, err[-3000:]
+    """Found by this test: SIGINT (Ctrl+C) showed "Unexpected error: KeyboardInterrupt" and the
+    window stayed; SIGTERM ended the process at once, without remembering the settings."""
+    ended = run_app_until_signal(number, "training", tmp_path)
+    assert ended["code"] == 0, ended["stderr"][-3000:]
+    assert ended["seconds"] < 5
+    assert "Traceback" not in ended["stderr"], ended["stderr"][-3000:]
+    assert not ended["left"]
     settings = tmp_path / "dropviz" / "dropviz.ini"
-    assert settings.is_file(), "the window closed as it does when the user closes it"
-
+    assert settings.is_file(), "closed as when the user closes the window: settings remembered"
 
 
 def test_export_while_comparing_writes_the_plots_shown(make_window, tmp_path):
