@@ -25,6 +25,7 @@ from dropviz.model.trainer import Evaluation, MaskRecorder, Trainer
 from dropviz.sweep_cli import SWEEP_FILE, run_sweep
 
 EXIT_BAD_INPUT = 2
+CHUNK_STEPS = 256  # steps per compiled call: the call's fixed cost is paid once per chunk
 EXIT_DIVERGED = 1
 
 
@@ -97,25 +98,24 @@ def train(trainer: Trainer, steps: int, eval_every: int, history: list[Evaluatio
         history.append(trainer.evaluate())
     recorder = MaskRecorder()
     last = trainer.step_count + steps
-    started, timed_steps = None, 0
+    trainer.network.prepare_train_steps()
+    started = time.perf_counter()
     with tqdm(total=steps, disable=not progress, unit="step", leave=False, file=sys.stderr) as bar:
         while trainer.step_count < last:
-            result = trainer.step()
-            recorder.add(result)
-            if started is None:
-                started = time.perf_counter()  # the first call also JIT-compiles: not throughput
-            else:
-                timed_steps += 1
-            if not math.isfinite(result.loss):
-                raise TrainingDiverged(f"training diverged at step {result.step} "
-                                       f"(loss {result.loss}); try a lower learning_rate")
-            if result.step % eval_every == 0 or result.step == last:
+            next_evaluation = (trainer.step_count // eval_every + 1) * eval_every
+            chunk = min(CHUNK_STEPS, min(next_evaluation, last) - trainer.step_count)
+            for result in trainer.run_steps(chunk):
+                recorder.add(result)
+                if not math.isfinite(result.loss):
+                    raise TrainingDiverged(f"training diverged at step {result.step} "
+                                           f"(loss {result.loss}); try a lower learning_rate")
+            if trainer.step_count % eval_every == 0 or trainer.step_count == last:
                 append_evaluation(history, trainer.evaluate())
                 bar.set_postfix(train=f"{history[-1].train_loss:.3f}",
                                 test=f"{history[-1].test_loss:.3f}")
-            bar.update(1)
-    elapsed = time.perf_counter() - started if started is not None else 0.0
-    return recorder, timed_steps / elapsed if elapsed > 0 else 0.0
+            bar.update(chunk)
+    elapsed = time.perf_counter() - started
+    return recorder, steps / elapsed if elapsed > 0 else 0.0
 
 
 def batch_note(trainer: Trainer) -> str | None:
@@ -142,6 +142,9 @@ def start_or_resume(args: argparse.Namespace) -> tuple[Trainer, list[Evaluation]
         out = Path(args.out) if args.out else None
         if out:
             check_out_folder(out, args.force)
+        if sys.stderr.isatty():
+            print("dropviz: building the network (the first time a shape is compiled takes up to a "
+                  "minute)...", file=sys.stderr)
         return Trainer(config), [], config.steps, out
     if args.config or args.dataset or args.csv or args.label:
         raise UsageError("--resume continues a saved run; it takes no --config, --dataset or --csv")

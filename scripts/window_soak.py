@@ -81,11 +81,14 @@ def run_child(*args: str, timeout: float = 3600) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
-def window_app(folder: Path) -> QApplication:
+_apps: list[QApplication] = []  # an application nobody holds would be deleted at once
+
+
+def window_app(folder: Path) -> None:
     """An offscreen application whose settings stay in `folder`, never in the user's."""
-    app = QApplication.instance() or QApplication(["dropviz-soak"])
+    if QApplication.instance() is None:
+        _apps.append(QApplication(["dropviz-soak"]))
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(folder / "settings"))
-    return app
 
 
 def open_window(config: object, pool: object) -> object:

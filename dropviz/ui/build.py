@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 from dropviz.model.config import Config
@@ -34,7 +35,50 @@ def _trainers_in(message: tuple) -> list[Trainer]:
     return []
 
 
-class RunBuild:
+class DaemonTask(ABC):
+    """Work on a daemon thread whose messages the worker polls from its queue.
+
+    Messages hand trainers over: ("ready", trainer, ...) or ("failed", error, old trainer). Once
+    cancelled, nobody will take them, so every trainer a message would hand over goes to the pool.
+    Subclasses set their own fields, then call `start`.
+    """
+
+    def __init__(self) -> None:
+        self._messages: queue.Queue[tuple] = queue.Queue()
+        self._lock = threading.Lock()
+        self._cancelled = False
+
+    def start(self, name: str) -> None:
+        threading.Thread(target=self._run, name=name, daemon=True).start()
+
+    @abstractmethod
+    def _run(self) -> None:
+        """The work, on the daemon thread; it reports only through `_put`."""
+
+    def next_message(self) -> tuple | None:
+        try:
+            return self._messages.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _put(self, message: tuple) -> None:
+        with self._lock:
+            if not self._cancelled:
+                self._messages.put(message)
+                return
+        for trainer in _trainers_in(message):
+            trainer.close()
+
+    def cancel(self) -> None:
+        """Nobody will take the result: give any network that is or will be made to the pool."""
+        with self._lock:
+            self._cancelled = True
+        while (message := self.next_message()) is not None:
+            for trainer in _trainers_in(message):
+                trainer.close()
+
+
+class RunBuild(DaemonTask):
     """One Trainer being made on a daemon thread, so a compile never blocks anyone.
 
     The old trainer is handed over too: its network goes back to the pool only once the new data
@@ -44,14 +88,12 @@ class RunBuild:
 
     def __init__(self, config: Config, pool: NetworkPool | None, old: Trainer | None,
                  known: set[Architecture]) -> None:
+        super().__init__()
         self.config = config
-        self._messages: queue.Queue[tuple] = queue.Queue()
         self._pool = pool
         self._old = old
         self._known = known
-        self._lock = threading.Lock()
-        self._cancelled = False
-        threading.Thread(target=self._run, name="dropviz-build", daemon=True).start()
+        self.start("dropviz-build")
 
     def _run(self) -> None:
         try:
@@ -76,26 +118,3 @@ class RunBuild:
             self._put(("failed", error, None))
             return
         self._put(("ready", trainer))
-
-    def next_message(self) -> tuple | None:
-        """("compiling", arch), then ("ready", trainer) or ("failed", error, old trainer)."""
-        try:
-            return self._messages.get_nowait()
-        except queue.Empty:
-            return None
-
-    def _put(self, message: tuple) -> None:
-        with self._lock:
-            if not self._cancelled:
-                self._messages.put(message)
-                return
-        for trainer in _trainers_in(message):
-            trainer.close()
-
-    def cancel(self) -> None:
-        """Nobody will take the result: give any network that is or will be built to the pool."""
-        with self._lock:
-            self._cancelled = True
-        while (message := self.next_message()) is not None:
-            for trainer in _trainers_in(message):
-                trainer.close()

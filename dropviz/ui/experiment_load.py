@@ -7,29 +7,26 @@ mismatched file leaves it exactly as it was: it comes back with the message and 
 
 from __future__ import annotations
 
-import queue
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dropviz.model.errors import DropvizError, ExportError
+from dropviz.ui.build import DaemonTask
 
 if TYPE_CHECKING:
     from dropviz.model.trainer import NetworkPool, Trainer
     from dropviz.ui.run_record import RestoredRun
 
 
-class ExperimentLoad:
+class ExperimentLoad(DaemonTask):
     """Messages: ("ready", trainer, RestoredRun) or ("failed", error, the old trainer)."""
 
     def __init__(self, path: str | Path, pool: NetworkPool | None, old: Trainer | None) -> None:
+        super().__init__()
         self.path = Path(path)
         self._pool = pool
         self._old = old
-        self._messages: queue.Queue[tuple] = queue.Queue()
-        self._lock = threading.Lock()
-        self._cancelled = False
-        threading.Thread(target=self._run, name="dropviz-open", daemon=True).start()
+        self.start("dropviz-open")
 
     def _run(self) -> None:
         try:
@@ -53,32 +50,6 @@ class ExperimentLoad:
         except Exception:
             experiment.trainer.close()
             raise
-
-    def next_message(self) -> tuple | None:
-        try:
-            return self._messages.get_nowait()
-        except queue.Empty:
-            return None
-
-    def _put(self, message: tuple) -> None:
-        with self._lock:
-            if not self._cancelled:
-                self._messages.put(message)
-                return
-        _close_trainers(message)
-
-    def cancel(self) -> None:
-        """Nobody will take the result: give any network loaded, or handed over, to the pool."""
-        with self._lock:
-            self._cancelled = True
-        while (message := self.next_message()) is not None:
-            _close_trainers(message)
-
-
-def _close_trainers(message: tuple) -> None:
-    trainer = message[1] if message[0] == "ready" else message[2]
-    if trainer is not None:
-        trainer.close()
 
 
 def _explained(error: BaseException, had_run: bool) -> BaseException:
