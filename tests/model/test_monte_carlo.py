@@ -14,20 +14,15 @@ SMALL = Config().with_overrides(["hidden_layers=[64,64]", "dropout.hidden=0.5", 
 
 
 @pytest.fixture
-def trained(pool):
-    """Trainers built from the session pool, trained for their steps and closed after the test."""
-    made = []
-
+def trained(trainers):
+    """Trainers from the session pool, trained for their steps and closed after the test."""
     def build(config: Config) -> Trainer:
-        trainer = Trainer(config, pool)
-        made.append(trainer)
+        trainer = trainers(config)
         for _ in range(config.steps):
             trainer.step()
         return trainer
 
-    yield build
-    for trainer in made:
-        trainer.close()
+    return build
 
 
 def _binary_cross_entropy(p_positive: np.ndarray, y: np.ndarray) -> float:

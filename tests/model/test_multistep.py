@@ -12,20 +12,6 @@ BASE = Config().with_overrides(["hidden_layers=[12,7]", "dataset.n_samples=120",
                                 "dropout.input=0.2", "dropout.hidden=[0.5,0.3]", "batch_size=10"])
 
 
-@pytest.fixture
-def trainers(pool):
-    made = []
-
-    def build(config: Config) -> Trainer:
-        trainer = Trainer(config, pool)
-        made.append(trainer)
-        return trainer
-
-    yield build
-    for trainer in made:
-        trainer.close()
-
-
 def _single(trainer: Trainer, n: int) -> list:
     return [trainer.step() for _ in range(n)]
 
@@ -64,7 +50,7 @@ def test_calls_of_any_length_mixed_with_single_steps_keep_the_course(trainers):
     expected = _single(single, 12)
     single.close()
     mixed = trainers(BASE)
-    got = mixed.run_steps(4) + [mixed.step()] + mixed.run_steps(1) + mixed.run_steps(6)
+    got = [*mixed.run_steps(4), mixed.step(), *mixed.run_steps(1), *mixed.run_steps(6)]
     _assert_same_course(expected, got, single, mixed)
 
 

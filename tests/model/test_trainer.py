@@ -13,21 +13,6 @@ from dropviz.model.trainer import BatchSampler, MaskRecorder, Trainer
 SMALL = Config().with_overrides(["hidden_layers=[16,16]", "dataset.n_samples=120", "seed=4"])
 
 
-@pytest.fixture
-def trainers(pool):
-    """Trainers built from the session pool and closed after the test."""
-    made = []
-
-    def build(config: Config) -> Trainer:
-        trainer = Trainer(config, pool)
-        made.append(trainer)
-        return trainer
-
-    yield build
-    for trainer in made:
-        trainer.close()
-
-
 def _run(trainer: Trainer, steps: int):
     results = [trainer.step() for _ in range(steps)]
     return [r.loss for r in results], [r.masks for r in results], trainer.network.get_weights()
