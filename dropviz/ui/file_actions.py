@@ -327,6 +327,7 @@ class FileActions(QObject):
             for step, text in restored.markers:
                 view.markers.add(step, text)
         window.controls.show_config(restored.config)
+        window.handle.sigRestoredShown.emit()
         if restored.speed is not None:
             nearest = min(SPEEDS, key=lambda speed: abs(speed - restored.speed))
             window.transport.speed.setValue(SPEEDS.index(nearest))

@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from PyQt5.QtCore import (
     QBuffer,
     QByteArray,
+    QEvent,
     QIODevice,
     QMessageLogContext,
     Qt,
@@ -139,6 +140,10 @@ def write_view(view: pg.GraphicsView, path: str | Path) -> Path:
 def write_plots(views: PlotViews, folder: str | Path,
                 progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Every shown plot as PNG and SVG; `progress(done, total)` after each file."""
+    # A view shown a moment ago (the thinned network, when a comparison ends) has no size until
+    # its splitter takes in the layout request it posted, and the worker's answer that asks for
+    # the plots may come first.
+    QApplication.sendPostedEvents(None, QEvent.LayoutRequest)
     folder = Path(folder)
     jobs = [(view, folder / f"{name}.{kind}") for name, view in shown_plots(views).items()
             for kind in FORMATS]

@@ -139,6 +139,9 @@ class Worker(QObject):
         self._build: RunBuild | None = None
         self._build_reason = ""
         self._pending: Config | None = None  # a change that arrived while building
+        # An opened experiment's settings are not in the window's controls yet: a change sent
+        # meanwhile was made to the settings it replaced, see restored_shown.
+        self._restored_unseen = False
         self._playing = False
         self._speed = DEFAULT_SPEED
         self._frame_left = 0
@@ -227,6 +230,8 @@ class Worker(QObject):
     @_reports_errors
     def set_config(self, config: Config) -> None:
         """Live settings act between two steps, on the run only; anything else starts a new run."""
+        if self._restored_unseen:
+            return
         if self._build is not None or self._baseline_build is not None:
             self._pending = config
             return
@@ -249,6 +254,16 @@ class Worker(QObject):
     @pyqtSlot()
     def snapshot_shown(self) -> None:
         self._awaiting_ack = False
+
+    @pyqtSlot()
+    def restored_shown(self) -> None:
+        """The controls show the opened experiment's settings: changes from now on are to them.
+
+        Until then a change (say a new noise level, sent while the file loaded) is of the run the
+        experiment replaced; applying it would train that old run again while the controls show
+        the experiment's settings, and throw the experiment away.
+        """
+        self._restored_unseen = False
 
     @pyqtSlot()
     def stop(self) -> None:
@@ -468,6 +483,8 @@ class Worker(QObject):
     @_reports_errors
     def start_run(self, config: Config, spec: CompareSpec | None, reason: str) -> None:
         """A new run of `config` with a baseline of `spec` (None: none), as a preset asks."""
+        if self._restored_unseen:  # the controls will show the experiment, not this preset
+            return
         self._compare = spec
         if self._build is not None or self._baseline_build is not None:
             self._pending = config
@@ -675,6 +692,7 @@ class Worker(QObject):
         self._frame_left = 0
         self.sigRunStarted.emit(run_info(trainer, self._build_reason))
         if restored is not None:
+            self._restored_unseen = True
             self.sigRestored.emit(restored.window)
         self._publish(force_grid=True)
         pending, self._pending = self._pending, None
@@ -716,6 +734,7 @@ class WorkerHandle(QObject):
     sigExportRun = pyqtSignal(str, object)  # folder, the markers as (step, text) pairs
     sigSaveExperiment = pyqtSignal(str, object)  # path, the markers
     sigOpenExperiment = pyqtSignal(str)
+    sigRestoredShown = pyqtSignal()  # the controls show an opened experiment's settings
 
     def __init__(self, config: Config, pool: NetworkPool | None = None,
                  parent: QObject | None = None) -> None:
@@ -738,6 +757,7 @@ class WorkerHandle(QObject):
                              (self.sigExportRun, self.worker.export_run),
                              (self.sigSaveExperiment, self.worker.save_experiment),
                              (self.sigOpenExperiment, self.worker.open_experiment),
+                             (self.sigRestoredShown, self.worker.restored_shown),
                              (self.sigStop, self.worker.stop)):
             signal.connect(slot)
         self.worker.sigSnapshot.connect(self._forward_snapshot)

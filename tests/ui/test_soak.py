@@ -28,13 +28,15 @@ from types import TracebackType
 
 import numpy as np
 import pytest
-from PyQt5.QtCore import QObject, Qt, pyqtSlot
+from PyQt5.QtCore import QMetaObject, QObject, Qt, pyqtSlot
 from PyQt5.QtTest import QTest
+from PyQt5.QtWidgets import QApplication
 from ui_helpers import TIMEOUT
 
 from dropviz.model.config import Config
 from dropviz.model.trainer import NetworkPool, Trainer
 from dropviz.ui.main_window import MainWindow
+from dropviz.ui.plot_export import write_plots
 from dropviz.ui.snapshot import RunInfo, Snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,6 +199,13 @@ def worker_idle(window: MainWindow) -> bool:
     return (worker._trainer is not None and worker._build is None
             and worker._baseline_build is None and worker._pending is None
             and worker._job is None and not worker._deferred)
+
+
+def worker_barrier(window: MainWindow) -> None:
+    """Return once the worker has handled every request sent before, and the window every
+    signal the worker sent meanwhile: a blocking call of a slot that changes nothing here."""
+    QMetaObject.invokeMethod(window.handle.worker, "snapshot_shown", Qt.BlockingQueuedConnection)
+    QApplication.processEvents()
 
 
 def choose(box: object, index: int) -> None:
@@ -367,27 +376,23 @@ class Soak:
     def settle(self) -> Snapshot:
         """Wait until every request has been taken in, pause, and take one step.
 
-        `worker_idle` may still be true while a change is queued to the worker; a step sent after
-        the pause is answered only once everything sent before it has been handled, so the step's
-        snapshot proves the worker has caught up. A run that starts meanwhile means: try again.
+        `worker_idle` may be true while a change is still queued to the worker; the barrier
+        after the pause proves the worker has handled everything sent before it. A change that
+        started a run meanwhile means: wait again.
         """
         window, handle = self.window, self.window.handle
         for _ in range(10):
             wait_until(lambda: worker_idle(window), SETTLE_MS, "the worker to be idle")
             handle.sigPause.emit()
-            wait_until(lambda: not window.transport.is_playing()
-                       and not window.last_snapshot.playing, TIMEOUT, "the pause")
-            QTest.qWait(50)  # snapshots sent before the pause
-            runs, target = self.log.runs, window.last_snapshot.step + 1
-
-            def answered(runs: int = runs, target: int = target) -> bool:
-                return (self.log.runs != runs or not worker_idle(window)
-                        or window.last_snapshot.step == target)
-
+            worker_barrier(window)
+            if not worker_idle(window):
+                continue
+            runs, step = self.log.runs, window.last_snapshot.step
             handle.sigStep.emit()
-            wait_until(answered, TIMEOUT, "the step")
-            if self.log.runs == runs and window.last_snapshot.step == target:
-                return window.last_snapshot
+            worker_barrier(window)
+            snapshot = window.last_snapshot
+            if self.log.runs == runs and snapshot.step == step + 1 and not snapshot.playing:
+                return snapshot
         raise AssertionError("the worker never caught up with the requests")
 
     def checkpoint(self) -> None:
@@ -671,3 +676,43 @@ def test_export_while_comparing_writes_the_plots_shown(make_window, tmp_path):
     assert {"loss.png", "decision.svg", "masks.png", "window.png"} <= written
     assert "network.png" not in written, "hidden behind the baseline's map"
     assert not folder_problems(tmp_path)
+
+
+def test_export_right_after_a_comparison_ends_draws_the_network_again(make_window, tmp_path):
+    """Found by the soak: a window resized while comparing folds the hidden network view to
+    nothing; when the comparison ends, the export's answer could arrive before the splitter had
+    laid the view out again, and the plots failed with "a plot folded away to nothing"."""
+    window = make_window()
+    press(window, Qt.Key_C)
+    wait_until(lambda: window.compare.toggle_action.isChecked(), TIMEOUT, "the baseline")
+    window.resize(1200, 800)
+    QTest.qWait(100)
+    assert window.network_view.width() == 0
+    window._on_compare_changed("")  # the worker's word that the baseline left, and at once:
+    written = write_plots(window.files.views, tmp_path)
+    assert "network.png" in {path.name for path in written}
+    assert not folder_problems(tmp_path)
+
+
+def test_a_change_made_while_an_experiment_opens_does_not_replace_it(make_window, tmp_path):
+    """Found by the soak: a setting changed while an experiment loaded was kept as a pending
+    change of the run it replaced, so the old run trained again (with the change) while the
+    controls showed the experiment's settings; the experiment was thrown away."""
+    window = make_window()
+    saved = tmp_path / "saved.dropviz"
+    window.files.ask_save_path = lambda: saved
+    window.files.save_as()
+    wait_until(saved.exists, TIMEOUT, "the save")
+    data = window.controls.dataset.dataset
+    choose(data, data.findData("circles"))
+    wait_until(lambda: window.last_snapshot.config.dataset.name == "circles", TIMEOUT, "circles")
+    restored = []
+    window.handle.worker.sigRestored.connect(restored.append)
+    window.files.open_path(saved)
+    window.controls.dataset.noise.setValue(0.1)  # while the file loads
+    wait_until(lambda: restored, TIMEOUT, "the experiment")
+    wait_until(lambda: worker_idle(window), TIMEOUT, "the worker")
+    worker_barrier(window)
+    assert window.last_snapshot.config == window.controls.config
+    assert window.last_snapshot.config.dataset.name == "moons", "the experiment goes on"
+    assert opened(window.run_info)
