@@ -20,7 +20,6 @@ import pyqtgraph as pg
 from PyQt5.QtCore import (
     QBuffer,
     QByteArray,
-    QEvent,
     QIODevice,
     QMessageLogContext,
     Qt,
@@ -28,7 +27,7 @@ from PyQt5.QtCore import (
     qInstallMessageHandler,
 )
 from PyQt5.QtGui import QImage, QPixmap
-from PyQt5.QtWidgets import QApplication, QWidget
+from PyQt5.QtWidgets import QApplication, QSplitter, QWidget
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 
 from dropviz.model.errors import ExportError
@@ -140,19 +139,32 @@ def write_view(view: pg.GraphicsView, path: str | Path) -> Path:
 def write_plots(views: PlotViews, folder: str | Path,
                 progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Every shown plot as PNG and SVG; `progress(done, total)` after each file."""
-    # A view shown a moment ago (the thinned network, when a comparison ends) has no size until
-    # its splitter takes in the layout request it posted, and the worker's answer that asks for
-    # the plots may come first.
-    QApplication.sendPostedEvents(None, QEvent.LayoutRequest)
     folder = Path(folder)
-    jobs = [(view, folder / f"{name}.{kind}") for name, view in shown_plots(views).items()
-            for kind in FORMATS]
+    plots = shown_plots(views)
+    for view in plots.values():
+        _lay_out(view)
+    jobs = [(view, folder / f"{name}.{kind}") for name, view in plots.items() for kind in FORMATS]
     written = []
     for done, (view, path) in enumerate(jobs, start=1):
         written.append(write_view(view, path))
         if progress is not None:
             progress(done, len(jobs))
     return written
+
+
+def _lay_out(view: QWidget) -> None:
+    """Give a view the size its splitter means it to have, now.
+
+    A view shown again (the thinned network, when a comparison ends) keeps the zero width its
+    splitter gave it while hidden until the splitter's events come round, and for as long as an
+    analysis tab hides the Training tab; the worker's answer that asks for the plots may come
+    first. A splitter dragged shut by the user stays shut.
+    """
+    holder = view.parentWidget()
+    while holder is not None and not isinstance(holder, QSplitter):
+        holder = holder.parentWidget()
+    if holder is not None:
+        holder.refresh()
 
 
 def write_window(widget: QWidget, path: str | Path) -> Path:

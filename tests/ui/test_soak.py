@@ -714,16 +714,22 @@ def test_export_while_comparing_writes_the_plots_shown(make_window, tmp_path):
     assert not folder_problems(tmp_path)
 
 
-def test_export_right_after_a_comparison_ends_draws_the_network_again(make_window, tmp_path):
+@pytest.mark.parametrize("behind_a_tab", [False, True], ids=["shown", "behind-an-analysis-tab"])
+def test_export_right_after_a_comparison_ends_draws_the_network_again(make_window, tmp_path,
+                                                                      behind_a_tab):
     """Found by the soak: a window resized while comparing folds the hidden network view to
-    nothing; when the comparison ends, the export's answer could arrive before the splitter had
-    laid the view out again, and the plots failed with "a plot folded away to nothing"."""
+    nothing; once the comparison ended, the plots failed with "a plot folded away to nothing" if
+    the export's answer came before the splitter had laid the view out again, or for as long as
+    an analysis tab hid the Training tab."""
     window = make_window()
     press(window, Qt.Key_C)
     wait_until(lambda: window.compare.toggle_action.isChecked(), TIMEOUT, "the baseline")
     window.resize(1200, 800)
     QTest.qWait(100)
     assert window.network_view.width() == 0
+    if behind_a_tab:
+        press(window, Qt.Key_M, Qt.ControlModifier)
+        QTest.qWait(100)
     window._on_compare_changed("")  # the worker's word that the baseline left, and at once:
     written = write_plots(window.files.views, tmp_path)
     assert "network.png" in {path.name for path in written}
