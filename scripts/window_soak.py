@@ -42,6 +42,10 @@ DOC = ROOT / "docs" / "robustness-window.md"
 # The long run's network, the same as the headless long run of scripts/robustness_report.py.
 LONG_SETTINGS = ["hidden_layers=[32,32]", "dataset.n_samples=200", "dropout.input=0.1",
                  "dropout.hidden=0.5", "batch_size=32"]
+# Steps per screen update in each half of the long run: the top speed trains fastest and draws
+# about 2 snapshots a second; at 20 the window draws about 20 a second, so the curve history
+# fills and is decimated.
+LONG_SPEEDS = (1000, 20)
 MAX_GROWTH_MB = 30.0
 WARM_UP_SECONDS = 60.0  # memory may grow while caches fill; after this it must stay flat
 CLOSE_SECONDS = 1.5
@@ -124,24 +128,23 @@ def soak_child(seconds: float, seed: int) -> None:
             soak = test_soak.Soak(window, pool, seed, folder)
             started = time.perf_counter()
             try:
-                soak.run(10**9, seconds)
-                test_soak.close_and_check(window)
+                test_soak.run_and_close(soak, 10**9, seconds)
             except AssertionError as error:
                 failure = str(error)[:3000]
                 window.close()
             elapsed = time.perf_counter() - started
         exported = sum(text.startswith("Exported the run") for _, text in soak.log.banners)
-        problems = [f"{folder.name}/{p}" for folder in soak.exports
-                    for p in test_soak.folder_problems(folder)]
         emit(actions=dict(soak.done.most_common()), checks=dict(soak.checks), runs=soak.log.runs,
              snapshots=soak.log.snapshots, exports=exported, export_asked=len(soak.exports),
-             file_problems=problems, errors=caught.errors[:5],
+             saved=len(soak.saved), file_problems=test_soak.folder_problems(folder),
+             errors=caught.errors[:5],
              banners=sorted({text[:90] for kind, text in soak.log.banners if kind == "error"}),
+             networks=sum(len(free) for free in pool._free.values()), shapes=len(pool._free),
              failure=failure, seconds=elapsed, start_rss_mb=start_rss, end_rss_mb=rss_mb())
 
 
 def soak(mode: Mode, seed: int) -> tuple[list[str], bool]:
-    from test_soak import CHECK_EVERY
+    from test_soak import CHECK_EVERY, MAX_GAP_MS, REPLAY_RTOL, Z_LIMIT
 
     result = run_child("--soak-child", str(mode.soak_seconds), str(seed))[0]
     actions = result["actions"]
@@ -151,8 +154,8 @@ def soak(mode: Mode, seed: int) -> tuple[list[str], bool]:
     text = [
         f"Seeded random user actions (seed {seed}) on a window training the small config of the "
         f"window tests, for {result['seconds']:.0f} s, each followed by a random pause of up to "
-        f"0.12 s; every {CHECK_EVERY} actions, and at the end, a checkpoint waits for the worker "
-        "to take in every request, pauses, takes one step and compares.",
+        f"{MAX_GAP_MS} ms; every {CHECK_EVERY} actions, and at the end, a checkpoint waits for "
+        "the worker to take in every request, pauses, takes one step and compares.",
         "",
         "| action | times |",
         "| --- | ---: |",
@@ -160,21 +163,30 @@ def soak(mode: Mode, seed: int) -> tuple[list[str], bool]:
         f"| **total** | **{sum(actions.values()):,}** |",
         "",
         f"- {result['runs']:,} runs started and {result['snapshots']:,} snapshots received, each "
-        "checked as it arrived (the step never goes back within a run, a run starts at step 0, "
-        "the config is of the run started, the masks are of its layers)",
+        "checked as it arrived (the step never goes back within a run, a new run starts at step "
+        "0, the config is of the run started, the masks are of its layers)",
         f"- {checks.get('checkpoints', 0)} checkpoints: the snapshot's config equals the "
         "controls' (and the widgets read back give the same config), the speed and the compare "
         f"toggle agree with the worker; {checks.get('runs replayed headlessly', 0)} runs replayed "
-        "headlessly from their start and live changes gave the same evaluation, weights and masks "
-        f"bit for bit; {checks.get('layers with a plausible dropped share', 0)} layers had enough "
-        "mask draws to compare their dropped share with the rate shown (within 5 sigma)",
-        f"- exports: {result['export_asked']} asked for, {result['exports']} written whole "
-        f"(plots included); files that did not open whole: {len(result['file_problems'])}",
+        "headlessly from their start and live changes gave the same masks bit for bit, and the "
+        f"same weights and evaluation: {checks.get('runs replayed bit for bit', 0)} of them bit "
+        f"for bit, the others within {REPLAY_RTOL:g} (see the last point); "
+        f"{checks.get('layers with a plausible dropped share', 0)} layers had enough mask draws "
+        f"to compare their dropped share with the rate shown (within {Z_LIMIT:g} sigma)",
+        f"- files: {result['export_asked']} exports asked for, {result['exports']} written whole "
+        f"(plots included), {result['saved']} experiments saved; files in the folder that did "
+        f"not open whole, or `.part` files: {len(result['file_problems'])}",
         "- error banners: " + ("; ".join(result["banners"]) or "none")
-        + " (only the export refused while a new run is being built is allowed)",
+        + " (the only ones allowed: an export, a save or an open refused while a new run is "
+        "being built)",
         f"- exceptions anywhere (GUI, worker, daemon threads): {len(result['errors'])}; "
         f"memory {result['start_rss_mb']:.0f} MB at the start, {result['end_rss_mb']:.0f} MB at "
-        f"the end: **{'ok' if ok else 'FAILED'}**",
+        f"the end, most of the difference the {result['networks']} compiled networks of "
+        f"{result['shapes']} shapes the pool keeps for reuse: **{'ok' if ok else 'FAILED'}**",
+        "- a replay that differs in the last bits: OpenBLAS's thread count is one for the whole "
+        "process, and `call_with_blas_threads` (dropviz/model/backend.py) sets it without a lock, "
+        "so a product of the worker's that runs while a build or job thread sets it can run on "
+        "two threads, which rounds differently; training is then not reproducible to the bit",
     ]
     if result["failure"]:
         text.append(f"- failure: `{result['failure'].splitlines()[0]}`")
@@ -200,6 +212,7 @@ def long_child(steps: int, every: int, seconds: float) -> None:
 
     from dropviz.model.config import Config
     from dropviz.model.trainer import NetworkPool
+    from dropviz.ui.worker import SPEEDS
 
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
@@ -207,18 +220,22 @@ def long_child(steps: int, every: int, seconds: float) -> None:
         emit(imported_rss_mb=rss_mb())
         window = open_window(Config().with_overrides(LONG_SETTINGS), NetworkPool())
         window.files.ask_export_folder = lambda: folder / "export"
-        speed = window.transport.speed
-        speed.setValue(speed.maximum())
+        snapshots = [0]
+        window.handle.sigSnapshot.connect(lambda _: snapshots.__setitem__(0, snapshots[0] + 1))
         started = time.perf_counter()
-        emit(step=0, seconds=0.0, rss_mb=rss_mb(), **sizes(window))
+        emit(step=0, seconds=0.0, rss_mb=rss_mb(), speed=0, snapshots=0, **sizes(window))
         test_soak.press(window, test_soak.Qt.Key_Space)
         due = every
-        while window.last_snapshot.step < steps and time.perf_counter() - started < seconds:
-            QTest.qWait(20)
-            if window.last_snapshot.step >= due:
-                emit(step=window.last_snapshot.step, seconds=time.perf_counter() - started,
-                     rss_mb=rss_mb(), **sizes(window))
-                due += every
+        for phase, speed in enumerate(LONG_SPEEDS, start=1):
+            window.transport.speed.setValue(SPEEDS.index(speed))
+            target = steps * phase // len(LONG_SPEEDS)
+            deadline = started + seconds * phase / len(LONG_SPEEDS)
+            while window.last_snapshot.step < target and time.perf_counter() < deadline:
+                QTest.qWait(20)
+                if window.last_snapshot.step >= due:
+                    emit(step=window.last_snapshot.step, seconds=time.perf_counter() - started,
+                         rss_mb=rss_mb(), speed=speed, snapshots=snapshots[0], **sizes(window))
+                    due += every
         window.handle.sigPause.emit()
         test_soak.wait_until(lambda: not window.last_snapshot.playing, 30_000, "the pause")
         step = window.last_snapshot.step
@@ -234,6 +251,7 @@ def long_child(steps: int, every: int, seconds: float) -> None:
         end_sizes = sizes(window)
         close_seconds = test_soak.close_and_check(window)
         emit(final_step=step, seconds=elapsed, final_rss_mb=rss_mb(), files=files,
+             snapshots=snapshots[0],
              file_problems=problems, export_seconds=export_seconds, close_seconds=close_seconds,
              banner=window.banner.text()[:200], **end_sizes)
 
@@ -249,20 +267,35 @@ def long_run(mode: Mode) -> tuple[list[str], bool]:
           and final["banner"].startswith("Exported")
           and final["curve_points"] <= 2000 and final["raster_steps"] <= 100
           and final["batch_mask_steps"] <= 100)
-    rows = "\n".join(f"| {s['step']:,} | {s['seconds']:.0f} | {s['rss_mb']:.1f} | "
-                     f"{s['curve_points']:,} (x{s['curve_stride']}) | {s['evaluations']:,} |"
-                     for s in samples)
-    rate = final["final_step"] / final["seconds"]
+    rows = "\n".join(f"| {s['step']:,} | {s['seconds']:.0f} | {s['speed'] or ''} | "
+                     f"{s['rss_mb']:.1f} | {s['curve_points']:,} (x{s['curve_stride']}) | "
+                     f"{s['evaluations']:,} |" for s in samples)
+    phases = []
+    begin = samples[0]
+    for speed in LONG_SPEEDS:
+        own = [sample for sample in samples if sample["speed"] == speed]
+        if own:
+            end = own[-1]
+            seconds = end["seconds"] - begin["seconds"]
+            phases.append(f"{end['step'] - begin['step']:,} steps at {speed} per update in "
+                          f"{seconds:.0f} s ({(end['step'] - begin['step']) / seconds:,.0f} "
+                          f"steps/s, {(end['snapshots'] - begin['snapshots']) / seconds:.1f} "
+                          "snapshots drawn a second)")
+            begin = end
     text = [
-        f"The window, offscreen, playing at its top speed (1000 steps per screen update) with "
-        f"{', '.join(LONG_SETTINGS)}, in a fresh process, its resident memory (VmRSS) read every "
-        f"{mode.sample_every:,} steps: {final['final_step']:,} steps in {final['seconds']:.0f} s "
-        f"({rate:,.0f} steps/s, snapshots and decision maps drawn as they come)"
-        + ("" if reached else f", stopped by the time limit of {mode.long_seconds:.0f} s before "
-           f"{mode.long_steps:,}") + "; then one Export run of everything.",
+        f"The window, offscreen, with {', '.join(LONG_SETTINGS)}, in a fresh process, playing "
+        f"{mode.long_steps:,} steps: the first half at the top speed of "
+        f"{LONG_SPEEDS[0]} steps per screen update, the second at {LONG_SPEEDS[1]}, where the "
+        "window draws ten times as many snapshots, so the curve history fills and is decimated. "
+        f"Its resident memory (VmRSS) was read every {mode.sample_every:,} steps: "
+        + "; ".join(phases)
+        + ("" if reached else f"; stopped by the time limit of {mode.long_seconds:.0f} s at step "
+           f"{final['final_step']:,}") + f". {final['snapshots']:,} snapshots in all (each with "
+        "its evaluation, masks, weights and decision map), then one Export run of everything.",
         "",
-        "| step | seconds | RSS (MB) | curve points kept (each the mean of) | evaluations kept |",
-        "| ---: | ---: | ---: | ---: | ---: |",
+        "| step | seconds | speed | RSS (MB) | curve points kept (each the mean of) | "
+        "evaluations kept |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
         rows,
         "",
         f"- memory once imported {imported['imported_rss_mb']:.1f} MB, with the window up "

@@ -50,7 +50,9 @@ class BackgroundJob:
         self._lock = threading.Lock()
         self._finished = False
         self._cleanup: Callable[[], None] | None = None
-        threading.Thread(target=self._run, name=f"dropviz-{request.kind}", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, name=f"dropviz-{request.kind}",
+                                        daemon=True)
+        self._thread.start()
 
     def _run(self) -> None:
         from dropviz.model.sweeps import Cancelled  # imported here: it loads PyTensor
@@ -81,6 +83,11 @@ class BackgroundJob:
                 found.append(self._messages.get_nowait())
             except queue.Empty:
                 return found
+
+    def wait(self, seconds: float) -> bool:
+        """Wait at most `seconds` for the job's thread to end; True if it has."""
+        self._thread.join(seconds)
+        return not self._thread.is_alive()
 
     def cancel(self, cleanup: Callable[[], None] | None = None) -> None:
         """Ask the job to stop at its next check; `cleanup` runs once it has stopped.

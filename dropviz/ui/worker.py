@@ -52,6 +52,7 @@ MAX_PUBLISH_GAP = 0.5  # seconds: however slow, the views still move twice a sec
 MAX_GRID_GAP = 2.0
 POLL_MS = 20  # how often a running build is checked
 SHUTDOWN_MS = 1000
+JOB_STOP_SECONDS = 0.5  # a cancelled job stops at its next check, between two steps or passes
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # steps per screen update
 DEFAULT_SPEED = 10
 
@@ -625,10 +626,16 @@ class Worker(QObject):
         self._schedule(0)
 
     def _stop_baseline_and_job(self) -> None:
-        """On closing: a job still using the trainer takes it back to the pool when it stops."""
+        """On closing: a job still using the trainer takes it back to the pool when it stops.
+
+        Closing waits (briefly) for the job to stop: the program exits next, and a job still in
+        compiled code or BLAS, which run without the interpreter lock, while the process tears
+        down its libraries crashed it (a segmentation fault about one exit in ten).
+        """
         if self._job is not None:
             lent = self._job.trainer
             self._job.cancel(lent.close if lent is not None else None)
+            self._job.wait(JOB_STOP_SECONDS)
             if lent is self._trainer:
                 self._trainer = None
             self._job = None
