@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from dropviz import cli
 from dropviz.platform_check import qt_platform_problem
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if "--headless" in args:
+        # Imported only here: the CLI loads PyTensor and scikit-learn (1.5 s), which the window
+        # loads on its build thread while it is already showing.
+        from dropviz import cli
+
         return cli.main([arg for arg in args if arg != "--headless"])
     problem = qt_platform_problem()
     if problem:

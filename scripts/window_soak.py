@@ -85,13 +85,16 @@ def run_child(*args: str, timeout: float = 3600) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
-_apps: list[QApplication] = []  # an application nobody holds would be deleted at once
+_apps: list[object] = []  # an application (or collector) nobody holds would be deleted at once
 
 
 def window_app(folder: Path) -> None:
     """An offscreen application whose settings stay in `folder`, never in the user's."""
     if QApplication.instance() is None:
+        from dropviz.ui.app import collect_garbage_on_gui_thread
+
         _apps.append(QApplication(["dropviz-soak"]))
+        _apps.append(collect_garbage_on_gui_thread())
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(folder / "settings"))
 
 

@@ -7,6 +7,7 @@ regenerated dataset never pays for a compile. Only the architecture below fixes 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -100,6 +101,7 @@ class DropoutNetwork:
         self._predict = self._compile_predict()
         self._mc_pass = None
         self._train_many = None
+        self._preparing = threading.Lock()
         self._weights_per_row = sum(a * b for a, b in pairwise(arch.widths))
         self._run_once(lambda: (self.train_step(np.zeros(1, dtype=np.int32)),
                                 self.predict(np.zeros((1, arch.n_inputs), dtype=FLOAT))))
@@ -121,11 +123,29 @@ class DropoutNetwork:
         """Compile `train_steps` now (once per network; seconds, more on a cold cache).
 
         `train_steps` does this itself when first called; a caller that must not stall then (the
-        window's training loop) can do it beforehand on another thread.
+        window's training loop) runs this on another thread while it trains with `train_step`.
+        That is safe: the compile reads no value, and the call that makes numba compile runs on
+        a copy of the function whose weights, optimizer state and rng are copies, so the
+        network's own state is never read or written while it trains.
         """
-        if self._train_many is None:
-            self._train_many = self._compile_train_many()
-            self._run_once(lambda: self.train_steps(np.zeros((1, 1), dtype=np.int32)))
+        with self._preparing:
+            if self._train_many is None:
+                function = self._compile_train_many()
+                function.copy(swap=self._state_copies())(np.zeros((1, 1), dtype=np.int32))
+                self._train_many = function
+
+    @property
+    def train_steps_ready(self) -> bool:
+        """True once `train_steps` will run without compiling first."""
+        return self._train_many is not None
+
+    def _state_copies(self) -> dict:
+        """A fresh shared variable for each one a training step updates, of the same type."""
+        updated = [*self.params, *self.optimizer.state]
+        copies = {var: pytensor.shared(np.zeros_like(var.get_value(borrow=True)), name=var.name)
+                  for var in updated}
+        copies[self.train_rng] = pt.random.shared_rng(seed=0, name="train_rng_copy")
+        return copies
 
     @property
     def dropout_layer_names(self) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ hands its network to the pool and is forgotten: a daemon thread never keeps the 
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from abc import ABC, abstractmethod
@@ -19,11 +20,27 @@ if TYPE_CHECKING:  # the training modules are imported by the build thread itsel
     from dropviz.model.trainer import NetworkPool, Trainer
 
 
+# The window's drawing needs a core: training beside it on every core makes OpenBLAS's busy-waiting
+# threads stall both (see BENCHMARKS.md).
+WINDOW_BLAS_THREADS = max(1, (os.cpu_count() or 1) - 1)
+
+
 def compiling_message(arch: Architecture) -> str:
     layers = ", ".join(map(str, arch.hidden_layers))
     return (f"Compiling... the network for this shape (hidden layers {layers}, {arch.activation}, "
             f"{arch.optimizer}) is compiled once, which takes a few seconds. "
             "The window stays usable meanwhile.")
+
+
+def prepare_train_steps_aside(trainer: Trainer) -> None:
+    """Compile the trainer's multi-step call on a daemon thread while the worker goes on stepping.
+
+    Until it is ready the worker trains one step a call; a network from the pool has it already.
+    """
+    network = trainer.network
+    if not network.train_steps_ready:
+        threading.Thread(target=network.prepare_train_steps, name="dropviz-prepare",
+                         daemon=True).start()
 
 
 def _trainers_in(message: tuple) -> list[Trainer]:
@@ -99,8 +116,11 @@ class RunBuild(DaemonTask):
         try:
             # Imported here, off the GUI thread: PyTensor and scikit-learn take seconds to load,
             # and the window is up and saying so meanwhile.
+            from dropviz.model.backend import limit_blas_threads
             from dropviz.model.datasets import load_dataset
             from dropviz.model.trainer import NetworkPool, Trainer, architecture_for
+
+            limit_blas_threads(WINDOW_BLAS_THREADS)
 
             dataset = load_dataset(self.config.dataset, self.config.seed)
         except Exception as error:  # every failure must reach the window

@@ -56,8 +56,10 @@ class RunRecord:
         self.curves = DecimatedHistory(CURVES)
         self.batch_masks: BatchMaskRecorder = BatchMaskRecorder(RECENT_STEPS)
 
-    def stepped(self, result: StepResult) -> None:
-        self.batch_masks.add(result)
+    def stepped(self, results: Sequence[StepResult]) -> None:
+        """Steps in order; only the last ones the mask recorder keeps are looked at."""
+        for result in results[-self.batch_masks.capacity:]:
+            self.batch_masks.add(result)
 
     def published(self, evaluation: Evaluation) -> None:
         """A re-evaluation at the same step (a live change while paused) replaces the last row."""

@@ -6,6 +6,7 @@ writes to again. Building these objects reads the trainer and so happens on the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -103,6 +104,11 @@ class MaskRecorder:
         self._steps[self._next] = result.step
         self._next = (self._next + 1) % self.length
         self._count = min(self._count + 1, self.length)
+
+    def record_all(self, results: Sequence[StepResult]) -> None:
+        """Steps in order; only the last `length` of them can still be in the raster."""
+        for result in results[-self.length:]:
+            self.record(result)
 
     def recent(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Copies, oldest step first."""

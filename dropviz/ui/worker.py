@@ -25,7 +25,7 @@ from PyQt5.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 from dropviz.model.config import Config
 from dropviz.model.errors import DropvizError
 from dropviz.ui.background_job import BackgroundJob, JobRequest
-from dropviz.ui.build import RunBuild, compiling_message
+from dropviz.ui.build import RunBuild, compiling_message, prepare_train_steps_aside
 from dropviz.ui.changes import describe_restart
 from dropviz.ui.compare import CompareSpec, compare_config
 from dropviz.ui.experiment_load import ExperimentLoad
@@ -53,6 +53,7 @@ MAX_GRID_GAP = 2.0
 POLL_MS = 20  # how often a running build is checked
 SHUTDOWN_MS = 1000
 JOB_STOP_SECONDS = 0.5  # a cancelled job stops at its next check, between two steps or passes
+MAX_CHUNK = 1000  # steps in one compiled call at most: the most a frame can ask for
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # steps per screen update
 DEFAULT_SPEED = 10
 
@@ -154,6 +155,7 @@ class Worker(QObject):
         self._grid: DecisionGrid | None = None
         self._grid_due = 0.0
         self._rate = _StepRate()
+        self._step_seconds = math.inf  # the pace of the last chunks, see _chunk_size
         self._timer: QTimer | None = None
         self._compare: CompareSpec | None = None  # the baseline wanted, see compare.py
         self._baseline: Trainer | None = None  # trained in lockstep with the run
@@ -210,7 +212,7 @@ class Worker(QObject):
         if self._trainer is None or self._baseline_build is not None or self._job_blocks():
             return
         self._stop_playing()
-        self._train_one()
+        self._train(1)
         self._publish(force_grid=True)
 
     @pyqtSlot()
@@ -362,10 +364,11 @@ class Worker(QObject):
             self._frame_left = self._speed
         deadline = now + TICK_SECONDS
         while self._frame_left > 0:
-            result = self._train_one()
-            self._frame_left -= 1
-            if not math.isfinite(result.loss):
-                self._publish(force_grid=True)
+            results = self._train(self._chunk_size(deadline))
+            self._frame_left -= len(results)
+            diverged_at = next((r.step for r in results if not math.isfinite(r.loss)), None)
+            if diverged_at is not None:
+                self._publish(force_grid=True, diverged_at=diverged_at)
                 return
             if time.monotonic() >= deadline:
                 break
@@ -374,14 +377,38 @@ class Worker(QObject):
             self._publish()
         self._schedule(0)
 
-    def _train_one(self) -> StepResult:
-        result = self._trainer.step()
-        if self._baseline is not None:  # lockstep: the same step of the same minibatch
-            self._baseline.step()
-        self._recorder.record(result)
-        self._record.stepped(result)
-        self._last_result = result
-        return result
+    def _chunk_size(self, deadline: float) -> int:
+        """Steps for one compiled call: as many as fit before the deadline at the pace measured.
+
+        One call of many steps costs little more than one of a single step for a small network,
+        so training in chunks is what lets the window train as fast as the headless trainer.
+        Until the multi-step call is compiled (on a thread, see `prepare_train_steps_aside`),
+        and for the first call of a run, whose pace is not known yet, it is one step.
+        """
+        if not (self._trainer.network.train_steps_ready
+                and (self._baseline is None or self._baseline.network.train_steps_ready)):
+            return 1
+        fits = (deadline - time.monotonic()) / self._step_seconds
+        return max(1, min(self._frame_left, MAX_CHUNK, int(fits)))
+
+    def _train(self, count: int) -> list[StepResult]:
+        """`count` steps of the run, and of the baseline in lockstep (the same minibatches)."""
+        started = time.monotonic()
+        if count == 1:
+            results = [self._trainer.step()]
+            if self._baseline is not None:
+                self._baseline.step()
+        else:
+            results = self._trainer.run_steps(count)
+            if self._baseline is not None:
+                self._baseline.run_steps(count)
+        pace = (time.monotonic() - started) / count
+        self._step_seconds = pace if math.isinf(self._step_seconds) else (
+            self._step_seconds + pace) / 2
+        self._recorder.record_all(results)
+        self._record.stepped(results)
+        self._last_result = results[-1]
+        return results
 
     def _stop_playing(self) -> bool:
         """Pause; True if it was playing (and the window has been told)."""
@@ -392,10 +419,12 @@ class Worker(QObject):
             self.sigPlaying.emit(False)
         return was_playing
 
-    def _publish(self, force_grid: bool = False) -> None:
-        """Send a snapshot of the current step; a non-finite loss pauses the run first."""
+    def _publish(self, force_grid: bool = False, diverged_at: int | None = None) -> None:
+        """Send a snapshot of the current step; a non-finite loss (first seen at the step
+        `diverged_at` of the last chunk) pauses the run first."""
         started = time.monotonic()
-        diverged = self._last_result is not None and not math.isfinite(self._last_result.loss)
+        diverged = diverged_at is not None or (
+            self._last_result is not None and not math.isfinite(self._last_result.loss))
         if diverged:
             self._stop_playing()
         with np.errstate(all="ignore"):
@@ -411,7 +440,7 @@ class Worker(QObject):
             cost = time.monotonic() - started
             self._publish_not_before = started + min(cost / PUBLISH_SHARE, MAX_PUBLISH_GAP)
         if diverged:
-            self.sigDiverged.emit(self._divergence_message(snapshot))
+            self.sigDiverged.emit(self._divergence_message(snapshot, diverged_at))
 
     def _snapshot(self, evaluation: Evaluation, force_grid: bool) -> Snapshot:
         trainer = self._trainer
@@ -448,11 +477,11 @@ class Worker(QObject):
             self._grid_due = started + min(max(GRID_SECONDS, cost / PUBLISH_SHARE), MAX_GRID_GAP)
         return self._grid
 
-    def _divergence_message(self, snapshot: Snapshot) -> str:
+    def _divergence_message(self, snapshot: Snapshot, step: int | None) -> str:
         config = snapshot.config
         losses = (snapshot.batch_loss, snapshot.evaluation.train_loss)
         what = "NaN" if any(math.isnan(loss) for loss in losses) else "infinite"
-        return (f"Training diverged at step {snapshot.step}: the loss became {what}, so training "
+        return (f"Training diverged at step {step or snapshot.step}: the loss became {what}, so training "
                 f"was paused. The learning rate {config.learning_rate:g} is too high for "
                 f"{config.optimizer}: lower it (e.g. to {config.learning_rate / 10:g}) and press "
                 "Reset (R).")
@@ -545,6 +574,8 @@ class Worker(QObject):
             self._fail(message[1])
         else:
             self._baseline = message[1]
+            self._step_seconds = math.inf
+            prepare_train_steps_aside(self._baseline)
             if self._compare == self._baseline_spec:
                 self.sigCompareChanged.emit(self._compare.label)
                 self._publish(force_grid=True)
@@ -697,6 +728,8 @@ class Worker(QObject):
         self._grid = None
         self._rate.restart(trainer.step_count)
         self._frame_left = 0
+        self._step_seconds = math.inf
+        prepare_train_steps_aside(trainer)
         self.sigRunStarted.emit(run_info(trainer, self._build_reason))
         if restored is not None:
             self._restored_unseen = True

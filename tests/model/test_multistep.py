@@ -1,11 +1,13 @@
 """Many steps in one compiled call: exactly the course of training of as many single steps."""
 
+import threading
+
 import numpy as np
 import pytensor
 import pytest
 
 from dropviz.model.config import Config
-from dropviz.model.trainer import Trainer
+from dropviz.model.trainer import NetworkPool, Trainer
 
 # 36 training examples in batches of 10: an epoch ends inside most calls of a few steps.
 BASE = Config().with_overrides(["hidden_layers=[12,7]", "dataset.n_samples=120", "seed=6",
@@ -52,6 +54,23 @@ def test_calls_of_any_length_mixed_with_single_steps_keep_the_course(trainers):
     mixed = trainers(BASE)
     got = [*mixed.run_steps(4), mixed.step(), *mixed.run_steps(1), *mixed.run_steps(6)]
     _assert_same_course(expected, got, single, mixed)
+
+
+def test_preparing_on_another_thread_while_training_changes_nothing(trainers):
+    """The window compiles the multi-step call beside its training loop: the course must not move."""
+    reference = trainers(BASE)
+    expected = _single(reference, 30)
+    fresh = Trainer(BASE, NetworkPool())  # a network of its own: none of the pool's is fresh
+    assert not fresh.network.train_steps_ready
+    preparing = threading.Thread(target=fresh.network.prepare_train_steps)
+    preparing.start()
+    got = [fresh.step()]
+    while preparing.is_alive() and len(got) < 20:
+        got.append(fresh.step())
+    preparing.join()
+    assert fresh.network.train_steps_ready
+    got += fresh.run_steps(30 - len(got))
+    _assert_same_course(expected, got, reference, fresh)
 
 
 def test_masks_and_losses_have_one_row_per_step(trainers):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -10,6 +11,7 @@ from ui_helpers import SMALL, START_TIMEOUT
 
 from dropviz.model.config import Config
 from dropviz.model.trainer import NetworkPool
+from dropviz.ui.app import collect_garbage_on_gui_thread
 from dropviz.ui.main_window import MainWindow
 
 
@@ -18,6 +20,17 @@ def private_settings(tmp_path_factory) -> None:
     """The window remembers settings and recent files: never in the real user's settings."""
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope,
                       str(tmp_path_factory.mktemp("settings")))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def garbage_collected_on_gui_thread(qapp) -> Iterator[None]:
+    """As in the app (see collect_garbage_on_gui_thread): the tests' closed windows are garbage
+    that a build or compile thread would otherwise collect, and crash Qt."""
+    collector = collect_garbage_on_gui_thread()
+    yield
+    collector.timer.stop()
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture

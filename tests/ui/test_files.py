@@ -65,9 +65,12 @@ def save(qtbot, window: MainWindow, path: Path) -> None:
 
 
 def open_experiment(qtbot, window: MainWindow, path: Path) -> None:
+    """Opened, and its first snapshot shown (the news may come before it)."""
     window.banner.clear()
+    before = window.last_snapshot
     window.files.open_path(path)
     wait_news(qtbot, window, f"Opened {(path / EXPERIMENT_FILE if path.is_dir() else path).name}")
+    qtbot.waitUntil(lambda: window.last_snapshot is not before, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: window.history.state()["rows"].size > 0, timeout=TIMEOUT)
 
 

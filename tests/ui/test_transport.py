@@ -6,8 +6,10 @@ from itertools import pairwise
 
 import numpy as np
 from PyQt5.QtCore import Qt
-from ui_helpers import Recorder, press, wait_paused, wait_step
+from ui_helpers import START_TIMEOUT, Recorder, press, wait_paused, wait_step
 
+from dropviz.model.trainer import Trainer
+from dropviz.ui.snapshot import RECENT_STEPS
 from dropviz.ui.worker import SPEEDS
 
 
@@ -125,3 +127,27 @@ def test_enter_in_a_box_hands_the_keys_back(make_window, qtbot):
     assert not spin.hasFocus()
     press(qtbot, window, Qt.Key_Space)
     qtbot.waitUntil(window.transport.is_playing, timeout=5000)
+
+
+def test_at_top_speed_steps_share_compiled_calls_and_the_raster_keeps_every_step(
+        make_window, qtbot, monkeypatch):
+    calls: list[int] = []
+    run_steps = Trainer.run_steps
+
+    def counted(trainer: Trainer, k: int):
+        calls.append(k)
+        return run_steps(trainer, k)
+
+    monkeypatch.setattr(Trainer, "run_steps", counted)
+    window = make_window()
+    window.transport.speed.setValue(window.transport.speed.maximum())
+    press(qtbot, window, Qt.Key_Space)
+    # The multi-step call is compiled on a thread meanwhile; then a chunk holds many steps.
+    qtbot.waitUntil(lambda: sum(k > 1 for k in calls) >= 3, timeout=START_TIMEOUT)
+    press(qtbot, window, Qt.Key_Space)
+    paused = wait_paused(qtbot, window)
+    assert paused.step >= RECENT_STEPS
+    np.testing.assert_array_equal(paused.recent_steps,
+                                  np.arange(paused.step - RECENT_STEPS + 1, paused.step + 1))
+    for name, raster in paused.recent_masks.items():
+        np.testing.assert_array_equal(raster[:, -1], paused.masks[name][0])
