@@ -35,11 +35,18 @@ def garbage_collected_on_gui_thread(qapp) -> Iterator[None]:
 
 @pytest.fixture
 def make_window(qtbot, pool: NetworkPool) -> Iterator[Callable[..., MainWindow]]:
-    """Open a window and wait for the first snapshot (step 0) of its run."""
+    """Open a window and wait for the first snapshot (step 0) of its run.
+
+    The windows are held here until qtbot has closed them at teardown: qtbot holds only weak
+    references, and a window that became garbage before (when the test returns) would be collected
+    with its worker thread still running, which Qt answers by aborting the process.
+    """
+    made: list[MainWindow] = []
 
     def make(config: Config = SMALL, network_pool: NetworkPool | None = None) -> MainWindow:
         window = MainWindow(config, pool=network_pool or pool)
-        qtbot.addWidget(window)  # closed after the test, which stops the worker
+        made.append(window)
+        qtbot.addWidget(window)
         window.resize(1400, 900)
         window.show()
         qtbot.waitExposed(window)
@@ -48,3 +55,4 @@ def make_window(qtbot, pool: NetworkPool) -> Iterator[Callable[..., MainWindow]]
         return window
 
     yield make
+    made.clear()  # qtbot's teardown, which ran before this, closed them
