@@ -128,7 +128,8 @@ def window_tables(seconds: float) -> list[str]:
             f"{w['latency_p99_ms']:.1f} / {w['latency_max_ms']:.0f} |",
             f"| start to window shown (s) | {w['shown_seconds']:.1f} |",
             f"| start to step 0 drawn: network built, ready to play (s) | {w['ready_seconds']:.1f} |",
-            f"| start to first step, Play pressed at step 0 (s) | {w['first_step_seconds']:.1f} |"]
+            f"| start to the first steps drawn, Play pressed at step 0 (s) | "
+            f"{w['first_step_seconds']:.1f} |"]
 
 
 def main(argv: list[str] | None = None) -> int:

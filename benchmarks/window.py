@@ -74,10 +74,10 @@ def window_run(config: Config, seconds: float, started: float) -> dict[str, floa
     def on_snapshot(snapshot) -> None:
         if snapshot.step == 0 and not snapshots:
             ready.append(time.time() - started)
-            window.handle.sigSpeed.emit(SPEEDS[-1])
-            window.handle.sigPlay.emit()
+            window.handle.sigPlay.emit()  # at the default speed, as a user presses Space
         if snapshot.step > 0 and not first_step:
             first_step.append(time.time() - started)
+            window.handle.sigSpeed.emit(SPEEDS[-1])
         snapshots.append((time.perf_counter(), snapshot.step))
 
     ticker.timeout.connect(on_tick)

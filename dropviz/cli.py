@@ -98,13 +98,14 @@ def train(trainer: Trainer, steps: int, eval_every: int, history: list[Evaluatio
         history.append(trainer.evaluate())
     recorder = MaskRecorder()
     last = trainer.step_count + steps
-    trainer.network.prepare_train_steps()
+    if steps > 1 and eval_every > 1:  # some calls will train several steps: compile that first
+        trainer.network.prepare_train_steps()
     started = time.perf_counter()
     with tqdm(total=steps, disable=not progress, unit="step", leave=False, file=sys.stderr) as bar:
         while trainer.step_count < last:
             next_evaluation = (trainer.step_count // eval_every + 1) * eval_every
             chunk = min(CHUNK_STEPS, min(next_evaluation, last) - trainer.step_count)
-            for result in trainer.run_steps(chunk):
+            for result in trainer.run_steps(chunk) if chunk > 1 else [trainer.step()]:
                 recorder.add(result)
                 if not math.isfinite(result.loss):
                     raise TrainingDiverged(f"training diverged at step {result.step} "

@@ -43,7 +43,9 @@ if TYPE_CHECKING:  # the model's training modules are imported by the build thre
     from dropviz.model.trainer import DecisionGrid, Evaluation, NetworkPool, StepResult, Trainer
 
 FRAME_SECONDS = 1 / 30  # at most this many snapshots a second: a screen refresh is no faster
-TICK_SECONDS = 0.02  # the longest the worker trains before it looks at its queue again
+# The longest the worker trains before it looks at its queue again: a pause or a change waits at
+# most this long, and a compiled call of this many seconds of steps costs ~1% in call overhead.
+TICK_SECONDS = 0.05
 GRID_SECONDS = 0.1  # the decision grid costs ~10 ms, so it is refreshed at most 10 times a second
 # Snapshots and grids may take at most about this share of the worker's time while it plays: on a
 # slow or busy machine they come less often, and training keeps its pace.
@@ -364,21 +366,21 @@ class Worker(QObject):
             self._frame_left = self._speed
         deadline = now + TICK_SECONDS
         while self._frame_left > 0:
-            results = self._train(self._chunk_size(deadline))
+            results = self._train(self._chunk_size())
             self._frame_left -= len(results)
             diverged_at = next((r.step for r in results if not math.isfinite(r.loss)), None)
             if diverged_at is not None:
                 self._publish(force_grid=True, diverged_at=diverged_at)
                 return
-            if time.monotonic() >= deadline:
-                break
+            if len(results) > 1 or time.monotonic() >= deadline:
+                break  # a chunk is a tick's worth on its own
         if (self._frame_left == 0 and not self._awaiting_ack
                 and time.monotonic() >= self._publish_not_before):
             self._publish()
         self._schedule(0)
 
-    def _chunk_size(self, deadline: float) -> int:
-        """Steps for one compiled call: as many as fit before the deadline at the pace measured.
+    def _chunk_size(self) -> int:
+        """Steps for one compiled call: a tick's worth at the pace measured.
 
         One call of many steps costs little more than one of a single step for a small network,
         so training in chunks is what lets the window train as fast as the headless trainer.
@@ -388,8 +390,7 @@ class Worker(QObject):
         if not (self._trainer.network.train_steps_ready
                 and (self._baseline is None or self._baseline.network.train_steps_ready)):
             return 1
-        fits = (deadline - time.monotonic()) / self._step_seconds
-        return max(1, min(self._frame_left, MAX_CHUNK, int(fits)))
+        return max(1, min(self._frame_left, MAX_CHUNK, int(TICK_SECONDS / self._step_seconds)))
 
     def _train(self, count: int) -> list[StepResult]:
         """`count` steps of the run, and of the baseline in lockstep (the same minibatches)."""
