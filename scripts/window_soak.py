@@ -121,8 +121,9 @@ def soak_child(seconds: float, seed: int) -> None:
     from dropviz.model.trainer import NetworkPool
 
     with tempfile.TemporaryDirectory() as temporary:
-        folder = Path(temporary)
-        window_app(folder)
+        window_app(Path(temporary))
+        folder = Path(temporary) / "files"  # the soak's exports and saves; settings stay apart
+        folder.mkdir()
         pool = NetworkPool()
         failure = ""
         with test_soak.Caught() as caught:
