@@ -549,7 +549,9 @@ def report(mode: Mode) -> tuple[str, bool]:
         "Produced by `scripts/robustness_report.py"
         + (" --quick" if mode is QUICK else "") + f"` in {time.perf_counter() - started:,.0f} s; "
         "re-run it to refresh every figure. The tests in `tests/model/test_fuzz_*.py`, "
-        "`test_numerical_faults.py` and `test_long_runs.py` check the same things at CI size.",
+        "`test_numerical_faults.py` and `test_long_runs.py` check the same things at CI size. "
+        "The window's figures (random user actions, a long run in the window, closing at any "
+        "moment, signals) are in [robustness-window.md](robustness-window.md).",
         "",
         "## Long run",
         "",

@@ -252,6 +252,7 @@ class Worker(QObject):
         step = self._trainer.step_count
         self._trainer.update(config)
         self._config = config
+        self._step_seconds = math.inf  # a new batch size changes the pace: measure it again
         self.sigLiveChange.emit(step, current, config)
         if not self._playing:  # e.g. a new scaling mode changes the test-time network now
             self._publish(force_grid=True)

@@ -6,7 +6,7 @@ from itertools import pairwise
 
 import numpy as np
 from PyQt5.QtCore import Qt
-from ui_helpers import START_TIMEOUT, Recorder, press, wait_paused, wait_step
+from ui_helpers import START_TIMEOUT, TIMEOUT, Recorder, press, wait_paused, wait_step
 
 from dropviz.model.trainer import Trainer
 from dropviz.ui.snapshot import RECENT_STEPS
@@ -129,21 +129,36 @@ def test_enter_in_a_box_hands_the_keys_back(make_window, qtbot):
     qtbot.waitUntil(window.transport.is_playing, timeout=5000)
 
 
-def test_at_top_speed_steps_share_compiled_calls_and_the_raster_keeps_every_step(
-        make_window, qtbot, monkeypatch):
-    calls: list[int] = []
-    run_steps = Trainer.run_steps
+def _count_training_calls(monkeypatch) -> list[tuple[int, int]]:
+    """(batch size, steps) of every training call any Trainer makes from now on."""
+    calls: list[tuple[int, int]] = []
+    run_steps, step = Trainer.run_steps, Trainer.step
 
-    def counted(trainer: Trainer, k: int):
-        calls.append(k)
+    def counted_run_steps(trainer: Trainer, k: int):
+        calls.append((trainer.config.batch_size, k))
         return run_steps(trainer, k)
 
-    monkeypatch.setattr(Trainer, "run_steps", counted)
+    def counted_step(trainer: Trainer):
+        calls.append((trainer.config.batch_size, 1))
+        return step(trainer)
+
+    monkeypatch.setattr(Trainer, "run_steps", counted_run_steps)
+    monkeypatch.setattr(Trainer, "step", counted_step)
+    return calls
+
+
+def _chunks(calls: list[tuple[int, int]], batch_size: int) -> int:
+    return sum(k > 1 for size, k in calls if size == batch_size)
+
+
+def test_at_top_speed_steps_share_compiled_calls_and_the_raster_keeps_every_step(
+        make_window, qtbot, monkeypatch):
+    calls = _count_training_calls(monkeypatch)
     window = make_window()
     window.transport.speed.setValue(window.transport.speed.maximum())
     press(qtbot, window, Qt.Key_Space)
     # The multi-step call is compiled on a thread meanwhile; then a chunk holds many steps.
-    qtbot.waitUntil(lambda: sum(k > 1 for k in calls) >= 3, timeout=START_TIMEOUT)
+    qtbot.waitUntil(lambda: _chunks(calls, 32) >= 3, timeout=START_TIMEOUT)
     press(qtbot, window, Qt.Key_Space)
     paused = wait_paused(qtbot, window)
     assert paused.step >= RECENT_STEPS
@@ -151,3 +166,18 @@ def test_at_top_speed_steps_share_compiled_calls_and_the_raster_keeps_every_step
                                   np.arange(paused.step - RECENT_STEPS + 1, paused.step + 1))
     for name, raster in paused.recent_masks.items():
         np.testing.assert_array_equal(raster[:, -1], paused.masks[name][0])
+
+
+def test_a_live_change_measures_the_pace_again_with_a_single_step(make_window, qtbot, monkeypatch):
+    """A much larger batch makes each step slower: a chunk sized at the old pace would hold the
+    worker (and a pause) for many ticks."""
+    calls = _count_training_calls(monkeypatch)
+    window = make_window()
+    window.transport.speed.setValue(window.transport.speed.maximum())
+    press(qtbot, window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: _chunks(calls, 32) >= 3, timeout=START_TIMEOUT)
+    window.controls.network.batch_size.setValue(50)
+    qtbot.waitUntil(lambda: _chunks(calls, 50) >= 2, timeout=TIMEOUT)
+    press(qtbot, window, Qt.Key_Space)
+    wait_paused(qtbot, window)
+    assert next(k for size, k in calls if size == 50) == 1
