@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import weakref
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 from dropviz.model.config import Config
 
 if TYPE_CHECKING:  # the training modules are imported by the build thread itself, see RunBuild
-    from dropviz.model.network import Architecture
+    from dropviz.model.network import Architecture, DropoutNetwork
     from dropviz.model.trainer import NetworkPool, Trainer
 
 
@@ -32,15 +33,21 @@ def compiling_message(arch: Architecture) -> str:
             "The window stays usable meanwhile.")
 
 
+_being_prepared: weakref.WeakSet[DropoutNetwork] = weakref.WeakSet()
+
+
 def prepare_train_steps_aside(trainer: Trainer) -> None:
     """Compile the trainer's multi-step call on a daemon thread while the worker goes on stepping.
 
-    Until it is ready the worker trains one step a call; a network from the pool has it already.
+    Until it is ready the worker trains one step a call; a network from the pool may have it
+    already, and one being prepared is not prepared twice.
     """
     network = trainer.network
-    if not network.train_steps_ready:
-        threading.Thread(target=network.prepare_train_steps, name="dropviz-prepare",
-                         daemon=True).start()
+    if network.train_steps_ready or network in _being_prepared:
+        return
+    _being_prepared.add(network)
+    threading.Thread(target=network.prepare_train_steps, name="dropviz-prepare",
+                     daemon=True).start()
 
 
 def _trainers_in(message: tuple) -> list[Trainer]:

@@ -158,6 +158,7 @@ class Worker(QObject):
         self._grid_due = 0.0
         self._rate = _StepRate()
         self._step_seconds = math.inf  # the pace of the last chunks, see _chunk_size
+        self._frame_training = 0.0  # seconds spent training in the current frame
         self._timer: QTimer | None = None
         self._compare: CompareSpec | None = None  # the baseline wanted, see compare.py
         self._baseline: Trainer | None = None  # trained in lockstep with the run
@@ -363,8 +364,11 @@ class Worker(QObject):
             if wait > 0:
                 self._schedule(wait)
                 return
+            if self._frame_training > FRAME_SECONDS:
+                self._prepare_chunks()
             self._frame_start = now
             self._frame_left = self._speed
+            self._frame_training = 0.0
         deadline = now + TICK_SECONDS
         while self._frame_left > 0:
             results = self._train(self._chunk_size())
@@ -380,13 +384,21 @@ class Worker(QObject):
             self._publish()
         self._schedule(0)
 
+    def _prepare_chunks(self) -> None:
+        """A frame's steps took longer than a frame: training, not the speed setting, sets the
+        pace, so it is worth compiling the multi-step call (seconds; a thread does it meanwhile).
+        Runs that never train that fast never pay for that compile, nor for its memory."""
+        for trainer in (self._trainer, self._baseline):
+            if trainer is not None:
+                prepare_train_steps_aside(trainer)
+
     def _chunk_size(self) -> int:
         """Steps for one compiled call: a tick's worth at the pace measured.
 
         One call of many steps costs little more than one of a single step for a small network,
         so training in chunks is what lets the window train as fast as the headless trainer.
-        Until the multi-step call is compiled (on a thread, see `prepare_train_steps_aside`),
-        and for the first call of a run, whose pace is not known yet, it is one step.
+        Until the multi-step call is compiled (see `_prepare_chunks`), and for the first call of a
+        run or after a change, whose pace is not known yet, it is one step.
         """
         if not (self._trainer.network.train_steps_ready
                 and (self._baseline is None or self._baseline.network.train_steps_ready)):
@@ -404,7 +416,9 @@ class Worker(QObject):
             results = self._trainer.run_steps(count)
             if self._baseline is not None:
                 self._baseline.run_steps(count)
-        pace = (time.monotonic() - started) / count
+        elapsed = time.monotonic() - started
+        self._frame_training += elapsed
+        pace = elapsed / count
         self._step_seconds = pace if math.isinf(self._step_seconds) else (
             self._step_seconds + pace) / 2
         self._recorder.record_all(results)
@@ -577,7 +591,6 @@ class Worker(QObject):
         else:
             self._baseline = message[1]
             self._step_seconds = math.inf
-            prepare_train_steps_aside(self._baseline)
             if self._compare == self._baseline_spec:
                 self.sigCompareChanged.emit(self._compare.label)
                 self._publish(force_grid=True)
@@ -730,8 +743,8 @@ class Worker(QObject):
         self._grid = None
         self._rate.restart(trainer.step_count)
         self._frame_left = 0
+        self._frame_training = 0.0
         self._step_seconds = math.inf
-        prepare_train_steps_aside(trainer)
         self.sigRunStarted.emit(run_info(trainer, self._build_reason))
         if restored is not None:
             self._restored_unseen = True

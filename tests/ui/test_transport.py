@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from itertools import pairwise
 
 import numpy as np
 from PyQt5.QtCore import Qt
 from ui_helpers import START_TIMEOUT, TIMEOUT, Recorder, press, wait_paused, wait_step
 
-from dropviz.model.trainer import Trainer
+from dropviz.model.network import DropoutNetwork
+from dropviz.model.trainer import NetworkPool, Trainer
 from dropviz.ui.snapshot import RECENT_STEPS
 from dropviz.ui.worker import SPEEDS
 
@@ -159,9 +161,9 @@ def test_at_top_speed_steps_share_compiled_calls_and_the_raster_keeps_every_step
     press(qtbot, window, Qt.Key_Space)
     # The multi-step call is compiled on a thread meanwhile; then a chunk holds many steps.
     qtbot.waitUntil(lambda: _chunks(calls, 32) >= 3, timeout=START_TIMEOUT)
+    wait_step(qtbot, window, RECENT_STEPS)  # a frame of the top speed is many chunks
     press(qtbot, window, Qt.Key_Space)
     paused = wait_paused(qtbot, window)
-    assert paused.step >= RECENT_STEPS
     np.testing.assert_array_equal(paused.recent_steps,
                                   np.arange(paused.step - RECENT_STEPS + 1, paused.step + 1))
     for name, raster in paused.recent_masks.items():
@@ -181,3 +183,28 @@ def test_a_live_change_measures_the_pace_again_with_a_single_step(make_window, q
     press(qtbot, window, Qt.Key_Space)
     wait_paused(qtbot, window)
     assert next(k for size, k in calls if size == 50) == 1
+
+
+def test_the_multi_step_call_is_compiled_only_once_training_sets_the_pace(
+        make_window, qtbot, monkeypatch):
+    """Compiling it costs seconds and memory: a run trained slowly never needs it."""
+    prepared: list[tuple[DropoutNetwork, str]] = []  # also each train_steps call's check
+    prepare = DropoutNetwork.prepare_train_steps
+
+    def recorded(network: DropoutNetwork) -> None:
+        prepared.append((network, threading.current_thread().name))
+        prepare(network)
+
+    monkeypatch.setattr(DropoutNetwork, "prepare_train_steps", recorded)
+    calls = _count_training_calls(monkeypatch)
+    window = make_window(network_pool=NetworkPool())  # a network of its own, not yet prepared
+    window.transport.speed.setValue(SPEEDS.index(1))
+    press(qtbot, window, Qt.Key_Space)
+    wait_step(qtbot, window, 20)
+    assert prepared == [] and _chunks(calls, 32) == 0
+    window.transport.speed.setValue(window.transport.speed.maximum())
+    qtbot.waitUntil(lambda: _chunks(calls, 32) >= 2, timeout=START_TIMEOUT)
+    press(qtbot, window, Qt.Key_Space)
+    wait_paused(qtbot, window)
+    assert len({network for network, _ in prepared}) == 1
+    assert prepared[0][1] == "dropviz-prepare", "compiled beside the worker, not in its loop"
