@@ -24,7 +24,7 @@ from PyQt5.QtCore import QElapsedTimer, Qt, QTimer
 from PyQt5.QtWidgets import QApplication
 
 from dropviz.model.config import Config
-from dropviz.ui.app import collect_garbage_on_gui_thread
+from dropviz.ui.garbage import GuiGarbageCollector
 from dropviz.ui.main_window import MainWindow
 from dropviz.ui.worker import SPEEDS
 
@@ -51,8 +51,9 @@ def headless_rate(config: Config, seconds: float, k: int | None) -> float:
 
 def window_run(config: Config, seconds: float, started: float) -> dict[str, float]:
     app = QApplication.instance() or QApplication(sys.argv)
-    collector = collect_garbage_on_gui_thread()  # as the app does
+    collector = GuiGarbageCollector()  # as the app does
     window = MainWindow(config)
+    collector.busy = window.transport.is_playing
     window.resize(1600, 1000)
     window.show()
     app.processEvents()
@@ -98,7 +99,7 @@ def window_run(config: Config, seconds: float, started: float) -> dict[str, floa
     app.exec_()
     ticker.stop()
     window.close()
-    collector.timer.stop()
+    collector.stop()
     (t0, step0), (t1, step1) = snapshots[measured_from], snapshots[-1]
     late = np.maximum(np.array(lateness[1:]), 0.0)
     return {"window_steps_per_second": (step1 - step0) / (t1 - t0),

@@ -91,10 +91,10 @@ _apps: list[object] = []  # an application (or collector) nobody holds would be 
 def window_app(folder: Path) -> None:
     """An offscreen application whose settings stay in `folder`, never in the user's."""
     if QApplication.instance() is None:
-        from dropviz.ui.app import collect_garbage_on_gui_thread
+        from dropviz.ui.garbage import GuiGarbageCollector
 
         _apps.append(QApplication(["dropviz-soak"]))
-        _apps.append(collect_garbage_on_gui_thread())
+        _apps.append(GuiGarbageCollector())
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(folder / "settings"))
 
 

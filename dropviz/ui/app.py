@@ -12,24 +12,14 @@ from types import TracebackType
 
 from PyQt5.QtCore import QSocketNotifier, Qt, QTimer
 from PyQt5.QtWidgets import QApplication
-from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from dropviz.model.config import Config
+from dropviz.ui.garbage import GuiGarbageCollector
 from dropviz.ui.main_window import MainWindow
 from dropviz.ui.settings import restore_window, stored_config
 
 WINDOW_SIZE = (1600, 1000)
 CLOSING_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl+C in the terminal; logout, kill
-GC_SECONDS = 1.0
-
-
-def collect_garbage_on_gui_thread() -> GarbageCollector:
-    """Python's cycle collector runs in whichever thread is allocating when it is due. Qt objects
-    in a cycle (a closed window, a replaced plot item) were then destroyed on the build or compile
-    thread, which Qt does not allow: it crashed the process now and then. This turns automatic
-    collection off and collects on a timer of the GUI thread instead; keep the returned object
-    for as long as the application runs."""
-    return GarbageCollector(interval=GC_SECONDS)
 
 
 def run_app(config: Config | None = None) -> int:
@@ -40,11 +30,12 @@ def run_app(config: Config | None = None) -> int:
         QApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("dropviz")
-    collector = collect_garbage_on_gui_thread()
+    collector = GuiGarbageCollector()
     note = ""
     if config is None:
         config, note = stored_config()
     window = MainWindow(config)
+    collector.busy = window.transport.is_playing
     sys.excepthook = _show_in(window)
     app.aboutToQuit.connect(window.handle.shutdown)
     screen = app.primaryScreen().availableGeometry()
@@ -57,7 +48,7 @@ def run_app(config: Config | None = None) -> int:
     window.activateWindow()
     with _closing_on_signals(window):
         code = app.exec_()
-    collector.timer.stop()
+    collector.stop()
     return code
 
 

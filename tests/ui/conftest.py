@@ -11,7 +11,7 @@ from ui_helpers import SMALL, START_TIMEOUT
 
 from dropviz.model.config import Config
 from dropviz.model.trainer import NetworkPool
-from dropviz.ui.app import collect_garbage_on_gui_thread
+from dropviz.ui.garbage import GuiGarbageCollector
 from dropviz.ui.main_window import MainWindow
 
 
@@ -24,13 +24,12 @@ def private_settings(tmp_path_factory) -> None:
 
 @pytest.fixture(autouse=True, scope="module")
 def garbage_collected_on_gui_thread(qapp) -> Iterator[None]:
-    """As in the app (see collect_garbage_on_gui_thread): the tests' closed windows are garbage
-    that a build or compile thread would otherwise collect, and crash Qt."""
-    collector = collect_garbage_on_gui_thread()
+    """As in the app (see dropviz/ui/garbage.py): the tests' closed windows are garbage that a
+    build or compile thread would otherwise collect, and crash Qt."""
+    collector = GuiGarbageCollector()
     yield
-    collector.timer.stop()
+    collector.stop()
     gc.collect()
-    gc.enable()
 
 
 @pytest.fixture
