@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from PyQt5.QtCore import Qt
-from ui_helpers import SMALL, TIMEOUT, press, wait_news, wait_paused, wait_step
+from ui_helpers import SMALL, TIMEOUT, play_until, press, wait_news
 
 from dropviz.model.config import DropoutConfig
 from dropviz.model.trainer import Trainer
@@ -132,10 +132,7 @@ def test_turning_compare_off_gives_the_network_back(make_window, qtbot, pool, mo
 
 def test_pinned_runs_stay_as_labelled_overlays_until_removed(make_window, qtbot):
     window = make_window()
-    press(qtbot, window, Qt.Key_Space)
-    wait_step(qtbot, window, 30)
-    press(qtbot, window, Qt.Key_Space)
-    wait_paused(qtbot, window)
+    play_until(qtbot, window, 30)
     press(qtbot, window, Qt.Key_P)
     assert len(window.pinned_runs) == 1
     pin = window.pinned_runs[0]

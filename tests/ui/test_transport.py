@@ -7,7 +7,15 @@ from itertools import pairwise
 
 import numpy as np
 from PyQt5.QtCore import Qt
-from ui_helpers import START_TIMEOUT, TIMEOUT, Recorder, press, wait_paused, wait_step
+from ui_helpers import (
+    START_TIMEOUT,
+    TIMEOUT,
+    Recorder,
+    play_until,
+    press,
+    wait_paused,
+    wait_step,
+)
 
 from dropviz.model.network import DropoutNetwork
 from dropviz.model.trainer import NetworkPool, Trainer
@@ -70,10 +78,7 @@ def test_step_while_playing_pauses_first(make_window, qtbot):
 
 def test_reset_goes_back_to_step_zero(make_window, qtbot):
     window = make_window()
-    press(qtbot, window, Qt.Key_Space)
-    wait_step(qtbot, window, 40)
-    press(qtbot, window, Qt.Key_Space)
-    wait_paused(qtbot, window)
+    play_until(qtbot, window, 40)
     first_run_loss = window.loss_view.curve_data("train_loss")[1].copy()
 
     press(qtbot, window, Qt.Key_R)
@@ -111,10 +116,7 @@ def test_speed_sets_the_steps_per_screen_update(make_window, qtbot):
     assert all(b > a for a, b in pairwise(playing))
 
     window.transport.speed.setValue(window.transport.speed.maximum())
-    press(qtbot, window, Qt.Key_Space)
-    wait_step(qtbot, window, slow.step + 100)
-    press(qtbot, window, Qt.Key_Space)
-    wait_paused(qtbot, window)
+    play_until(qtbot, window, slow.step + 100)
 
 
 def test_enter_in_a_box_hands_the_keys_back(make_window, qtbot):

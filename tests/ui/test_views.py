@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PyQt5.QtCore import Qt
-from ui_helpers import press, wait_paused, wait_step
+from ui_helpers import play_until, press
 
 from dropviz.ui.network_view import MAX_SHOWN, shown_units
 from dropviz.ui.snapshot import RECENT_STEPS
@@ -12,10 +12,7 @@ from dropviz.ui.snapshot import RECENT_STEPS
 
 def test_mask_grid_shows_the_masks_the_trainer_drew(make_window, qtbot):
     window = make_window()
-    press(qtbot, window, Qt.Key_Space)
-    wait_step(qtbot, window, RECENT_STEPS + 20)
-    press(qtbot, window, Qt.Key_Space)
-    snapshot = wait_paused(qtbot, window)
+    snapshot = play_until(qtbot, window, RECENT_STEPS + 20)
 
     np.testing.assert_array_equal(snapshot.recent_steps,
                                   np.arange(snapshot.step - RECENT_STEPS + 1, snapshot.step + 1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PyQt5.QtCore import Qt
+
 from dropviz.model.config import Config, DatasetConfig
 from dropviz.ui.main_window import MainWindow
 from dropviz.ui.snapshot import Snapshot
@@ -41,6 +43,14 @@ def wait_paused(qtbot, window: MainWindow) -> Snapshot:
     qtbot.waitUntil(lambda: not window.transport.is_playing()
                     and not window.last_snapshot.playing, timeout=TIMEOUT)
     return window.last_snapshot
+
+
+def play_until(qtbot, window: MainWindow, at_least: int) -> Snapshot:
+    """Press Space, train to at least step `at_least`, press Space again; the paused snapshot."""
+    press(qtbot, window, Qt.Key_Space)
+    wait_step(qtbot, window, at_least)
+    press(qtbot, window, Qt.Key_Space)
+    return wait_paused(qtbot, window)
 
 
 def kept_fraction(snapshot: Snapshot, layer: str) -> float:
