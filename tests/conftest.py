@@ -1,12 +1,22 @@
 """Shared fixtures: one pool of compiled networks for the whole session, Qt offscreen."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from dropviz.model.dataset_cache import CACHE_DIR_VARIABLE
 from dropviz.model.trainer import NetworkPool
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dataset_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Datasets the tests build are cached here, not in the user's cache; subprocesses inherit it."""
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ[CACHE_DIR_VARIABLE] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

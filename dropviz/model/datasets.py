@@ -1,28 +1,27 @@
 """The data a network learns from: toy 2-D sets, two bundled scikit-learn sets, or the user's CSV.
 
 Every dataset leaves here split and standardised, so the network, the plots and the exporter never
-see raw units and never have to agree among themselves on how the split was made.
+see raw units and never have to agree among themselves on how the split was made. scikit-learn is
+imported only where it is used: importing it takes a second, and a dataset built before comes from
+the cache (dataset_cache.py) without it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import (
-    load_breast_cancer,
-    load_digits,
-    make_blobs,
-    make_circles,
-    make_moons,
-)
-from sklearn.model_selection import train_test_split
 
 from dropviz.model.config import BUNDLED_DATASETS, GENERATED_DATASETS, DatasetConfig
 from dropviz.model.csv_loader import load_csv
+from dropviz.model.dataset import Dataset
+from dropviz.model.dataset_cache import cached_dataset
 from dropviz.model.errors import DatasetError
 
 Generator = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
@@ -36,47 +35,22 @@ BLOB_CENTRE_ANGLES = np.deg2rad([90.0, 210.0, 330.0])
 PLANE_FEATURES = ("x1", "x2")
 
 
-@dataclass(frozen=True, eq=False)
-class Dataset:
-    """A split, standardised dataset; `mean` and `scale` let a plot map the raw plane onto it."""
-
-    name: str
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    classes: tuple[str, ...]
-    feature_names: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    report: str
-
-    @property
-    def n_classes(self) -> int:
-        return len(self.classes)
-
-    @property
-    def n_features(self) -> int:
-        return int(self.X_train.shape[1])
-
-    @property
-    def is_2d(self) -> bool:
-        """Only a 2-D set can have its decision boundary drawn over the plane."""
-        return self.n_features == 2
-
-
 def _sklearn_seed(rng: np.random.Generator) -> int:
     """scikit-learn wants an int seed; drawing it from rng leaves one seed in charge of it all."""
     return int(rng.integers(0, 2**31 - 1))
 
 
 def _moons(n_samples: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_moons
+
     return make_moons(n_samples=n_samples, noise=noise, random_state=_sklearn_seed(rng))
 
 
 def _circles(
     n_samples: int, noise: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_circles
+
     return make_circles(
         n_samples=n_samples,
         noise=noise,
@@ -87,6 +61,8 @@ def _circles(
 
 def _blobs(n_samples: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Three blobs on the unit circle, so `noise` means the same spread as for the other sets."""
+    from sklearn.datasets import make_blobs
+
     centres = np.column_stack([np.cos(BLOB_CENTRE_ANGLES), np.sin(BLOB_CENTRE_ANGLES)])
     return make_blobs(
         n_samples=n_samples,
@@ -150,13 +126,28 @@ _BUNDLED_DESCRIPTIONS = {
 
 
 def load_dataset(config: DatasetConfig, seed: int) -> Dataset:
-    """Build the dataset a config names; the same config and seed always give the same arrays."""
+    """Build the dataset a config names; the same config and seed always give the same arrays.
+
+    A user's CSV file can change under the same name, so only the others are cached.
+    """
     rng = np.random.default_rng(np.random.SeedSequence([seed, DATASET_STREAM]))
     if config.name in GENERATED_DATASETS:
-        return _generated(config, rng)
+        return cached_dataset(_cache_key(config, seed), lambda: _generated(config, rng))
     if config.name in BUNDLED_DATASETS:
-        return _bundled(config, rng)
+        return cached_dataset(_cache_key(config, seed), lambda: _bundled(config, rng))
     return _from_csv(config, rng)
+
+
+def _cache_key(config: DatasetConfig, seed: int) -> dict:
+    """Everything a generated or bundled dataset depends on."""
+    return {"config": dataclasses.asdict(config), "seed": seed, "code": _code_digest(),
+            "numpy": np.__version__, "scikit-learn": version("scikit-learn")}
+
+
+@functools.cache
+def _code_digest() -> str:
+    """This file builds the datasets: an edit to it must not be answered from the cache."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _generated(config: DatasetConfig, rng: np.random.Generator) -> Dataset:
@@ -171,6 +162,8 @@ def _generated(config: DatasetConfig, rng: np.random.Generator) -> Dataset:
 
 
 def _bundled(config: DatasetConfig, rng: np.random.Generator) -> Dataset:
+    from sklearn.datasets import load_breast_cancer, load_digits
+
     bunch = load_digits() if config.name == "digits" else load_breast_cancer()
     classes = tuple(str(label) for label in bunch.target_names)
     report = (f"{config.name}: {len(bunch.target)} rows of "
@@ -268,6 +261,8 @@ def split_and_standardise(
     report: str = "",
 ) -> Dataset:
     """Stratify so that every class is scored on both sides, then standardise with train stats."""
+    from sklearn.model_selection import train_test_split
+
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.int64)
     counts = np.bincount(y, minlength=len(classes))

@@ -15,14 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from dropviz.model.config import Config
-from dropviz.model.datasets import Dataset
+from dropviz.model.dataset import Dataset
+from dropviz.model.dataset_arrays import dataset_arrays, dataset_description, dataset_from_arrays
 from dropviz.model.errors import DropvizError, ExportError
 from dropviz.model.export import check_finite_weights
 from dropviz.model.files import read_npz, write_npz_atomic
 from dropviz.model.trainer import Evaluation, NetworkPool, Trainer, architecture_for
 
 EXPERIMENT_FORMAT = "dropviz-experiment/1"
-DATA_KEYS = ("X_train", "y_train", "X_test", "y_test", "mean", "scale")
 META_KEYS = ("config", "step", "sampler", "rngs", "dataset", "history")
 HISTORY_FIELDS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc")
 
@@ -48,13 +48,12 @@ def save_experiment(path: str | Path, trainer: Trainer, history: list[Evaluation
         "step": trainer.step_count,
         "sampler": sampler_scalars,
         "rngs": network.rng_states(),
-        "dataset": {"name": data.name, "classes": list(data.classes),
-                    "feature_names": list(data.feature_names), "report": data.report},
+        "dataset": dataset_description(data),
         "history": [[getattr(e, name) for name in HISTORY_FIELDS] for e in history],
     }
     arrays = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
               "sampler__order": order}
-    arrays.update({f"data__{key}": getattr(data, key) for key in DATA_KEYS})
+    arrays.update(dataset_arrays(data))
     arrays.update({f"param__{p.name}": p.get_value() for p in network.params})
     arrays.update({f"opt__{name}": value for name, value in network.optimizer_state().items()})
     arrays.update({f"extra__{name}": np.asarray(value) for name, value in (extra or {}).items()})
@@ -68,7 +67,7 @@ def load_experiment(path: str | Path, pool: NetworkPool | None = None) -> Experi
     try:
         meta = _read_meta(arrays)
         config = Config.from_dict(meta["config"])
-        dataset = _dataset(meta, arrays)
+        dataset = dataset_from_arrays(meta["dataset"], arrays)
         history = [Evaluation(*_history_row(row)) for row in meta["history"]]
     except DropvizError as error:
         raise ExportError(f"{path.name}: {error}") from None
@@ -103,16 +102,6 @@ def _read_meta(arrays: dict[str, np.ndarray]) -> dict:
     return meta
 
 
-def _array(arrays: dict, key: str, dtype, ndim: int) -> np.ndarray:
-    value = arrays.get(key)
-    if value is None:
-        raise ExportError(f"{key} is missing")
-    if value.dtype != dtype or value.ndim != ndim:
-        raise ExportError(f"{key} is {value.dtype} with {value.ndim} dimensions; "
-                          f"expected {np.dtype(dtype)} with {ndim}")
-    return value
-
-
 def _history_row(row: list) -> list:
     """Curves and exports do arithmetic on every field, so text or null must not get that far."""
     if (not isinstance(row, list) or len(row) != len(HISTORY_FIELDS)
@@ -120,50 +109,6 @@ def _history_row(row: list) -> list:
                        for value in row)):
         raise ExportError(f"a row of its history is {row!r}, not {len(HISTORY_FIELDS)} numbers")
     return row
-
-
-def _texts(value: object, what: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ExportError(f"its {what} are not a list of names")
-    return value
-
-
-def _check_finite(key: str, value: np.ndarray) -> None:
-    """NaN or infinity in saved numbers would be drawn or trained on without a word."""
-    if not np.isfinite(value).all():
-        raise ExportError(f"{key} holds non-finite values (NaN or infinity)")
-
-
-def _dataset(meta: dict, arrays: dict) -> Dataset:
-    info = meta["dataset"]
-    classes, feature_names = _texts(info["classes"], "classes"), _texts(info["feature_names"],
-                                                                        "feature names")
-    if not isinstance(info["name"], str) or not isinstance(info["report"], str):
-        raise ExportError("its dataset name or report is not text")
-    X_train = _array(arrays, "data__X_train", np.float32, 2)
-    X_test = _array(arrays, "data__X_test", np.float32, 2)
-    y_train = _array(arrays, "data__y_train", np.int32, 1)
-    y_test = _array(arrays, "data__y_test", np.int32, 1)
-    mean = _array(arrays, "data__mean", np.float32, 1)
-    scale = _array(arrays, "data__scale", np.float32, 1)
-    n_features, n_classes = X_train.shape[1], len(classes)
-    if n_features == 0 or n_classes < 2:
-        raise ExportError(f"its data has {n_features} features and {n_classes} classes; "
-                          "a run needs at least one feature and two classes")
-    if (X_test.shape[1], len(mean), len(scale), len(feature_names)) != (n_features,) * 4:
-        raise ExportError("the saved data arrays disagree on the number of features")
-    if (len(y_train) != len(X_train) or len(y_test) != len(X_test) or len(y_train) == 0
-            or len(y_test) == 0):
-        raise ExportError("the saved data arrays disagree on the number of rows")
-    for labels in (y_train, y_test):
-        if labels.min() < 0 or labels.max() >= n_classes:
-            raise ExportError(f"a saved label is outside the {n_classes} classes")
-    for key in ("X_train", "X_test", "mean", "scale"):
-        _check_finite(f"data__{key}", arrays[f"data__{key}"])
-    if not (scale > 0).all():
-        raise ExportError("data__scale holds a scale that is not positive")
-    return Dataset(info["name"], X_train, y_train, X_test, y_test, tuple(classes),
-                   tuple(feature_names), mean, scale, info["report"])
 
 
 def _check_params(path: Path, config: Config, dataset: Dataset, arrays: dict) -> None:

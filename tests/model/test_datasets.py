@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sklearn.model_selection
 
 from dropviz.model import datasets
 from dropviz.model.config import DatasetConfig
@@ -190,7 +191,7 @@ def test_a_split_that_still_misses_a_class_is_refused(monkeypatch):
         train = y != 2
         return X[train], X[~train], y[train], y[~train]
 
-    monkeypatch.setattr(datasets, "train_test_split", lopsided)
+    monkeypatch.setattr(sklearn.model_selection, "train_test_split", lopsided)
     X, y = imbalanced((10, 10, 10))
     with pytest.raises(DatasetError, match=r"class 'class 2' has 10 rows, .* none of them in the "
                                            r"training split"):
