@@ -20,7 +20,8 @@ MAIN_HEADING = "Decision map"
 
 
 class BaselineViews:
-    """Passive like the views: `run_started`, `set_label` (from the worker) and `show`."""
+    """Passive like the views: `run_started`, `set_label` (from the worker), `record` (every
+    snapshot) and the two drawing stages."""
 
     def __init__(self, curves: list[CurvesView], gap: GapView, decision: DecisionView,
                  baseline_decision: DecisionView, makes_room: QWidget,
@@ -58,10 +59,16 @@ class BaselineViews:
             self._baseline_decision.set_heading(f"Baseline: {label}", short=True)
         self._show_map()
 
-    def show(self, snapshot: Snapshot) -> None:
-        """Draw the baseline of the snapshot, if it has one; name both runs in the subtitles."""
+    def record(self, snapshot: Snapshot) -> None:
+        """Every snapshot's baseline joins its curves' history, drawn or not."""
         evaluation = snapshot.baseline_evaluation
-        if evaluation is None or not self.label:
+        if evaluation is not None and self.label:
+            self.history.append(snapshot.step, (evaluation.train_loss, evaluation.test_loss,
+                                                evaluation.train_acc, evaluation.test_acc))
+
+    def draw_curves(self, snapshot: Snapshot) -> None:
+        """The baseline's curves, and both runs named in the subtitles."""
+        if snapshot.baseline_evaluation is None or not self.label:
             return
         main = run_label(snapshot.config)
         if main != self._run_label:  # only on a change: a new title re-lays out the plot
@@ -69,13 +76,14 @@ class BaselineViews:
             for view in (*self._curves, self._gap):
                 view.set_compare(main, self.label)
             self._decision.set_heading(f"This run: {main}", short=True)
-        self.history.append(snapshot.step, (evaluation.train_loss, evaluation.test_loss,
-                                            evaluation.train_acc, evaluation.test_acc))
         steps, columns = self.history.arrays()
         for view in self._curves:
             view.set_baseline(steps, columns)
         self._gap.set_baseline_gap(steps, columns["test_loss"] - columns["train_loss"])
-        self._baseline_decision.set_grid(snapshot.baseline_grid)
+
+    def draw_map(self, snapshot: Snapshot) -> None:
+        if snapshot.baseline_evaluation is not None and self.label:
+            self._baseline_decision.set_grid(snapshot.baseline_grid)
 
     def _clear_curves(self) -> None:
         for view in self._curves:

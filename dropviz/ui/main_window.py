@@ -49,6 +49,7 @@ from dropviz.ui.network_view import NetworkView
 from dropviz.ui.pinned_runs import PinnedRuns
 from dropviz.ui.presets_menu import ExplanationPanel, PresetsMenu
 from dropviz.ui.snapshot import RunInfo, Snapshot, status_text
+from dropviz.ui.staged_drawing import StagedDrawing
 from dropviz.ui.style import configure_pyqtgraph
 from dropviz.ui.transport import Transport
 from dropviz.ui.worker import WorkerHandle
@@ -89,7 +90,10 @@ class MainWindow(QMainWindow):
         self.explanation = ExplanationPanel()
         self.analysis = AnalysisTabs(lambda: self.controls.config)
         self.lecture = LectureMode(self, self.controls)
-        self.last_snapshot: Snapshot | None = None
+        self.last_snapshot: Snapshot | None = None  # the one every view shows
+        self.drawing = StagedDrawing((self._draw_curves, self._draw_masks,
+                                      self._draw_network_and_maps), self)
+        self.drawing.sigDrawn.connect(self._on_drawn)
         self.run_info: RunInfo | None = None
         self._last_marker_time = -math.inf
         self._layout()
@@ -197,6 +201,7 @@ class MainWindow(QMainWindow):
 
     def _on_run_started(self, info: RunInfo) -> None:
         self.run_info = info
+        self.drawing.cancel()
         self.history.clear()
         for view in (self.loss_view, self.accuracy_view, self.gap_view, self.mask_view,
                      self.decision_view):
@@ -217,24 +222,38 @@ class MainWindow(QMainWindow):
                 "from step 0.", "info", seconds=NEWS_SECONDS)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        self.last_snapshot = snapshot
+        """Every snapshot joins the curves' history; the views draw the newest, in stages."""
         ev = snapshot.evaluation
         self.history.append(snapshot.step, (ev.train_loss, ev.test_loss, ev.train_acc,
                                             ev.test_acc))
+        self.baseline_views.record(snapshot)
+        self.drawing.draw(snapshot)
+
+    def _draw_curves(self, snapshot: Snapshot) -> None:
         steps, columns = self.history.arrays()
         self.loss_view.set_curves(steps, columns)
         self.accuracy_view.set_curves(steps, columns)
         self.gap_view.set_gap(steps, columns["test_loss"] - columns["train_loss"])
+        self.baseline_views.draw_curves(snapshot)
+
+    def _draw_masks(self, snapshot: Snapshot) -> None:
         config = snapshot.config
         rates = dict(zip(config.dropout_layer_names, config.dropout_rates, strict=True))
         self.mask_view.set_masks(snapshot.step, snapshot.recent_steps, snapshot.recent_masks,
                                  snapshot.masks, rates, config.mask == "per_example")
+
+    def _draw_network_and_maps(self, snapshot: Snapshot) -> None:
         self.network_view.set_state(snapshot.weights, snapshot.masks)
         self.decision_view.set_grid(snapshot.grid)
-        self.baseline_views.show(snapshot)
+        self.baseline_views.draw_map(snapshot)
+
+    def _on_drawn(self, snapshot: Snapshot) -> None:
+        """Every view shows `snapshot`: the worker may send the next one."""
+        self.last_snapshot = snapshot
         self.status.setText(status_text(snapshot))
-        name = self.run_info.dataset_name if self.run_info else config.dataset.name
+        name = self.run_info.dataset_name if self.run_info else snapshot.config.dataset.name
         self.setWindowTitle(f"dropviz · {name} · step {snapshot.step}")
+        self.handle.sigShown.emit()
 
     def _on_live_change(self, step: int, old: Config, new: Config) -> None:
         text = describe_live_change(old, new)

@@ -158,7 +158,10 @@ class Worker(QObject):
         self._grid_due = 0.0
         self._rate = _StepRate()
         self._step_seconds = math.inf  # the pace of the last chunks, see _chunk_size
-        self._frame_training = 0.0  # seconds spent training in the current frame
+        # CPU seconds the worker spent training in the current frame: not wall-clock time, which
+        # includes waits for the interpreter lock while the GUI thread paints (a first paint made
+        # ten single steps look slower than a frame, and so compiled the multi-step call for nothing)
+        self._frame_training = 0.0
         self._timer: QTimer | None = None
         self._compare: CompareSpec | None = None  # the baseline wanted, see compare.py
         self._baseline: Trainer | None = None  # trained in lockstep with the run
@@ -407,7 +410,7 @@ class Worker(QObject):
 
     def _train(self, count: int) -> list[StepResult]:
         """`count` steps of the run, and of the baseline in lockstep (the same minibatches)."""
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.thread_time()
         if count == 1:
             results = [self._trainer.step()]
             if self._baseline is not None:
@@ -417,7 +420,7 @@ class Worker(QObject):
             if self._baseline is not None:
                 self._baseline.run_steps(count)
         elapsed = time.monotonic() - started
-        self._frame_training += elapsed
+        self._frame_training += time.thread_time() - cpu_started
         pace = elapsed / count
         self._step_seconds = pace if math.isinf(self._step_seconds) else (
             self._step_seconds + pace) / 2
@@ -823,8 +826,8 @@ class WorkerHandle(QObject):
 
     @pyqtSlot(object)
     def _forward_snapshot(self, snapshot: Snapshot) -> None:
+        """The window answers with sigShown once it has drawn it."""
         self.sigSnapshot.emit(snapshot)
-        self.sigShown.emit()
 
     def shutdown(self) -> bool:
         """Stop the worker and wait for its thread; True if it ended within SHUTDOWN_MS.

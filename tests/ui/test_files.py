@@ -18,7 +18,7 @@ import pytest
 from PyQt5.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PyQt5.QtGui import QDropEvent, QImage
 from PyQt5.QtWidgets import QFileDialog, QMainWindow
-from ui_helpers import SMALL, TIMEOUT, Recorder, wait_news
+from ui_helpers import SMALL, TIMEOUT, Recorder, wait_news, wait_step
 
 from dropviz.model.experiment import save_experiment
 from dropviz.model.export import load_inference_model
@@ -307,6 +307,7 @@ def test_an_experiment_from_the_headless_trainer_opens_by_drag_and_drop(make_win
     window.dropEvent(QDropEvent(QPointF(10, 10), Qt.CopyAction, data, Qt.LeftButton,
                                 Qt.NoModifier))
     wait_news(qtbot, window, f"Opened {EXPERIMENT_FILE}")
+    wait_step(qtbot, window, 4)  # the views draw the opened run a moment after the news
     assert window.last_snapshot.step == 4
     assert window.controls.config.seed == 7
     steps, test_loss = window.loss_view.curve_data("test_loss")

@@ -6,7 +6,7 @@ import time
 from dataclasses import replace
 
 from PyQt5.QtCore import Qt
-from ui_helpers import SMALL, START_TIMEOUT, TIMEOUT, press, wait_step
+from ui_helpers import SMALL, START_TIMEOUT, TIMEOUT, press, wait_paused, wait_step
 
 from dropviz.model.trainer import NetworkPool
 from dropviz.ui.main_window import MainWindow
@@ -45,9 +45,8 @@ def test_divergence_pauses_with_a_message(make_window, qtbot):
     text = window.banner.text()
     assert window.banner.isVisible()
     assert "diverged" in text and "lower it" in text and "learning rate 100" in text
-    qtbot.waitUntil(lambda: not window.transport.is_playing(), timeout=TIMEOUT)
-    stopped = window.last_snapshot
-    assert not stopped.playing
+    wait_step(qtbot, window, 1)  # the snapshot of the step that diverged
+    stopped = wait_paused(qtbot, window)
     qtbot.wait(300)
     assert window.last_snapshot.step == stopped.step, "training stays paused"
     assert stopped.step < 100

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 from PyQt5.QtCore import Qt
-from ui_helpers import TIMEOUT, press
+from ui_helpers import TIMEOUT, press, wait_paused
 
 
 def _run_mc(qtbot, window, k_max: int, map_samples: int):
@@ -72,7 +72,7 @@ def test_a_job_pauses_training_and_can_be_cancelled(make_window, qtbot):
     press(qtbot, window, Qt.Key_Space)
     qtbot.waitUntil(window.transport.is_playing, timeout=TIMEOUT)
     panel = _run_mc(qtbot, window, k_max=1000, map_samples=1000)
-    qtbot.waitUntil(lambda: not window.transport.is_playing(), timeout=TIMEOUT)
+    wait_paused(qtbot, window)
     assert panel.is_running() and not panel.run_button.isEnabled()
 
     press(qtbot, window, Qt.Key_Space)

@@ -205,9 +205,12 @@ def worker_idle(window: MainWindow) -> bool:
 
 def worker_barrier(window: MainWindow) -> None:
     """Return once the worker has handled every request sent before, and the window every
-    signal the worker sent meanwhile: a blocking call of a slot that changes nothing here."""
+    signal the worker sent meanwhile (and drawn its snapshots, a stage a turn): a blocking call
+    of a slot that changes nothing here."""
     QMetaObject.invokeMethod(window.handle.worker, "snapshot_shown", Qt.BlockingQueuedConnection)
     QApplication.processEvents()
+    while not window.drawing.is_idle():
+        QApplication.processEvents()
 
 
 def choose(box: object, index: int) -> None:
