@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 from PyQt5.QtCore import Qt
-from ui_helpers import TIMEOUT, press, wait_paused
+from ui_helpers import TIMEOUT, press, wait_paused, wait_step
 
 
 def _run_mc(qtbot, window, k_max: int, map_samples: int):
@@ -70,7 +70,7 @@ def test_mc_curve_and_map_of_the_current_network(make_window, qtbot, tmp_path):
 def test_a_job_pauses_training_and_can_be_cancelled(make_window, qtbot):
     window = make_window()
     press(qtbot, window, Qt.Key_Space)
-    qtbot.waitUntil(window.transport.is_playing, timeout=TIMEOUT)
+    wait_step(qtbot, window, 1)  # a snapshot taken while playing: the paused one comes after
     panel = _run_mc(qtbot, window, k_max=1000, map_samples=1000)
     wait_paused(qtbot, window)
     assert panel.is_running() and not panel.run_button.isEnabled()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from itertools import pairwise
 
 import numpy as np
@@ -185,6 +186,32 @@ def test_a_live_change_measures_the_pace_again_with_a_single_step(make_window, q
     press(qtbot, window, Qt.Key_Space)
     wait_paused(qtbot, window)
     assert next(k for size, k in calls if size == 50) == 1
+
+
+def test_a_slow_paint_does_not_make_slow_training_look_fast_enough_to_compile_for(
+        make_window, qtbot, monkeypatch):
+    """The GUI thread holding the interpreter lock (as a first paint does) makes the worker wait
+    between steps; that wait is not training, so it must not start the multi-step compile."""
+    prepared: list[DropoutNetwork] = []
+
+    def record(network: DropoutNetwork) -> None:
+        prepared.append(network)
+
+    monkeypatch.setattr(DropoutNetwork, "prepare_train_steps", record)
+    window = make_window(network_pool=NetworkPool())
+    window.transport.speed.setValue(SPEEDS.index(10))
+
+    def paint_slowly(snapshot) -> None:
+        until = time.perf_counter() + 0.1
+        while time.perf_counter() < until:  # Python, so it holds the lock, as drawing does
+            pass
+
+    window.handle.sigSnapshot.connect(paint_slowly)
+    press(qtbot, window, Qt.Key_Space)
+    wait_step(qtbot, window, 100)
+    press(qtbot, window, Qt.Key_Space)
+    wait_paused(qtbot, window)
+    assert prepared == []
 
 
 def test_the_multi_step_call_is_compiled_only_once_training_sets_the_pace(
