@@ -110,20 +110,20 @@ def startup_tables(repeats: int) -> list[str]:
     return lines
 
 
-def window_tables(seconds: float) -> list[str]:
-    w = _child(["benchmarks/window.py", str(seconds)])
-    ratio_single = w["window_steps_per_second"] / w["headless_step_steps_per_second"]
-    ratio_many = w["window_steps_per_second"] / w["headless_run_steps_steps_per_second"]
+def window_tables(seconds: float, rounds: int) -> list[str]:
+    w = _child(["benchmarks/window.py", str(seconds), str(rounds)])
+    window, headless = w["window_steps_per_second"], w["headless_run_steps_steps_per_second"]
+    ratios = Sample(tuple(a / b for a, b in zip(window, headless, strict=True)))
     return ["## Window (offscreen)", "",
-            f"App default network at the fastest speed setting for {seconds:g} s.", "",
+            f"App default network at the fastest speed setting, {rounds} rounds of {seconds:g} s "
+            "in the window, each followed by as long headless in the same process; ratios are "
+            "of each round's pair.", "",
             "| measure | value |", "| --- | ---: |",
-            f"| steps/s while drawing | {w['window_steps_per_second']:,.0f} |",
-            f"| snapshots drawn per second | {w['frames_per_second']:.1f} |",
+            f"| steps/s while drawing | {Sample(tuple(window)).text()} |",
+            f"| headless Trainer.run_steps(256) steps/s | {Sample(tuple(headless)).text()} |",
+            f"| drawing ÷ headless run_steps, per round | {ratios.text(2)} "
+            f"({', '.join(f'{r:.2f}' for r in ratios.values)}) |",
             f"| headless Trainer.step() steps/s | {w['headless_step_steps_per_second']:,.0f} |",
-            f"| headless Trainer.run_steps(256) steps/s | "
-            f"{w['headless_run_steps_steps_per_second']:,.0f} |",
-            f"| drawing ÷ headless step() | {ratio_single:.2f} |",
-            f"| drawing ÷ headless run_steps | {ratio_many:.2f} |",
             f"| GUI event-loop latency p50 / p99 / max (ms) | {w['latency_p50_ms']:.1f} / "
             f"{w['latency_p99_ms']:.1f} / {w['latency_max_ms']:.0f} |",
             f"| start to window shown (s) | {w['shown_seconds']:.1f} |",
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             ("levers", lambda: lever_tables(3, seconds * 0.6)),
             ("evaluation", lambda: evaluation_tables(10 if args.quick else 30)),
             ("startup", lambda: startup_tables(2)),
-            ("window", lambda: window_tables(3.0 if args.quick else 4.0))):
+            ("window", lambda: window_tables(3.0, 3 if args.quick else 6))):
         if section in sections:
             block = [*tables(), ""]
             print("\n".join(block), flush=True)

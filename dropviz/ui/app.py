@@ -35,7 +35,7 @@ def run_app(config: Config | None = None) -> int:
     if config is None:
         config, note = stored_config()
     window = MainWindow(config)
-    collector.busy = window.transport.is_playing
+    collector.busy = window.is_busy
     sys.excepthook = _show_in(window)
     app.aboutToQuit.connect(window.handle.shutdown)
     screen = app.primaryScreen().availableGeometry()

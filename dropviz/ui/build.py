@@ -34,6 +34,15 @@ def compiling_message(arch: Architecture) -> str:
 
 
 _being_prepared: weakref.WeakSet[DropoutNetwork] = weakref.WeakSet()
+BUILD_THREADS = ("dropviz-build", "dropviz-open", "dropviz-prepare")  # they may compile
+
+
+def building_aside() -> bool:
+    """A run is being built or a network compiled on a thread of its own.
+
+    Such a thread makes objects by the hundred thousand; see garbage.py for why that matters.
+    """
+    return any(thread.name in BUILD_THREADS for thread in threading.enumerate())
 
 
 def prepare_train_steps_aside(trainer: Trainer) -> None:
@@ -121,8 +130,8 @@ class RunBuild(DaemonTask):
 
     def _run(self) -> None:
         try:
-            # Imported here, off the GUI thread: PyTensor and scikit-learn take seconds to load,
-            # and the window is up and saying so meanwhile.
+            # Imported here, off the GUI thread: PyTensor takes about a second to load (and
+            # scikit-learn another, for a dataset not in the cache); the window is up meanwhile.
             from dropviz.model.backend import limit_blas_threads
             from dropviz.model.datasets import load_dataset
             from dropviz.model.trainer import NetworkPool, Trainer, architecture_for

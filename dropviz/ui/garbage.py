@@ -6,6 +6,12 @@ which Qt does not allow: it crashed the process now and then. So automatic colle
 GUI timer collects instead, as pyqtgraph's `GarbageCollector` does; unlike that one, the full pass
 (200-270 ms once the compiled networks are loaded, a visible freeze) waits until the window is not
 training. Training itself makes little cyclic garbage, so little waits.
+
+Building a network is different: it makes hundreds of thousands of objects, most of which stay
+with the compiled network, and a pass over them took 60-150 ms of the GUI thread, which also held
+the interpreter lock the build needs (a start took 0.2-0.3 s longer). So a young generation that
+large is frozen instead (`gc.freeze`, which traverses nothing), and it is collected with the next
+full pass, once the window is idle.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Callable
 from PyQt5.QtCore import QTimer
 
 INTERVAL_MS = 1000
+FREEZE_OVER = 50_000  # young objects: a build or a compile made them (training makes few)
 
 
 class GuiGarbageCollector:
@@ -24,6 +31,7 @@ class GuiGarbageCollector:
     def __init__(self, busy: Callable[[], bool] = lambda: False) -> None:
         self.busy = busy  # True while a full pass would freeze something the user watches
         self._thresholds = gc.get_threshold()
+        self._frozen = False  # objects wait in the permanent generation for a full pass
         gc.disable()
         self.timer = QTimer()
         self.timer.timeout.connect(self.check)
@@ -31,13 +39,19 @@ class GuiGarbageCollector:
 
     def check(self) -> None:
         young, middle, old = gc.get_count()
-        if young > self._thresholds[0]:
+        if young > FREEZE_OVER:
+            gc.freeze()
+            self._frozen = True
+        elif young > self._thresholds[0]:
             gc.collect(0)
         if middle > self._thresholds[1]:
             gc.collect(1)
-        if old > self._thresholds[2] and not self.busy():
+        if (old > self._thresholds[2] or self._frozen) and not self.busy():
+            gc.unfreeze()
+            self._frozen = False
             gc.collect(2)
 
     def stop(self) -> None:
         self.timer.stop()
+        gc.unfreeze()
         gc.enable()

@@ -32,6 +32,7 @@ from dropviz.model.file_names import EXPERIMENT_SUFFIX
 from dropviz.ui.analysis import AnalysisTabs
 from dropviz.ui.banner import Banner
 from dropviz.ui.baseline_views import BaselineViews
+from dropviz.ui.build import building_aside
 from dropviz.ui.changes import describe_live_change
 from dropviz.ui.compare import preset_spec
 from dropviz.ui.compare_controls import CompareControls
@@ -333,6 +334,10 @@ class MainWindow(QMainWindow):
                 self.files.open_path(files[0])
             else:
                 self.open_csv(files[0])
+
+    def is_busy(self) -> bool:
+        """Training, or building a run: when a long garbage-collection pass would be felt."""
+        return self.transport.is_playing() or building_aside()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.files.remember()

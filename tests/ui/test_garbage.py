@@ -1,8 +1,11 @@
 """Cycles are collected on the GUI thread's timer, and a full pass waits for the window to be idle."""
 
 import gc
+import threading
 import weakref
 
+from dropviz.ui import garbage
+from dropviz.ui.build import building_aside
 from dropviz.ui.garbage import GuiGarbageCollector
 
 
@@ -33,3 +36,39 @@ def test_a_full_pass_waits_until_the_window_is_not_training(qapp):
         collector.stop()
         gc.set_threshold(*thresholds)
     assert gc.isenabled()
+
+
+def test_a_build_s_young_objects_are_frozen_and_collected_once_idle(qapp, monkeypatch):
+    """A pass over the hundreds of thousands of objects a build makes would stall the window."""
+    monkeypatch.setattr(garbage, "FREEZE_OVER", 1000)
+    busy = [True]
+    collector = GuiGarbageCollector(lambda: busy[0])
+    try:
+        gc.collect()
+        node = Node()
+        freed = weakref.ref(node)
+        del node
+        made_by_a_build = [Node() for _ in range(2000)]
+        collector.check()
+        assert gc.get_freeze_count() >= len(made_by_a_build), "frozen: nothing traversed"
+        assert freed() is not None
+        busy[0] = False
+        collector.check()
+        assert gc.get_freeze_count() == 0
+        assert freed() is None, "collected with the full pass"
+    finally:
+        collector.stop()
+
+
+def test_a_build_on_its_thread_counts_as_busy():
+    already = building_aside()  # a build another test started may still be finishing
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, name="dropviz-build")
+    thread.start()
+    try:
+        assert building_aside()
+    finally:
+        release.set()
+        thread.join()
+    if not already:
+        assert not building_aside()
