@@ -10,8 +10,8 @@ training. Training itself makes little cyclic garbage, so little waits.
 Building a network is different: it makes hundreds of thousands of objects, most of which stay
 with the compiled network, and a pass over them took 60-150 ms of the GUI thread, which also held
 the interpreter lock the build needs (a start took 0.2-0.3 s longer). So a young generation that
-large is frozen instead (`gc.freeze`, which traverses nothing), and it is collected with the next
-full pass, once the window is idle.
+large is frozen instead (`gc.freeze`, which traverses nothing), and what of it is garbage is
+collected with the next full pass, which unfreezes it first.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ class GuiGarbageCollector:
     def __init__(self, busy: Callable[[], bool] = lambda: False) -> None:
         self.busy = busy  # True while a full pass would freeze something the user watches
         self._thresholds = gc.get_threshold()
-        self._frozen = False  # objects wait in the permanent generation for a full pass
         gc.disable()
         self.timer = QTimer()
         self.timer.timeout.connect(self.check)
@@ -41,14 +40,12 @@ class GuiGarbageCollector:
         young, middle, old = gc.get_count()
         if young > FREEZE_OVER:
             gc.freeze()
-            self._frozen = True
         elif young > self._thresholds[0]:
             gc.collect(0)
         if middle > self._thresholds[1]:
             gc.collect(1)
-        if (old > self._thresholds[2] or self._frozen) and not self.busy():
+        if old > self._thresholds[2] and not self.busy():
             gc.unfreeze()
-            self._frozen = False
             gc.collect(2)
 
     def stop(self) -> None:
