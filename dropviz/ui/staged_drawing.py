@@ -49,15 +49,23 @@ class StagedDrawing(QObject):
         self._next_stage = 0
 
     def _run_stage(self) -> None:
+        """One stage; a stage that raises (shown as an error) still leaves the others to run, or
+        the window would stop acknowledging snapshots and the worker stop sending them."""
         if self._round is None:
             if self._newest is None:
                 return
             self._round = self._newest
-        self._stages[self._next_stage](self._round)
+        stage = self._stages[self._next_stage]
         self._next_stage += 1
-        if self._next_stage < len(self._stages):
-            self._turn.start()
-            return
+        try:
+            stage(self._round)
+        finally:
+            if self._next_stage < len(self._stages):
+                self._turn.start()
+            else:
+                self._end_round()
+
+    def _end_round(self) -> None:
         drawn, self._round, self._next_stage = self._round, None, 0
         if self._newest is not drawn:
             self._turn.start()

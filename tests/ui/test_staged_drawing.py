@@ -52,3 +52,24 @@ def test_cancel_drops_the_rest_of_the_round(qtbot):
     qtbot.waitUntil(lambda: views.drawn == ["new run"])
     assert views.log == [("curves", "old run"), ("curves", "new run"), ("masks", "new run"),
                          ("maps", "new run")]
+
+
+def test_a_stage_that_fails_does_not_stop_the_drawing(qtbot):
+    views = Views()
+    failed = []
+
+    def failing(snapshot) -> None:
+        if not failed:
+            failed.append(snapshot)
+            raise RuntimeError("a bug in one view")
+
+    views.drawing = StagedDrawing([views.stage("curves"), failing, views.stage("maps")])
+    views.drawing.sigDrawn.connect(views.drawn.append)
+    with qtbot.capture_exceptions() as exceptions:
+        views.drawing.draw("s1")
+        qtbot.waitUntil(views.drawing.is_idle)
+        views.drawing.draw("s2")
+        qtbot.waitUntil(views.drawing.is_idle)
+    assert [str(error) for _, error, _ in exceptions] == ["a bug in one view"]
+    assert views.drawn == ["s1", "s2"], "acknowledged all the same"
+    assert views.log == [("curves", "s1"), ("maps", "s1"), ("curves", "s2"), ("maps", "s2")]
