@@ -36,15 +36,22 @@ def training_tables(repetitions: int, seconds: float, peak: Sample) -> list[str]
     lines = ["## Training throughput", "",
              f"Steps per second with the loss and every mask returned; median ±half-range of "
              f"{repetitions} interleaved repetitions of {seconds:g} s. The ratio is dropviz's "
-             "faster call (run_steps) divided by the row's rate.", "",
+             "faster call (run_steps) divided by the row's rate, within each repetition: the "
+             "median of those, and their range, which the machine's drift moves less than the "
+             "rates.", "",
              "| shape | implementation | steps/s | dropviz ÷ this | GFLOP/s | of matmul peak |",
              "| --- | --- | ---: | ---: | ---: | ---: |"]
     for shape in training.SHAPES:
         results = training.throughput(shape, repetitions, seconds)
-        best = max(results[name].median for name in results if name.startswith("dropviz"))
+        best = max((name for name in results if name.startswith("dropviz")),
+                   key=lambda name: results[name].median)
         for name, sample in results.items():
             gflops = sample.median * shape.flops_per_step / 1e9
-            lines.append(f"| {shape.name} | {name} | {sample.text()} | {best / sample.median:.2f} | "
+            ratios = [ours / theirs for ours, theirs in
+                      zip(results[best].values, sample.values, strict=True)]
+            ratio = (f"{Sample(tuple(ratios)).median:.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+                     if name != best else "1.00")
+            lines.append(f"| {shape.name} | {name} | {sample.text()} | {ratio} | "
                          f"{gflops:.1f} | {100 * gflops / peak.median:.0f}% |")
         if "PyTorch" not in " ".join(results):
             lines.append(f"| {shape.name} | PyTorch | skipped: torch is not installed | | | |")
@@ -145,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.calm is not None:
         measure.wait_for_load_below(args.calm, timeout=600)
     sections = args.sections.split(",")
-    repetitions, seconds = (3, 0.25) if args.quick else (4, 0.35)
+    repetitions, seconds = (3, 0.25) if args.quick else (8, 0.35)
     load_before = measure.load_average()
     peak = measure.matmul_peak(9)
     lines = ["## Machine", "", "| | |", "| --- | --- |"]
