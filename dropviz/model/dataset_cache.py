@@ -10,6 +10,7 @@ is skipped, and neither is ever reported.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -66,10 +67,11 @@ def _read(path: Path, key_text: str) -> Dataset | None:
         if _json_value(arrays, "key") != json.loads(key_text):
             return None
         dataset = dataset_from_arrays(_json_value(arrays, "description"), arrays)
-        os.utime(path)  # recently used: the last to be evicted
-        return dataset
     except (DropvizError, OSError, KeyError, TypeError, ValueError):
         return None
+    with contextlib.suppress(OSError):  # a read-only cache still serves what it holds
+        os.utime(path)  # recently used: the last to be evicted
+    return dataset
 
 
 def _write(path: Path, key_text: str, dataset: Dataset) -> None:

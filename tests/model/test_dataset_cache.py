@@ -144,3 +144,14 @@ def test_a_warm_start_never_imports_scikit_learn(folder):
                            text=True, check=True).stdout.split() for _ in range(2)]
     assert runs[0][0] == "True" and runs[1][0] == "False"
     assert runs[0][1] == runs[1][1]
+
+
+def test_a_read_only_cache_still_serves_what_it_holds(folder, builds, monkeypatch):
+    built = load_dataset(MOONS, seed=0)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(os, "utime", refuse)
+    assert_same_dataset(built, load_dataset(MOONS, seed=0))
+    assert len(builds) == 1
