@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.last_snapshot: Snapshot | None = None  # the one every view shows
         self.drawing = StagedDrawing((self._draw_curves, self._draw_masks,
                                       self._draw_network_and_maps), self)
+        self.drawing.sigStarted.connect(lambda _: self.handle.sigShown.emit())  # send the next
         self.drawing.sigDrawn.connect(self._on_drawn)
         self.run_info: RunInfo | None = None
         self._last_marker_time = -math.inf
@@ -249,12 +250,11 @@ class MainWindow(QMainWindow):
         self.baseline_views.draw_map(snapshot)
 
     def _on_drawn(self, snapshot: Snapshot) -> None:
-        """Every view shows `snapshot`: the worker may send the next one."""
+        """Every view shows `snapshot`."""
         self.last_snapshot = snapshot
         self.status.setText(status_text(snapshot))
         name = self.run_info.dataset_name if self.run_info else snapshot.config.dataset.name
         self.setWindowTitle(f"dropviz · {name} · step {snapshot.step}")
-        self.handle.sigShown.emit()
 
     def _on_live_change(self, step: int, old: Config, new: Config) -> None:
         text = describe_live_change(old, new)

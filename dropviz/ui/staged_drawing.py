@@ -4,7 +4,8 @@ Every plot is a scene of its own, and Qt repaints each one in an event of its ow
 drawn in one go queued all of them back to back, and Qt sent them all before it looked at a key
 press or a timer again: 35-55 ms at the top speed. Drawn a group a turn, the window answers in
 between. A round draws the same snapshot into every group, so the views never disagree once it
-ends; snapshots that arrive meanwhile are not queued: the next round draws the newest.
+ends; snapshots that arrive meanwhile are not queued: the next round draws the newest. The window
+asks for the next snapshot when a round starts, so the worker makes it while the round draws.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ Stage = Callable[[Snapshot], None]
 
 
 class StagedDrawing(QObject):
+    sigStarted = pyqtSignal(object)  # a round takes this snapshot; a newer one may come meanwhile
     sigDrawn = pyqtSignal(object)  # the snapshot every view now shows
 
     def __init__(self, stages: Sequence[Stage], parent: QObject | None = None) -> None:
@@ -55,6 +57,7 @@ class StagedDrawing(QObject):
             if self._newest is None:
                 return
             self._round = self._newest
+            self.sigStarted.emit(self._round)
         stage = self._stages[self._next_stage]
         self._next_stage += 1
         try:

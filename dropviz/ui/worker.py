@@ -3,8 +3,8 @@
 Requests arrive as queued signals from the window (through `WorkerHandle`). The worker trains in
 ticks of at most TICK_SECONDS driven by a single-shot QTimer, so a pause, a step or a settings
 change waits at most one tick, and it publishes a `Snapshot` after every `speed` steps but no more
-often than FRAME_SECONDS, and only once the window has drawn the previous one: drawing never slows
-training and snapshots never pile up. Building a Trainer may compile for seconds; that runs on a
+often than FRAME_SECONDS, and only once the window has started drawing the previous one: drawing
+never slows training and snapshots never pile up. Building a Trainer may compile for seconds; that runs on a
 daemon thread (`RunBuild`) which the same timer polls, so neither the worker's loop nor closing the
 window ever waits for a compiler.
 """
@@ -826,7 +826,7 @@ class WorkerHandle(QObject):
 
     @pyqtSlot(object)
     def _forward_snapshot(self, snapshot: Snapshot) -> None:
-        """The window answers with sigShown once it has drawn it."""
+        """The window answers with sigShown once it starts drawing it (staged_drawing.py)."""
         self.sigSnapshot.emit(snapshot)
 
     def shutdown(self) -> bool:

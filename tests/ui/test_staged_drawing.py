@@ -12,8 +12,10 @@ class Views:
     def __init__(self) -> None:
         self.log: list[tuple[str, object]] = []
         self.drawn: list[object] = []
+        self.started: list[object] = []
         self.drawing = StagedDrawing([self.stage("curves"), self.stage("masks"),
                                       self.stage("maps")])
+        self.drawing.sigStarted.connect(self.started.append)
         self.drawing.sigDrawn.connect(self.drawn.append)
 
     def stage(self, name: str):
@@ -24,6 +26,7 @@ def test_a_round_draws_one_stage_a_turn_with_other_events_between(qtbot):
     views = Views()
     views.drawing.draw("s1")
     assert views.log == [("curves", "s1")], "the first stage at once, the rest later"
+    assert views.started == ["s1"] and views.drawn == []
     QTimer.singleShot(0, lambda: views.log.append(("a key press", None)))
     qtbot.waitUntil(views.drawing.is_idle)
     assert views.log == [("curves", "s1"), ("a key press", None), ("masks", "s1"),
@@ -41,6 +44,7 @@ def test_snapshots_that_arrive_during_a_round_give_way_to_the_newest(qtbot):
     qtbot.waitUntil(views.drawing.is_idle)
     assert [snapshot for _, snapshot in views.log] == ["s1"] * 3 + ["s3"] * 3
     assert views.drawn == ["s1", "s3"]
+    assert views.started == ["s1", "s3"], "the worker is asked for one more per round, no more"
 
 
 def test_cancel_drops_the_rest_of_the_round(qtbot):
