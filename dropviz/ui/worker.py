@@ -47,6 +47,8 @@ FRAME_SECONDS = 1 / 30  # at most this many snapshots a second: a screen refresh
 # most this long, and a compiled call of this many seconds of steps costs ~1% in call overhead.
 TICK_SECONDS = 0.05
 GRID_SECONDS = 0.1  # the decision grid costs ~10 ms, so it is refreshed at most 10 times a second
+# ... and less often when training sets the pace (the top speeds), where its time is training's.
+GRID_SECONDS_AT_FULL_PACE = 0.8
 # Snapshots and grids may take at most about this share of the worker's time while it plays: on a
 # slow or busy machine they come less often, and training keeps its pace.
 PUBLISH_SHARE = 0.25
@@ -493,7 +495,9 @@ class Worker(QObject):
                 if self._baseline is not None:
                     self._baseline_grid = self._baseline.decision_grid()
             cost = time.monotonic() - started
-            self._grid_due = started + min(max(GRID_SECONDS, cost / PUBLISH_SHARE), MAX_GRID_GAP)
+            interval = (GRID_SECONDS_AT_FULL_PACE if self._frame_training > FRAME_SECONDS
+                        else GRID_SECONDS)
+            self._grid_due = started + min(max(interval, cost / PUBLISH_SHARE), MAX_GRID_GAP)
         return self._grid
 
     def _divergence_message(self, snapshot: Snapshot, step: int | None) -> str:

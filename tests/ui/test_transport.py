@@ -21,7 +21,7 @@ from ui_helpers import (
 from dropviz.model.network import DropoutNetwork
 from dropviz.model.trainer import NetworkPool, Trainer
 from dropviz.ui.snapshot import RECENT_STEPS
-from dropviz.ui.worker import SPEEDS
+from dropviz.ui.worker import GRID_SECONDS_AT_FULL_PACE, SPEEDS
 
 
 def test_space_plays_and_pauses(make_window, qtbot):
@@ -237,3 +237,31 @@ def test_the_multi_step_call_is_compiled_only_once_training_sets_the_pace(
     wait_paused(qtbot, window)
     assert len({network for network, _ in prepared}) == 1
     assert prepared[0][1] == "dropviz-prepare", "compiled beside the worker, not in its loop"
+
+
+def _map_refreshes(qtbot, window, seconds: float) -> tuple[int, float]:
+    """Distinct decision maps among the snapshots sent while playing for `seconds`, and the span."""
+    seen: list[tuple[float, object]] = []
+    window.handle.sigSnapshot.connect(
+        lambda snapshot: snapshot.playing and seen.append((time.monotonic(), snapshot.grid)))
+    qtbot.wait(round(seconds * 1000))
+    span = seen[-1][0] - seen[0][0]
+    return len({id(grid) for _, grid in seen}), span
+
+
+def test_the_map_is_refreshed_less_often_only_when_training_sets_the_pace(
+        make_window, qtbot, monkeypatch):
+    """At the top speeds the map's time is training's; at the default speed it is free. The
+    multi-step call is kept from compiling, so that 200 single steps a frame set the pace."""
+    monkeypatch.setattr(DropoutNetwork, "prepare_train_steps", lambda network: None)
+    window = make_window(network_pool=NetworkPool())
+    press(qtbot, window, Qt.Key_Space)
+    wait_step(qtbot, window, 10)
+    maps, span = _map_refreshes(qtbot, window, 1.5)
+    assert maps >= 4, f"{maps} maps in {span:.1f} s at the default speed"
+    window.transport.speed.setValue(SPEEDS.index(200))
+    qtbot.wait(500)
+    maps, span = _map_refreshes(qtbot, window, 3.0)
+    assert maps <= span / GRID_SECONDS_AT_FULL_PACE + 2, f"{maps} maps in {span:.1f} s at full pace"
+    press(qtbot, window, Qt.Key_Space)
+    wait_paused(qtbot, window)
