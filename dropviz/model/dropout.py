@@ -12,6 +12,7 @@ import numpy as np
 import pytensor.tensor as pt
 
 from dropviz.model.backend import FLOAT, pytensor
+from dropviz.model.uniform_draw import draw_uniform
 
 APPLY_MODES = ("multiply", "switch")
 
@@ -62,7 +63,7 @@ def draw_mask(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.
     One uniform block is drawn either way; per batch, its first row is shared by all rows, so the
     two shapes cost the same and switching between them needs no new graph.
     """
-    next_rng, uniform = rng.uniform(0.0, 1.0, size=h.shape, dtype="float32")
+    next_rng, uniform = draw_uniform(rng, h.shape)
     chosen = pt.switch(per_batch, uniform[0][None, :], uniform)
     return next_rng, chosen < keep
 
