@@ -42,5 +42,5 @@ def _numba_standard_uniform(op: StandardUniformRV, node) -> object:
 
 def draw_uniform(rng, shape, dtype: str = "float32") -> tuple:
     """The next rng and a block of `shape` uniform numbers, as `rng.uniform(0, 1, ...)` gives them."""
-    block = standard_uniform(pt.constant(1.0, dtype=dtype), size=shape, rng=rng, dtype=dtype)
-    return block.owner.outputs[0], block
+    return standard_uniform(pt.constant(1.0, dtype=dtype), size=shape, rng=rng, dtype=dtype,
+                            return_next_rng=True)
