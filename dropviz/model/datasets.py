@@ -131,11 +131,10 @@ def load_dataset(config: DatasetConfig, seed: int) -> Dataset:
     A user's CSV file can change under the same name, so only the others are cached.
     """
     rng = np.random.default_rng(np.random.SeedSequence([seed, DATASET_STREAM]))
-    if config.name in GENERATED_DATASETS:
-        return cached_dataset(_cache_key(config, seed), lambda: _generated(config, rng))
-    if config.name in BUNDLED_DATASETS:
-        return cached_dataset(_cache_key(config, seed), lambda: _bundled(config, rng))
-    return _from_csv(config, rng)
+    if config.name not in GENERATED_DATASETS + BUNDLED_DATASETS:
+        return _from_csv(config, rng)
+    build = _generated if config.name in GENERATED_DATASETS else _bundled
+    return cached_dataset(_cache_key(config, seed), lambda: build(config, rng))
 
 
 def _cache_key(config: DatasetConfig, seed: int) -> dict:

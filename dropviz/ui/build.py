@@ -12,6 +12,7 @@ import queue
 import threading
 import weakref
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dropviz.model.config import Config
@@ -34,7 +35,13 @@ def compiling_message(arch: Architecture) -> str:
 
 
 _being_prepared: weakref.WeakSet[DropoutNetwork] = weakref.WeakSet()
-BUILD_THREADS = ("dropviz-build", "dropviz-open", "dropviz-prepare")  # they may compile
+_build_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def _start_daemon(target: Callable[[], object], name: str) -> None:
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    _build_threads.add(thread)
+    thread.start()
 
 
 def building_aside() -> bool:
@@ -42,7 +49,7 @@ def building_aside() -> bool:
 
     Such a thread makes objects by the hundred thousand; see garbage.py for why that matters.
     """
-    return any(thread.name in BUILD_THREADS for thread in threading.enumerate())
+    return any(thread.is_alive() for thread in list(_build_threads))
 
 
 def prepare_train_steps_aside(trainer: Trainer) -> None:
@@ -55,8 +62,7 @@ def prepare_train_steps_aside(trainer: Trainer) -> None:
     if network.train_steps_ready or network in _being_prepared:
         return
     _being_prepared.add(network)
-    threading.Thread(target=network.prepare_train_steps, name="dropviz-prepare",
-                     daemon=True).start()
+    _start_daemon(network.prepare_train_steps, "dropviz-prepare")
 
 
 def _trainers_in(message: tuple) -> list[Trainer]:
@@ -82,7 +88,7 @@ class DaemonTask(ABC):
         self._cancelled = False
 
     def start(self, name: str) -> None:
-        threading.Thread(target=self._run, name=name, daemon=True).start()
+        _start_daemon(self._run, name)
 
     @abstractmethod
     def _run(self) -> None:

@@ -4,9 +4,9 @@ Requests arrive as queued signals from the window (through `WorkerHandle`). The 
 ticks of at most TICK_SECONDS driven by a single-shot QTimer, so a pause, a step or a settings
 change waits at most one tick, and it publishes a `Snapshot` after every `speed` steps but no more
 often than FRAME_SECONDS, and only once the window has started drawing the previous one: drawing
-never slows training and snapshots never pile up. Building a Trainer may compile for seconds; that runs on a
-daemon thread (`RunBuild`) which the same timer polls, so neither the worker's loop nor closing the
-window ever waits for a compiler.
+never slows training and snapshots never pile up. Building a Trainer may compile for seconds; that
+runs on a daemon thread (`RunBuild`) which the same timer polls, so neither the worker's loop nor
+closing the window ever waits for a compiler.
 """
 
 from __future__ import annotations
@@ -369,7 +369,7 @@ class Worker(QObject):
             if wait > 0:
                 self._schedule(wait)
                 return
-            if self._frame_training > FRAME_SECONDS:
+            if self._training_sets_the_pace():
                 self._prepare_chunks()
             self._frame_start = now
             self._frame_left = self._speed
@@ -388,6 +388,10 @@ class Worker(QObject):
                 and time.monotonic() >= self._publish_not_before):
             self._publish()
         self._schedule(0)
+
+    def _training_sets_the_pace(self) -> bool:
+        """The frame's steps took the worker longer than a frame (the top speeds)."""
+        return self._frame_training > FRAME_SECONDS
 
     def _prepare_chunks(self) -> None:
         """A frame's steps took longer than a frame: training, not the speed setting, sets the
@@ -495,8 +499,7 @@ class Worker(QObject):
                 if self._baseline is not None:
                     self._baseline_grid = self._baseline.decision_grid()
             cost = time.monotonic() - started
-            interval = (GRID_SECONDS_AT_FULL_PACE if self._frame_training > FRAME_SECONDS
-                        else GRID_SECONDS)
+            interval = GRID_SECONDS_AT_FULL_PACE if self._training_sets_the_pace() else GRID_SECONDS
             self._grid_due = started + min(max(interval, cost / PUBLISH_SHARE), MAX_GRID_GAP)
         return self._grid
 

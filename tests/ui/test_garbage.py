@@ -3,9 +3,10 @@
 import gc
 import threading
 import weakref
+from types import SimpleNamespace
 
 from dropviz.ui import garbage
-from dropviz.ui.build import building_aside
+from dropviz.ui.build import building_aside, prepare_train_steps_aside
 from dropviz.ui.garbage import GuiGarbageCollector
 
 
@@ -66,15 +67,24 @@ def test_a_build_s_young_objects_are_frozen_and_collected_once_idle(qapp, monkey
         gc.set_threshold(*thresholds)
 
 
-def test_a_build_on_its_thread_counts_as_busy():
+class Network:
+    """Stands in for a network whose multi-step call compiles until `compiled` is set."""
+
+    def __init__(self) -> None:
+        self.train_steps_ready = False
+        self.compiled = threading.Event()
+
+    def prepare_train_steps(self) -> None:
+        self.compiled.wait()
+
+
+def test_a_compile_on_its_thread_counts_as_busy(qtbot):
     already = building_aside()  # a build another test started may still be finishing
-    release = threading.Event()
-    thread = threading.Thread(target=release.wait, name="dropviz-build")
-    thread.start()
+    trainer = SimpleNamespace(network=Network())
+    prepare_train_steps_aside(trainer)
     try:
         assert building_aside()
     finally:
-        release.set()
-        thread.join()
+        trainer.network.compiled.set()
     if not already:
-        assert not building_aside()
+        qtbot.waitUntil(lambda: not building_aside())
