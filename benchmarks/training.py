@@ -15,9 +15,9 @@ import numpy as np
 import peers
 from measure import Sample, interleaved
 
-from dropviz.model import backend
 from dropviz.model.config import Config
-from dropviz.model.network import Architecture, DropoutNetwork
+from dropviz.model.graph import backend
+from dropviz.model.graph.network import Architecture, DropoutNetwork
 from dropviz.model.trainer import BatchSampler, Trainer
 
 

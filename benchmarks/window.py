@@ -28,7 +28,7 @@ from PyQt5.QtWidgets import QApplication
 from dropviz.model.config import Config
 from dropviz.ui.garbage import GuiGarbageCollector
 from dropviz.ui.main_window import MainWindow
-from dropviz.ui.worker import SPEEDS
+from dropviz.ui.worker.worker import SPEEDS
 
 TICK_MS = 5
 HEADLESS_CHUNK = 256  # steps per run_steps call headless: more than the window's 50 ms ticks

@@ -202,7 +202,7 @@ def run(argv: list[str]) -> int:
         write_run(out, trainer, history, recorder.arrays())
         save_experiment(out / EXPERIMENT_FILE, trainer, history)
         if args.export_plots:
-            from dropviz.ui.plot_export import export_plots_offscreen  # Qt only when asked
+            from dropviz.ui.views.plot_export import export_plots_offscreen  # Qt only when asked
 
             export_plots_offscreen(out, trainer, history, recorder)
     print(summary_line(history[-1], speed))

@@ -36,8 +36,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from dropviz import cli  # noqa: E402
-from dropviz.model import csv_loader  # noqa: E402
 from dropviz.model.config import Config  # noqa: E402
+from dropviz.model.data import csv_loader  # noqa: E402
 from dropviz.model.errors import DropvizError  # noqa: E402
 from dropviz.model.experiment import load_experiment, save_experiment  # noqa: E402
 from dropviz.model.export import METRIC_COLUMNS, load_inference_model, write_run  # noqa: E402

@@ -216,7 +216,7 @@ def long_child(steps: int, every: int, seconds: float) -> None:
 
     from dropviz.model.config import Config
     from dropviz.model.trainer import NetworkPool
-    from dropviz.ui.worker import SPEEDS
+    from dropviz.ui.worker.worker import SPEEDS
 
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)

@@ -7,7 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from dropviz.model.dataset_cache import CACHE_DIR_VARIABLE
+from dropviz.model.data.dataset_cache import CACHE_DIR_VARIABLE
 from dropviz.model.trainer import NetworkPool
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from dropviz.model.config import Config
-from dropviz.model.dataset import Dataset
-from dropviz.model.dataset_arrays import dataset_arrays, dataset_description, dataset_from_arrays
+from dropviz.model.data.dataset import Dataset
+from dropviz.model.data.dataset_arrays import dataset_arrays, dataset_description, dataset_from_arrays
 from dropviz.model.errors import DropvizError, ExportError
 from dropviz.model.export import check_finite_weights
 from dropviz.model.files import read_npz, write_npz_atomic

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from dropviz.model.config import Config
-from dropviz.model.datasets import load_dataset
+from dropviz.model.data.datasets import load_dataset
 from dropviz.model.errors import ConfigError, DropvizError
 from dropviz.model.monte_carlo import mc_curve
 from dropviz.model.sweeps import CancelledFn, ProgressFn, Ticker, trained

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from dropviz.model.config import Config
-from dropviz.model.datasets import Dataset, load_dataset
+from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
 from dropviz.model.trainer import Evaluation, NetworkPool, StepResult, Trainer
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from dropviz.model.config import Config
-from dropviz.model.datasets import Dataset, load_dataset
+from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
-from dropviz.model.network import Architecture, DropoutNetwork
+from dropviz.model.graph.network import Architecture, DropoutNetwork
 
 
 @dataclass(frozen=True)

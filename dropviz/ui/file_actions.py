@@ -19,18 +19,8 @@ from PyQt5.QtWidgets import QAction, QFileDialog, QLabel, QMenu, QMessageBox, QP
 
 from dropviz.model.errors import ExportError
 from dropviz.model.file_names import EXPERIMENT_FILE, EXPERIMENT_SUFFIX, RUN_FILES
-from dropviz.ui.pinned_runs import PINNED_CSV, PINNED_JSON, write_pinned
-from dropviz.ui.plot_export import (
-    PLOT_NAMES,
-    WINDOW_FILE,
-    PlotViews,
-    graphics_view,
-    plot_file_names,
-    write_plots,
-    write_view,
-    write_window,
-)
-from dropviz.ui.run_record import RestoredWindow
+from dropviz.session.run_record import RestoredWindow
+from dropviz.session.snapshot import RunInfo
 from dropviz.ui.settings import (
     add_recent,
     last_folder,
@@ -40,8 +30,18 @@ from dropviz.ui.settings import (
     remember_window,
     remove_recent,
 )
-from dropviz.ui.snapshot import RunInfo
-from dropviz.ui.worker import SPEEDS
+from dropviz.ui.views.pinned_runs import PINNED_CSV, PINNED_JSON, write_pinned
+from dropviz.ui.views.plot_export import (
+    PLOT_NAMES,
+    WINDOW_FILE,
+    PlotViews,
+    graphics_view,
+    plot_file_names,
+    write_plots,
+    write_view,
+    write_window,
+)
+from dropviz.ui.worker.worker import SPEEDS
 
 if TYPE_CHECKING:
     from dropviz.ui.main_window import MainWindow

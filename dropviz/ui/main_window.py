@@ -26,34 +26,34 @@ from PyQt5.QtWidgets import (
 )
 
 from dropviz.model.config import Config
-from dropviz.model.csv_loader import csv_columns
+from dropviz.model.data.csv_loader import csv_columns
 from dropviz.model.errors import DropvizError
 from dropviz.model.file_names import EXPERIMENT_SUFFIX
-from dropviz.ui.analysis import AnalysisTabs
+from dropviz.session.changes import describe_live_change
+from dropviz.session.compare import preset_spec
+from dropviz.session.history import DecimatedHistory
+from dropviz.session.snapshot import RunInfo, Snapshot, status_text
+from dropviz.ui.analysis.tabs import AnalysisTabs
 from dropviz.ui.banner import Banner
-from dropviz.ui.baseline_views import BaselineViews
-from dropviz.ui.build import building_aside
-from dropviz.ui.changes import describe_live_change
-from dropviz.ui.compare import preset_spec
-from dropviz.ui.compare_controls import CompareControls
-from dropviz.ui.controls_panel import ControlsPanel
-from dropviz.ui.csv_dialog import LabelDialog
-from dropviz.ui.decision_view import DecisionView
 from dropviz.ui.file_actions import FileActions
-from dropviz.ui.gap_view import GapView
 from dropviz.ui.help_dialog import ShortcutsDialog
-from dropviz.ui.history import DecimatedHistory
 from dropviz.ui.lecture_mode import LectureMode
-from dropviz.ui.loss_view import AccuracyView, LossView
-from dropviz.ui.mask_view import MaskView
-from dropviz.ui.network_view import NetworkView
-from dropviz.ui.pinned_runs import PinnedRuns
-from dropviz.ui.presets_menu import ExplanationPanel, PresetsMenu
-from dropviz.ui.snapshot import RunInfo, Snapshot, status_text
+from dropviz.ui.panels.compare_controls import CompareControls
+from dropviz.ui.panels.controls_panel import ControlsPanel
+from dropviz.ui.panels.csv_dialog import LabelDialog
+from dropviz.ui.panels.presets_menu import ExplanationPanel, PresetsMenu
+from dropviz.ui.panels.transport import Transport
 from dropviz.ui.staged_drawing import StagedDrawing
 from dropviz.ui.style import configure_pyqtgraph
-from dropviz.ui.transport import Transport
-from dropviz.ui.worker import WorkerHandle
+from dropviz.ui.views.baseline_views import BaselineViews
+from dropviz.ui.views.decision_view import DecisionView
+from dropviz.ui.views.gap_view import GapView
+from dropviz.ui.views.loss_view import AccuracyView, LossView
+from dropviz.ui.views.mask_view import MaskView
+from dropviz.ui.views.network_view import NetworkView
+from dropviz.ui.views.pinned_runs import PinnedRuns
+from dropviz.ui.worker.build import building_aside
+from dropviz.ui.worker.worker import WorkerHandle
 
 if TYPE_CHECKING:
     import numpy as np

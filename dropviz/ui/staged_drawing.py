@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
-from dropviz.ui.snapshot import Snapshot
+from dropviz.session.snapshot import Snapshot
 
 Stage = Callable[[Snapshot], None]
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dropviz.model import csv_loader
-from dropviz.model.csv_loader import MAX_CLASSES, csv_columns, load_csv
+from dropviz.model.data import csv_loader
+from dropviz.model.data.csv_loader import MAX_CLASSES, csv_columns, load_csv
 from dropviz.model.errors import DatasetError
 
 IRIS_LIKE = """\

@@ -10,10 +10,10 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from dropviz.model import dataset_cache, datasets
 from dropviz.model.config import DatasetConfig
-from dropviz.model.dataset_cache import CACHE_DIR_VARIABLE, cache_folder
-from dropviz.model.datasets import load_dataset
+from dropviz.model.data import dataset_cache, datasets
+from dropviz.model.data.dataset_cache import CACHE_DIR_VARIABLE, cache_folder
+from dropviz.model.data.datasets import load_dataset
 
 MOONS = DatasetConfig()
 
@@ -136,7 +136,7 @@ def test_a_huge_dataset_is_not_cached(folder, monkeypatch):
 def test_a_warm_start_never_imports_scikit_learn(folder):
     """The second process finds the default dataset cached, as the app's second launch does."""
     script = ("import sys; from dropviz.model.config import Config; "
-              "from dropviz.model.datasets import load_dataset; "
+              "from dropviz.model.data.datasets import load_dataset; "
               "d = load_dataset(Config().dataset, Config().seed); "
               "print('sklearn' in sys.modules, float(d.X_train.sum()))")
     env = {**os.environ, CACHE_DIR_VARIABLE: str(folder.parent)}

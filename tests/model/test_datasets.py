@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import sklearn.model_selection
 
-from dropviz.model import datasets
 from dropviz.model.config import DatasetConfig
-from dropviz.model.datasets import GENERATORS, Dataset, load_dataset, split_and_standardise
+from dropviz.model.data import datasets
+from dropviz.model.data.datasets import GENERATORS, Dataset, load_dataset, split_and_standardise
 from dropviz.model.errors import DatasetError
 
 SAMPLE_CSV = Path(__file__).parents[2] / "assets" / "sample_data" / "iris_field_samples.csv"

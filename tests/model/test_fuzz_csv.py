@@ -22,9 +22,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dropviz.model import csv_loader
-from dropviz.model.csv_loader import MAX_CLASSES, CsvTable, csv_columns, load_csv
-from dropviz.model.datasets import split_and_standardise
+from dropviz.model.data import csv_loader
+from dropviz.model.data.csv_loader import MAX_CLASSES, CsvTable, csv_columns, load_csv
+from dropviz.model.data.datasets import split_and_standardise
 from dropviz.model.errors import DatasetError
 
 FUZZ = settings(max_examples=60, deadline=None)

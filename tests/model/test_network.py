@@ -6,9 +6,9 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 
-from dropviz.model.backend import compile_function
-from dropviz.model.dropout import DropoutControls, apply_mask, draw_mask, scale_factors
-from dropviz.model.network import Architecture, DropoutNetwork
+from dropviz.model.graph.backend import compile_function
+from dropviz.model.graph.dropout import DropoutControls, apply_mask, draw_mask, scale_factors
+from dropviz.model.graph.network import Architecture, DropoutNetwork
 
 RNG = np.random.default_rng(7)
 X = RNG.normal(size=(40, 3)).astype(np.float32)

@@ -16,7 +16,7 @@ import pytest
 
 from dropviz import cli
 from dropviz.model.config import Config, DatasetConfig
-from dropviz.model.datasets import load_dataset
+from dropviz.model.data.datasets import load_dataset
 from dropviz.model.errors import ConfigError, DatasetError, ExportError
 from dropviz.model.experiment import save_experiment
 from dropviz.model.export import write_run

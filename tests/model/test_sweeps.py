@@ -8,7 +8,7 @@ import numpy_mlp
 import pytest
 
 from dropviz.model.config import Config
-from dropviz.model.datasets import load_dataset
+from dropviz.model.data.datasets import load_dataset
 from dropviz.model.errors import ConfigError
 from dropviz.model.sweeps import (
     Cancelled,

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from dropviz.model.backend import compile_function, pytensor
-from dropviz.model.uniform_draw import draw_uniform
+from dropviz.model.graph.backend import compile_function, pytensor
+from dropviz.model.graph.uniform_draw import draw_uniform
 
 
 def test_the_draws_are_numpy_s_uniform_numbers_and_the_stream_goes_on():

@@ -13,9 +13,9 @@ from ui_helpers import SMALL, TIMEOUT, play_until, press, wait_news
 
 from dropviz.model.config import DropoutConfig
 from dropviz.model.trainer import Trainer
-from dropviz.ui.compare import NO_DROPOUT, compare_config, run_label
-from dropviz.ui.compare_controls import BaselineDialog
-from dropviz.ui.decision_view import probability_image
+from dropviz.session.compare import NO_DROPOUT, compare_config, run_label
+from dropviz.ui.panels.compare_controls import BaselineDialog
+from dropviz.ui.views.decision_view import probability_image
 
 
 def _steps(qtbot, window, count: int) -> None:

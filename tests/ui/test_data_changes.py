@@ -9,7 +9,7 @@ from PyQt5.QtGui import QDropEvent
 from PyQt5.QtWidgets import QApplication
 from ui_helpers import START_TIMEOUT, TIMEOUT, press
 
-from dropviz.ui.csv_dialog import LabelDialog
+from dropviz.ui.panels.csv_dialog import LabelDialog
 
 IRIS = Path(__file__).resolve().parents[2] / "assets" / "sample_data" / "iris_field_samples.csv"
 

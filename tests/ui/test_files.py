@@ -24,10 +24,9 @@ from dropviz.model.experiment import save_experiment
 from dropviz.model.export import load_inference_model
 from dropviz.model.file_names import RUN_FILES
 from dropviz.model.trainer import Trainer
-from dropviz.ui.history import DecimatedHistory
+from dropviz.session.history import DecimatedHistory
+from dropviz.session.run_record import CURVES, EXPERIMENT_FILE
 from dropviz.ui.main_window import MainWindow
-from dropviz.ui.plot_export import PLOT_NAMES, PNG_SCALE, WINDOW_FILE, graphics_view
-from dropviz.ui.run_record import CURVES, EXPERIMENT_FILE
 from dropviz.ui.settings import (
     RECENT_LIMIT,
     add_recent,
@@ -36,6 +35,7 @@ from dropviz.ui.settings import (
     restore_window,
     stored_config,
 )
+from dropviz.ui.views.plot_export import PLOT_NAMES, PNG_SCALE, WINDOW_FILE, graphics_view
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import weakref
 from types import SimpleNamespace
 
 from dropviz.ui import garbage
-from dropviz.ui.build import building_aside, prepare_train_steps_aside
 from dropviz.ui.garbage import GuiGarbageCollector
+from dropviz.ui.worker.build import building_aside, prepare_train_steps_aside
 
 
 class Node:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dropviz.ui.history import DecimatedHistory
+from dropviz.session.history import DecimatedHistory
 
 
 def test_short_histories_are_kept_exactly():

@@ -8,7 +8,7 @@ from ui_helpers import TIMEOUT, press
 
 from dropviz.ui.help_dialog import ShortcutsDialog
 from dropviz.ui.lecture_mode import LECTURE_SCALE
-from dropviz.ui.pinned_runs import PIN_WIDTH
+from dropviz.ui.views.pinned_runs import PIN_WIDTH
 
 
 def _widths(plot) -> dict[int, float]:

@@ -12,8 +12,8 @@ from ui_helpers import SMALL
 from dropviz.model.config import DatasetConfig
 from dropviz.model.errors import ExportError
 from dropviz.model.trainer import MaskRecorder, Trainer
-from dropviz.ui.loss_view import LossView
-from dropviz.ui.plot_export import PLOT_NAMES, PNG_SCALE, export_plots_offscreen, write_view
+from dropviz.ui.views.loss_view import LossView
+from dropviz.ui.views.plot_export import PLOT_NAMES, PNG_SCALE, export_plots_offscreen, write_view
 
 SIZE = (480, 320)
 

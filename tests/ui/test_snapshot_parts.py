@@ -8,8 +8,8 @@ import numpy as np
 
 from dropviz.model.config import Config, DatasetConfig, DropoutConfig
 from dropviz.model.trainer import Evaluation, StepResult
-from dropviz.ui.changes import describe_live_change, describe_restart
-from dropviz.ui.snapshot import MaskRecorder, Snapshot, status_text
+from dropviz.session.changes import describe_live_change, describe_restart
+from dropviz.session.snapshot import MaskRecorder, Snapshot, status_text
 
 
 def _result(step: int, rng: np.random.Generator) -> StepResult:

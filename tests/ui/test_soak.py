@@ -35,10 +35,10 @@ from ui_helpers import TIMEOUT
 
 from dropviz.model.config import Config
 from dropviz.model.trainer import NetworkPool, Trainer
-from dropviz.ui.compare_controls import BaselineDialog
+from dropviz.session.snapshot import RunInfo, Snapshot
 from dropviz.ui.main_window import MainWindow
-from dropviz.ui.plot_export import write_plots
-from dropviz.ui.snapshot import RunInfo, Snapshot
+from dropviz.ui.panels.compare_controls import BaselineDialog
+from dropviz.ui.views.plot_export import write_plots
 
 ROOT = Path(__file__).resolve().parents[2]
 SOAK_SEED = 7

@@ -18,10 +18,10 @@ from ui_helpers import (
     wait_step,
 )
 
-from dropviz.model.network import DropoutNetwork
+from dropviz.model.graph.network import DropoutNetwork
 from dropviz.model.trainer import NetworkPool, Trainer
-from dropviz.ui.snapshot import RECENT_STEPS
-from dropviz.ui.worker import GRID_SECONDS_AT_FULL_PACE, SPEEDS
+from dropviz.session.snapshot import RECENT_STEPS
+from dropviz.ui.worker.worker import GRID_SECONDS_AT_FULL_PACE, SPEEDS
 
 
 def test_space_plays_and_pauses(make_window, qtbot):

@@ -6,8 +6,8 @@ import numpy as np
 from PyQt5.QtCore import Qt
 from ui_helpers import play_until, press
 
-from dropviz.ui.network_view import MAX_SHOWN, shown_units
-from dropviz.ui.snapshot import RECENT_STEPS
+from dropviz.session.snapshot import RECENT_STEPS
+from dropviz.ui.views.network_view import MAX_SHOWN, shown_units
 
 
 def test_mask_grid_shows_the_masks_the_trainer_drew(make_window, qtbot):

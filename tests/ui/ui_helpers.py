@@ -5,8 +5,8 @@ from __future__ import annotations
 from PyQt5.QtCore import Qt
 
 from dropviz.model.config import Config, DatasetConfig
+from dropviz.session.snapshot import Snapshot
 from dropviz.ui.main_window import MainWindow
-from dropviz.ui.snapshot import Snapshot
 
 # Small enough to compile and run fast; moons has 2 features, so every view is in use.
 SMALL = Config(dataset=DatasetConfig(name="moons", n_samples=200, noise=0.3, train_fraction=0.3),

@@ -1,0 +1,76 @@
+"""Dropout as graph pieces whose rate, scaling and mask shape are shared values, not constants.
+
+Keeping them shared is what lets a slider act between two training steps without recompiling:
+the graph reads the keep probability and the two scale factors of each layer at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytensor.tensor as pt
+
+from dropviz.model.graph.backend import FLOAT, pytensor
+from dropviz.model.graph.uniform_draw import draw_uniform
+
+APPLY_MODES = ("multiply", "switch")
+
+
+def scale_factors(rate: float, scaling: str) -> tuple[float, float]:
+    """(train factor, test factor) that compensate for dropped units in a scaling mode.
+
+    weight_scaling: train h*m, test h*(1-p). inverted: train h*m/(1-p), test h. none: h*m, h.
+    """
+    keep = 1.0 - rate
+    if scaling == "weight_scaling":
+        return 1.0, keep
+    if scaling == "inverted":
+        return 1.0 / keep, 1.0
+    return 1.0, 1.0
+
+
+@dataclass
+class DropoutControls:
+    """Shared values read by every dropout layer; `set` changes them between two calls."""
+
+    keep: pytensor.compile.SharedVariable
+    train_scale: pytensor.compile.SharedVariable
+    test_scale: pytensor.compile.SharedVariable
+    per_batch: pytensor.compile.SharedVariable
+
+    @classmethod
+    def create(cls, n_layers: int) -> DropoutControls:
+        ones = np.ones(n_layers, dtype=FLOAT)
+        return cls(
+            keep=pytensor.shared(ones.copy(), name="keep"),
+            train_scale=pytensor.shared(ones.copy(), name="train_scale"),
+            test_scale=pytensor.shared(ones.copy(), name="test_scale"),
+            per_batch=pytensor.shared(np.int8(0), name="per_batch"),
+        )
+
+    def set(self, rates: tuple[float, ...], scaling: str, mask: str) -> None:
+        factors = [scale_factors(rate, scaling) for rate in rates]
+        self.keep.set_value(np.array([1.0 - r for r in rates], dtype=FLOAT))
+        self.train_scale.set_value(np.array([f[0] for f in factors], dtype=FLOAT))
+        self.test_scale.set_value(np.array([f[1] for f in factors], dtype=FLOAT))
+        self.per_batch.set_value(np.int8(mask == "per_batch"))
+
+
+def draw_mask(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.TensorVariable):
+    """A boolean keep-mask shaped like h, and the rng to chain the next draw on.
+
+    One uniform block is drawn either way; per batch, its first row is shared by all rows, so the
+    two shapes cost the same and switching between them needs no new graph.
+    """
+    next_rng, uniform = draw_uniform(rng, h.shape)
+    chosen = pt.switch(per_batch, uniform[0][None, :], uniform)
+    return next_rng, chosen < keep
+
+
+def apply_mask(h: pt.TensorVariable, mask: pt.TensorVariable, scale: pt.TensorVariable,
+               apply: str) -> pt.TensorVariable:
+    """Zero the dropped units and scale the kept ones, by product or by switch."""
+    if apply == "switch":
+        return pt.switch(mask, h * scale, pt.zeros_like(h))
+    return h * pt.cast(mask, "float32") * scale

@@ -1,0 +1,339 @@
+"""The dropout MLP as one PyTensor graph, compiled once per architecture.
+
+Everything that may change while a run goes on (the data of the same shape, the weights, the dropout
+rates and scaling, the learning rate, L2, the rng) is a shared variable, so a slider, a reset or a
+regenerated dataset never pays for a compile. Only the architecture below fixes the graph.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import pytensor.tensor as pt
+
+from dropviz.model.graph.backend import FLOAT, call_with_blas_threads, compile_function, pytensor
+from dropviz.model.graph.dropout import APPLY_MODES, DropoutControls, apply_mask, draw_mask
+from dropviz.model.graph.optimizers import Optimizer
+
+ACTIVATION_FUNCTIONS = {"relu": lambda h: pt.maximum(h, 0), "tanh": pt.tanh, "sigmoid": pt.sigmoid}
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What fixes the graph: anything else can change without a compile."""
+
+    n_inputs: int
+    hidden_layers: tuple[int, ...]
+    n_classes: int
+    activation: str
+    optimizer: str
+    apply: str = "multiply"
+
+    def __post_init__(self) -> None:
+        if self.n_classes < 2:
+            raise ValueError("a classifier needs at least two classes")
+        if self.apply not in APPLY_MODES:
+            raise ValueError(f"apply must be one of {APPLY_MODES}")
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Units of every layer, input to output (one output unit for two classes)."""
+        return (self.n_inputs, *self.hidden_layers, 1 if self.n_classes == 2 else self.n_classes)
+
+    @property
+    def output_activation(self) -> str:
+        return "sigmoid" if self.n_classes == 2 else "softmax"
+
+
+def initial_weights(arch: Architecture, rng: np.random.Generator) -> list[np.ndarray]:
+    """He initialisation for relu, Glorot for tanh and sigmoid; zero biases. Order W1, b1, W2, ..."""
+    arrays = []
+    for fan_in, fan_out in zip(arch.widths[:-1], arch.widths[1:], strict=True):
+        if arch.activation == "relu":
+            weight = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+        else:
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            weight = rng.uniform(-limit, limit, size=(fan_in, fan_out))
+        arrays += [weight.astype(FLOAT), np.zeros(fan_out, dtype=FLOAT)]
+    return arrays
+
+
+def _cross_entropy(logits, targets, n_classes: int):
+    """Mean cross-entropy from logits, stable for large logits."""
+    if n_classes == 2:
+        z = logits[:, 0]
+        return pt.mean(pt.softplus(z) - pt.cast(targets, "float32") * z)
+    log_probs = pt.special.log_softmax(logits, axis=1)
+    return -pt.mean(log_probs[pt.arange(targets.shape[0]), targets])
+
+
+def _probabilities(logits, n_classes: int):
+    """Class probabilities, shape (rows, classes), for two classes too."""
+    if n_classes == 2:
+        positive = pt.sigmoid(logits[:, 0])
+        return pt.stack([1 - positive, positive], axis=1)
+    return pt.special.softmax(logits, axis=1)
+
+
+class DropoutNetwork:
+    """A compiled MLP with dropout on the input and on every hidden layer.
+
+    `train_step(batch)` runs one minibatch update on the training data held in shared variables and
+    returns the data loss of the batch and the keep-mask of every dropout layer (True = kept).
+    """
+
+    def __init__(self, arch: Architecture, X_train: np.ndarray, y_train: np.ndarray) -> None:
+        self.arch = arch
+        self.params = self._create_params()
+        self.dropout = DropoutControls.create(len(arch.hidden_layers) + 1)
+        self.learning_rate = pytensor.shared(FLOAT(0.01), name="learning_rate")
+        self.l2 = pytensor.shared(FLOAT(0.0), name="l2")
+        self.train_rng = pt.random.shared_rng(seed=0, name="train_rng")
+        self.mc_rng = pt.random.shared_rng(seed=1, name="mc_rng")
+        self.X_train = pytensor.shared(np.asarray(X_train, dtype=FLOAT), name="X_train")
+        self.y_train = pytensor.shared(np.asarray(y_train, dtype=np.int32), name="y_train")
+        self.optimizer = Optimizer(arch.optimizer, self.params, self.learning_rate)
+        self._train = self._compile_train()
+        self._predict = self._compile_predict()
+        self._mc_pass = None
+        self._train_many = None
+        self._preparing = threading.Lock()
+        self._weights_per_row = sum(a * b for a, b in pairwise(arch.widths))
+        self._run_once(lambda: (self.train_step(np.zeros(1, dtype=np.int32)),
+                                self.predict(np.zeros((1, arch.n_inputs), dtype=FLOAT))))
+
+    def _run_once(self, call: Callable[[], object]) -> None:
+        """Call compiled functions once and undo what the call changed (weights, state, rng).
+
+        numba compiles a function at its first call, not when PyTensor builds it: calling here
+        moves that wait (tens of seconds on a first-ever run) to whoever builds the network, e.g.
+        the window's build thread while it shows "Compiling...", instead of the first step.
+        """
+        weights, state, rngs = self.get_weights(), self.optimizer_state(), self.rng_states()
+        call()
+        self.set_weights(weights)
+        self.set_optimizer_state(state)
+        self.set_rng_states(rngs)
+
+    def prepare_train_steps(self) -> None:
+        """Compile `train_steps` now (once per network; seconds, more on a cold cache).
+
+        `train_steps` does this itself when first called; a caller that must not stall then (the
+        window's training loop) runs this on another thread while it trains with `train_step`.
+        That is safe: the compile reads no value, and the call that makes numba compile runs on
+        a copy of the function whose weights, optimizer state and rng are copies, so the
+        network's own state is never read or written while it trains.
+        """
+        with self._preparing:
+            if self._train_many is None:
+                function = self._compile_train_many()
+                function.copy(swap=self._state_copies())(np.zeros((1, 1), dtype=np.int32))
+                self._train_many = function
+
+    @property
+    def train_steps_ready(self) -> bool:
+        """True once `train_steps` will run without compiling first."""
+        return self._train_many is not None
+
+    def _state_copies(self) -> dict:
+        """A fresh shared variable for each one a training step updates, of the same type."""
+        updated = [*self.params, *self.optimizer.state]
+        copies = {var: pytensor.shared(np.zeros_like(var.get_value(borrow=True)), name=var.name)
+                  for var in updated}
+        copies[self.train_rng] = pt.random.shared_rng(seed=0, name="train_rng_copy")
+        return copies
+
+    @property
+    def dropout_layer_names(self) -> tuple[str, ...]:
+        return ("input", *(f"hidden{i + 1}" for i in range(len(self.arch.hidden_layers))))
+
+    def _create_params(self) -> list:
+        shapes = zip(self.arch.widths[:-1], self.arch.widths[1:], strict=True)
+        params = []
+        for index, (fan_in, fan_out) in enumerate(shapes, start=1):
+            params.append(pytensor.shared(np.zeros((fan_in, fan_out), FLOAT), name=f"W{index}"))
+            params.append(pytensor.shared(np.zeros(fan_out, FLOAT), name=f"b{index}"))
+        return params
+
+    def _forward(self, x, params: list, rng=None, masks_out: list | None = None):
+        """Logits of the network; with an rng, a training pass that drops units, else test time."""
+        activation = ACTIVATION_FUNCTIONS[self.arch.activation]
+        d = self.dropout
+        h = x
+        n_layers = len(params) // 2
+        for layer in range(n_layers):
+            if rng is None:
+                h = h * d.test_scale[layer]
+            else:
+                rng, mask = draw_mask(rng, h, d.keep[layer], d.per_batch)
+                masks_out.append(mask)
+                h = apply_mask(h, mask, d.train_scale[layer], self.arch.apply)
+            weight, bias = params[2 * layer], params[2 * layer + 1]
+            h = pt.dot(h, weight) + bias
+            if layer < n_layers - 1:
+                h = activation(h)
+        return h, rng
+
+    def _training_step(self, batch, params: list, state: list, rng):
+        """One minibatch update as a pure graph: (loss, masks, new params, new state, next rng).
+
+        Written once and used twice: on the shared variables for `train_step`, and on the values a
+        scan carries from one iteration to the next for `train_steps`.
+        """
+        x, y = self.X_train[batch], self.y_train[batch]
+        masks: list = []
+        logits, next_rng = self._forward(x, params, rng, masks)
+        data_loss = _cross_entropy(logits, y, self.arch.n_classes)
+        penalty = sum(pt.sum(w**2) for w in params[0::2])
+        grads = pytensor.grad(data_loss + self.l2 * penalty, params)
+        new_params, new_state = self.optimizer.step(params, grads, state)
+        return data_loss, masks, new_params, new_state, next_rng
+
+    def _compile_train(self):
+        batch = pt.ivector("batch")
+        state = self.optimizer.state
+        loss, masks, new_params, new_state, next_rng = self._training_step(
+            batch, self.params, state, self.train_rng)
+        updates = dict(zip([*self.params, *state], [*new_params, *new_state], strict=True))
+        updates[self.train_rng] = next_rng
+        return compile_function([batch], [loss, *masks], updates)
+
+    def _compile_train_many(self):
+        """K steps in one call: a scan over the rows of a (K, batch) matrix of example indices.
+
+        Parameters, optimizer state and the rng are the loop's carried values, so each iteration
+        sees the previous one's weights and draws from where it left off, exactly as K calls of
+        `train_step` would; the shared variables take the last values when the call returns.
+        """
+        batches = pt.imatrix("batches")
+        carried = [*self.params, *self.optimizer.state]
+        n_params, n_masks = len(self.params), len(self.dropout_layer_names)
+
+        def one_step(batch, *values):
+            params, state, rng = values[:n_params], values[n_params:-1], values[-1]
+            loss, masks, new_params, new_state, next_rng = self._training_step(
+                batch, list(params), list(state), rng)
+            return [loss, *masks, *new_params, *new_state, next_rng]
+
+        outputs = pytensor.scan(one_step, sequences=[batches],
+                                outputs_info=[None] * (1 + n_masks) + [*carried, self.train_rng],
+                                return_updates=False, name="train_steps")
+        losses, masks = outputs[0], outputs[1:1 + n_masks]
+        finals = [output[-1] for output in outputs[1 + n_masks:-1]]
+        updates = dict(zip(carried, finals, strict=True))
+        updates[self.train_rng] = outputs[-1]
+        return compile_function([batches], [losses, *masks], updates)
+
+    def _compile_predict(self):
+        x = pt.matrix("x", dtype="float32")
+        logits, _ = self._forward(x, self.params)
+        return compile_function([x], [_probabilities(logits, self.arch.n_classes), logits])
+
+    def _compile_mc_pass(self):
+        x = pt.matrix("x", dtype="float32")
+        masks: list = []
+        logits, next_rng = self._forward(x, self.params, self.mc_rng, masks)
+        return compile_function([x], _probabilities(logits, self.arch.n_classes),
+                                {self.mc_rng: next_rng})
+
+    def reset(self, seed: int) -> None:
+        """New initial weights and rng streams from the seed, zeroed optimizer state."""
+        streams = np.random.SeedSequence([seed, 2]).spawn(3)
+        init_rng = np.random.default_rng(streams[0])
+        for param, value in zip(self.params, initial_weights(self.arch, init_rng), strict=True):
+            param.set_value(value)
+        self.optimizer.reset()
+        self.train_rng.set_value(np.random.default_rng(streams[1]))
+        self.mc_rng.set_value(np.random.default_rng(streams[2]))
+
+    def set_data(self, X_train: np.ndarray, y_train: np.ndarray) -> None:
+        """Swap in a training set of the same width (a regenerated dataset needs no compile)."""
+        if X_train.shape[1] != self.arch.n_inputs:
+            raise ValueError("the data has a different number of features than the network")
+        self.X_train.set_value(np.asarray(X_train, dtype=FLOAT))
+        self.y_train.set_value(np.asarray(y_train, dtype=np.int32))
+
+    def set_live(self, rates: tuple[float, ...], scaling: str, mask: str, learning_rate: float,
+                 l2: float) -> None:
+        """Settings that act from the next call on, without a compile."""
+        self.dropout.set(rates, scaling, mask)
+        self.learning_rate.set_value(FLOAT(learning_rate))
+        self.l2.set_value(FLOAT(l2))
+
+    def _flops(self, rows: int, products_per_row: int) -> float:
+        """FLOP of the matrix products of `rows` rows through every layer, `products_per_row` times.
+
+        Three for a training step (forward, input gradient, weight gradient), one for a prediction.
+        """
+        return 2.0 * products_per_row * rows * self._weights_per_row
+
+    def train_step(self, batch: np.ndarray) -> tuple[float, list[np.ndarray]]:
+        batch = np.asarray(batch, dtype=np.int32)
+        loss, *masks = call_with_blas_threads(self._train, self._flops(len(batch), 3), 1, batch)
+        return float(loss), masks
+
+    def train_steps(self, batches: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """K training steps in one compiled call, for rows of example indices of shape (K, batch).
+
+        Same course of training as K calls of `train_step` with the rows in order, but the call's
+        fixed cost is paid once, which is most of a step for a small network. Returns the K losses
+        and, per dropout layer, the K masks stacked as (K, batch, units). Compiled on first use.
+        """
+        self.prepare_train_steps()
+        batches = np.asarray(batches, dtype=np.int32)
+        losses, *masks = call_with_blas_threads(self._train_many, self._flops(batches.shape[1], 3),
+                                                len(batches), batches)
+        return losses, masks
+
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Test-time class probabilities and logits: no dropout, the scaling mode's test factor."""
+        X = np.asarray(X, dtype=FLOAT)
+        probs, logits = call_with_blas_threads(self._predict, self._flops(len(X), 1), 1, X)
+        return probs, logits
+
+    def mc_predict(self, X: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of class probabilities over stochastic training passes.
+
+        Uses its own rng stream, so sampling never changes the course of training.
+        """
+        if self._mc_pass is None:
+            self._mc_pass = self._compile_mc_pass()
+        X = np.asarray(X, dtype=FLOAT)
+        total = np.zeros((len(X), self.arch.n_classes), dtype=np.float64)
+        total_sq = np.zeros_like(total)
+        for _ in range(samples):
+            probs = call_with_blas_threads(self._mc_pass, self._flops(len(X), 1), 1, X)
+            total += probs
+            total_sq += probs.astype(np.float64) ** 2
+        mean = total / samples
+        std = np.sqrt(np.maximum(total_sq / samples - mean**2, 0.0))
+        return mean.astype(FLOAT), std.astype(FLOAT)
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [param.get_value() for param in self.params]
+
+    def set_weights(self, arrays: list[np.ndarray]) -> None:
+        for param, value in zip(self.params, arrays, strict=True):
+            param.set_value(np.asarray(value, dtype=FLOAT))
+
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        return {variable.name: variable.get_value() for variable in self.optimizer.state}
+
+    def set_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        for variable in self.optimizer.state:
+            variable.set_value(np.asarray(state[variable.name], dtype=FLOAT))
+
+    def rng_states(self) -> dict:
+        """The bit generators' states, to save and restore the course of training exactly."""
+        return {"train": self.train_rng.get_value().bit_generator.state,
+                "mc": self.mc_rng.get_value().bit_generator.state}
+
+    def set_rng_states(self, states: dict) -> None:
+        for variable, key in ((self.train_rng, "train"), (self.mc_rng, "mc")):
+            generator = np.random.default_rng()
+            generator.bit_generator.state = states[key]
+            variable.set_value(generator)

@@ -1,0 +1,119 @@
+"""What the network predicts over the plane, with the data on top: only for 2-D data.
+
+The colour is the predicted class and its strength the network's confidence, so for two classes
+this is a diverging map of P(class 1) around the white boundary, and it reads the same way for three
+or more classes. Training points are filled, test points hollow: test points on the wrong colour
+are the errors that overfitting makes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt5.QtCore import QRectF, Qt
+from PyQt5.QtWidgets import QLabel, QStackedWidget, QWidget
+
+from dropviz.session.snapshot import RunInfo
+from dropviz.ui.style import class_colour, plain_axes, set_title
+
+if TYPE_CHECKING:
+    from dropviz.model.trainer import DecisionGrid
+
+STRENGTH = 0.8  # the most confident colour stays light enough for the points to stand out
+UNKNOWN = 200  # grey where the probabilities are not numbers (a diverged network)
+NOTE = "colour: predicted class, strength: confidence<br>points: train filled, test hollow"
+SHORT_NOTE = "points: train filled, test hollow"
+
+
+def probability_image(probs: np.ndarray) -> np.ndarray:
+    """(rows, cols, classes) probabilities -> (rows, cols, 3) uint8 colours."""
+    classes = probs.shape[-1]
+    palette = np.array([pg.mkColor(class_colour(k)).getRgb()[:3] for k in range(classes)], float)
+    winner = np.nan_to_num(probs, nan=0.0).argmax(axis=-1)
+    confidence = (probs.max(axis=-1) - 1.0 / classes) / (1.0 - 1.0 / classes)
+    weight = (STRENGTH * np.clip(confidence, 0.0, 1.0))[..., None]
+    rgb = 255.0 * (1.0 - weight) + palette[winner] * weight
+    rgb[~np.isfinite(probs).all(axis=-1)] = UNKNOWN
+    return rgb.round().astype(np.uint8)
+
+
+def _scatter(filled: bool) -> pg.ScatterPlotItem:
+    return pg.ScatterPlotItem(size=9 if filled else 10, pxMode=True, symbol="o")
+
+
+class DecisionView(QStackedWidget):
+    """Passive: `set_run` when a run starts, `set_grid` when the worker sends a new grid."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._plot_widget = pg.PlotWidget()
+        plot = self._plot_widget.getPlotItem()
+        set_title(plot, "Decision map", NOTE)
+        plot.setLabel("bottom", "x1 (standardised)")
+        plot.setLabel("left", "x2 (standardised)")
+        plot.setMenuEnabled(False)
+        plot.setAspectLocked(True)
+        plain_axes(plot)
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._train = _scatter(filled=True)
+        self._test = _scatter(filled=False)
+        plot.addItem(self._image)
+        plot.addItem(self._train)
+        plot.addItem(self._test)
+        self._message = QLabel()
+        self._message.setAlignment(Qt.AlignCenter)
+        self._message.setWordWrap(True)
+        self._message.setStyleSheet("font-size: 13pt; color: #444; padding: 30px;")
+        self.addWidget(self._plot_widget)
+        self.addWidget(self._message)
+        self._grid: DecisionGrid | None = None
+
+    def set_run(self, info: RunInfo) -> None:
+        self._grid = None
+        self._image.clear()
+        if not info.is_2d:
+            self._message.setText(
+                f"The decision map needs 2-D data, so that every point of the plane is an input. "
+                f"{info.dataset_name} has {info.n_features} features.\n\nChoose moons, circles, "
+                "xor, spiral or blobs in the Dataset panel to see the network's decision "
+                "boundary change as it trains.")
+            self.setCurrentWidget(self._message)
+            return
+        self.setCurrentWidget(self._plot_widget)
+        self._train.setData(*info.X_train.T, brush=[class_colour(k) for k in info.y_train],
+                            pen=pg.mkPen("w", width=1))
+        self._test.setData(*info.X_test.T, brush=pg.mkBrush(255, 255, 255, 230),
+                           pen=[pg.mkPen(class_colour(k), width=2.2) for k in info.y_test])
+
+    def set_grid(self, grid: DecisionGrid | None) -> None:
+        """A grid the view already shows is not redrawn: the worker resends it between updates."""
+        if grid is None or grid is self._grid:
+            return
+        self._grid = grid
+        self._image.setImage(probability_image(grid.probs), autoLevels=False, levels=(0, 255))
+        dx = (grid.xs[-1] - grid.xs[0]) / (len(grid.xs) - 1)
+        dy = (grid.ys[-1] - grid.ys[0]) / (len(grid.ys) - 1)
+        self._image.setRect(QRectF(grid.xs[0] - dx / 2, grid.ys[0] - dy / 2,
+                                   dx * len(grid.xs), dy * len(grid.ys)))
+
+    def set_heading(self, heading: str, short: bool = False) -> None:
+        """Two maps side by side say whose each is, with a shorter note to fit."""
+        set_title(self._plot_widget.getPlotItem(), heading, SHORT_NOTE if short else NOTE)
+
+    def plot_item(self) -> pg.PlotItem:
+        return self._plot_widget.getPlotItem()
+
+    def showing_map(self) -> bool:
+        return self.currentWidget() is self._plot_widget
+
+    def message(self) -> str:
+        return self._message.text()
+
+    def image(self) -> np.ndarray | None:
+        return self._image.image
+
+    def reset(self) -> None:
+        self._grid = None
+        self._image.clear()

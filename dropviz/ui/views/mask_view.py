@@ -1,0 +1,138 @@
+"""Which units dropout switched off: per layer, a units x steps raster scrolling with training.
+
+Dark is dropped, light is kept; the newest column is the current step. The raster follows the
+first example of each batch (see `Snapshot`). With per-example masks every example has its own
+mask, so a second, small image shows the whole current batch: rows are examples, columns units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt5.QtWidgets import QWidget
+
+from dropviz.session.snapshot import RECENT_STEPS
+from dropviz.ui.style import DROPPED_COLOUR, KEPT_COLOUR, plain_axes
+
+LUT = np.array([DROPPED_COLOUR, KEPT_COLOUR], dtype=np.uint8)  # 0 dropped, 1 kept
+
+
+def _image_item() -> pg.ImageItem:
+    item = pg.ImageItem(axisOrder="row-major")
+    item.setLookupTable(LUT)
+    item.setLevels((0, 1))
+    return item
+
+
+def _quiet_plot(plot: pg.PlotItem) -> None:
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.getViewBox().invertY(True)
+    plain_axes(plot)
+
+
+@dataclass
+class _Row:
+    units: int
+    raster_plot: pg.PlotItem
+    raster: pg.ImageItem
+    batch_plot: pg.PlotItem
+    batch: pg.ImageItem
+    title: str = ""
+    batch_rows: int = 0
+
+    def set_title(self, text: str) -> None:
+        """Only on a change: a new title re-lays out the whole view, too slow for every frame."""
+        if text != self.title:
+            self.title = text
+            self.raster_plot.setTitle(text, size="10pt")
+
+
+class MaskView(pg.GraphicsLayoutWidget):
+    """Passive: `set_layers` when a run starts, `set_masks` for every snapshot."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: dict[str, _Row] = {}
+        self._per_example = True
+
+    def set_layers(self, names: tuple[str, ...], widths: tuple[int, ...]) -> None:
+        self.clear()
+        self._rows = {}
+        grid = self.ci.layout
+        for index, (name, units) in enumerate(zip(names, widths, strict=True)):
+            raster_plot = self.addPlot(row=index, col=0)
+            _quiet_plot(raster_plot)
+            raster_plot.setLabel("left", "unit")
+            raster_plot.setYRange(0, units, padding=0)
+            raster = _image_item()
+            raster_plot.addItem(raster)
+            batch_plot = self.addPlot(row=index, col=1)
+            _quiet_plot(batch_plot)
+            batch_plot.setTitle("batch", size="10pt")
+            batch = _image_item()
+            batch_plot.addItem(batch)
+            if index == len(names) - 1:
+                raster_plot.setLabel("bottom", "step")
+                batch_plot.setLabel("bottom", "unit", **{"font-size": "9pt"})
+            else:
+                raster_plot.showAxis("bottom", False)
+                batch_plot.showAxis("bottom", False)
+            self._rows[name] = _Row(units, raster_plot, raster, batch_plot, batch)
+            grid.setRowStretchFactor(index, 1 + min(units, 64) // 16)
+            if index:
+                raster_plot.setXLink(self._rows[names[0]].raster_plot)
+        grid.setColumnStretchFactor(0, 3)
+        grid.setColumnStretchFactor(1, 1)
+        self._show_batch(self._per_example)
+
+    def set_masks(self, step: int, recent_steps: np.ndarray, recent: dict[str, np.ndarray],
+                  batch: dict[str, np.ndarray], rates: dict[str, float], per_example: bool) -> None:
+        """Arrays are used as given (the worker sent copies); `batch` is empty at step 0."""
+        if per_example != self._per_example:
+            self._show_batch(per_example)
+        for name, row in self._rows.items():
+            raster = recent[name].astype(np.uint8)
+            if raster.shape[1]:
+                row.raster.setImage(raster, autoLevels=False)
+                row.raster.setRect(float(recent_steps[0]) - 0.5, 0.0, raster.shape[1], row.units)
+            else:
+                row.raster.clear()
+            row.set_title(f"<b>{name}</b>: {row.units} units, p = {rates.get(name, 0.0):.2f}")
+            if name in batch:
+                kept = batch[name].astype(np.uint8)
+                row.batch.setImage(kept, autoLevels=False)
+                if kept.shape[0] != row.batch_rows:
+                    row.batch_rows = kept.shape[0]
+                    row.batch.setRect(0.0, 0.0, row.units, kept.shape[0])
+                    row.batch_plot.setRange(xRange=(0, row.units), yRange=(0, kept.shape[0]),
+                                            padding=0)
+            else:
+                row.batch.clear()
+        first = next(iter(self._rows.values()), None)
+        if first is not None:
+            first.raster_plot.setXRange(step - RECENT_STEPS + 0.5, step + 0.5, padding=0)
+
+    def _show_batch(self, visible: bool) -> None:
+        self._per_example = visible
+        for row in self._rows.values():
+            row.batch_plot.setVisible(visible)
+        self.ci.layout.setColumnMaximumWidth(1, 10_000 if visible else 0)
+
+    def raster(self, name: str) -> np.ndarray:
+        """The image shown for a layer: 1 = kept, 0 = dropped, (units, steps)."""
+        return self._rows[name].raster.image
+
+    def batch_image(self, name: str) -> np.ndarray:
+        return self._rows[name].batch.image
+
+    def batch_visible(self) -> bool:
+        return self._per_example
+
+    def reset(self) -> None:
+        for row in self._rows.values():
+            row.raster.clear()
+            row.batch.clear()
