@@ -21,7 +21,8 @@ from dropviz.model.evaluation_log import append_evaluation
 from dropviz.model.experiment import load_experiment, save_experiment
 from dropviz.model.export import write_run
 from dropviz.model.file_names import EXPERIMENT_FILE, RUN_FILES
-from dropviz.model.trainer import Evaluation, MaskRecorder, Trainer
+from dropviz.model.results import BatchMaskRecorder, Evaluation
+from dropviz.model.trainer import Trainer
 from dropviz.sweep_cli import SWEEP_FILE, run_sweep
 
 EXIT_BAD_INPUT = 2
@@ -92,11 +93,11 @@ def summary_line(evaluation: Evaluation, steps_per_second: float) -> str:
 
 
 def train(trainer: Trainer, steps: int, eval_every: int, history: list[Evaluation],
-          progress: bool) -> tuple[MaskRecorder, float]:
+          progress: bool) -> tuple[BatchMaskRecorder, float]:
     """Run `steps` more steps, appending evaluations to history; stop at a non-finite loss."""
     if not history or history[-1].step != trainer.step_count:
         history.append(trainer.evaluate())
-    recorder = MaskRecorder()
+    recorder = BatchMaskRecorder()
     last = trainer.step_count + steps
     if steps > 1 and eval_every > 1:  # some calls will train several steps: compile that first
         trainer.network.prepare_train_steps()

@@ -43,7 +43,8 @@ from dropviz.model.experiment import load_experiment, save_experiment  # noqa: E
 from dropviz.model.export import METRIC_COLUMNS, load_inference_model, write_run  # noqa: E402
 from dropviz.model.file_names import RUN_FILES  # noqa: E402
 from dropviz.model.files import read_npz, write_text_atomic  # noqa: E402
-from dropviz.model.trainer import MaskRecorder, NetworkPool, Trainer  # noqa: E402
+from dropviz.model.results import BatchMaskRecorder  # noqa: E402
+from dropviz.model.trainer import NetworkPool, Trainer  # noqa: E402
 
 SCRIPT = Path(__file__).resolve()
 DOC = ROOT / "docs" / "robustness.md"
@@ -117,7 +118,7 @@ def soak_child(steps: int, every: int) -> None:
     history: list = []
     started = time.perf_counter()
     print(json.dumps({"step": 0, "rss_mb": rss_mb(), "seconds": 0.0}), flush=True)
-    recorder = MaskRecorder()
+    recorder = BatchMaskRecorder()
     while trainer.step_count < steps:
         recorder, _ = cli.train(trainer, every, EVAL_EVERY, history, progress=False)
         print(json.dumps({"step": trainer.step_count, "rss_mb": rss_mb(),
@@ -141,7 +142,7 @@ def soak(mode: Mode) -> tuple[list[str], bool]:
     growth = max(s["rss_mb"] for s in samples if s["step"] >= warm["step"]) - warm["rss_mb"]
     last = samples[-1]
     evaluations = last["history"]
-    ok = growth < MAX_GROWTH_MB and last["masks"] <= MaskRecorder().capacity
+    ok = growth < MAX_GROWTH_MB and last["masks"] <= BatchMaskRecorder().capacity
     rows = "\n".join(f"| {s['step']:,} | {s['seconds']:.0f} | {s['rss_mb']:.1f} |" for s in samples)
     text = [
         f"A headless run of {mode.soak_steps:,} steps ({', '.join(SOAK_SETTINGS)}, evaluating "
@@ -159,7 +160,7 @@ def soak(mode: Mode) -> tuple[list[str], bool]:
         f"{warm['step']:,} steps {warm['rss_mb']:.1f} MB, at the end {last['rss_mb']:.1f} MB; "
         f"largest growth after step {warm['step']:,}: {growth:+.1f} MB "
         f"(the check allows {MAX_GROWTH_MB:.0f} MB): **{'bounded' if ok else 'GROWING'}**",
-        f"- masks kept: the last {last['masks']} steps (a ring buffer, MaskRecorder); evaluations "
+        f"- masks kept: the last {last['masks']} steps (a ring buffer, BatchMaskRecorder); evaluations "
         f"kept: all {evaluations:,}, one per {EVAL_EVERY} steps, {final['history_bytes'] / 2**20:.1f}"
         " MB of Python objects: the one thing kept that grows with the run (it is what "
         "metrics.csv holds)",
@@ -297,7 +298,7 @@ def write_loop(folder: Path) -> None:
     """Save an experiment and export a run over and over, as a window saving on every change
     would, until killed. "ready" is printed once every file has been written whole once."""
     trainer = Trainer(Config().with_overrides(KILL_SETTINGS))
-    recorder, history = MaskRecorder(), []
+    recorder, history = BatchMaskRecorder(), []
     extra = {"curve": np.random.default_rng(0).random(KILL_EXTRA_VALUES)}
     rounds = 0
     while True:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the window's thread imports this; the trainer would load PyTensor there
-    from dropviz.model.trainer import Evaluation
+    from dropviz.model.results import Evaluation
 
 MAX_EVALUATIONS = 20_000  # even, so that thinning keeps the newest row
 

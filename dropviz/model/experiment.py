@@ -20,7 +20,8 @@ from dropviz.model.data.dataset_arrays import dataset_arrays, dataset_descriptio
 from dropviz.model.errors import DropvizError, ExportError
 from dropviz.model.export import check_finite_weights
 from dropviz.model.files import read_npz, write_npz_atomic
-from dropviz.model.trainer import Evaluation, NetworkPool, Trainer, architecture_for
+from dropviz.model.results import Evaluation
+from dropviz.model.trainer import NetworkPool, Trainer, architecture_for
 
 EXPERIMENT_FORMAT = "dropviz-experiment/1"
 META_KEYS = ("config", "step", "sampler", "rngs", "dataset", "history")

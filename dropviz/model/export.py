@@ -17,7 +17,8 @@ import numpy as np
 
 from dropviz.model.errors import ExportError
 from dropviz.model.files import read_npz, write_npz_atomic, write_text_atomic
-from dropviz.model.trainer import Evaluation, Trainer
+from dropviz.model.results import Evaluation
+from dropviz.model.trainer import Trainer
 
 MODEL_FORMAT = "dropviz-mlp/1"
 METRIC_COLUMNS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc", "gap")

@@ -25,8 +25,9 @@ from dropviz.model.config import Config
 from dropviz.model.data.datasets import load_dataset
 from dropviz.model.errors import ConfigError, DropvizError
 from dropviz.model.monte_carlo import mc_curve
+from dropviz.model.results import Evaluation, StepResult
 from dropviz.model.sweeps import CancelledFn, ProgressFn, Ticker, trained
-from dropviz.model.trainer import Evaluation, NetworkPool, StepResult, Trainer
+from dropviz.model.trainer import NetworkPool, Trainer
 
 PRESETS_FOLDER = Path(__file__).resolve().parents[2] / "assets" / "presets"
 PRESET_KEYS = {"title", "explanation", "config", "claim", "compare"}

@@ -22,7 +22,8 @@ import numpy as np
 from dropviz.model.config import Config
 from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
-from dropviz.model.trainer import Evaluation, NetworkPool, StepResult, Trainer
+from dropviz.model.results import Evaluation, StepResult
+from dropviz.model.trainer import NetworkPool, Trainer
 
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]

@@ -25,12 +25,12 @@ from dropviz.model.errors import ExportError
 from dropviz.model.evaluation_log import append_evaluation
 from dropviz.model.file_names import EXPERIMENT_FILE
 from dropviz.session.history import DecimatedHistory
-from dropviz.session.snapshot import RECENT_STEPS, MaskRecorder
+from dropviz.session.snapshot import RECENT_STEPS, MaskRaster
 
 if TYPE_CHECKING:
     from dropviz.model.experiment import Experiment
-    from dropviz.model.trainer import Evaluation, StepResult, Trainer
-    from dropviz.model.trainer import MaskRecorder as BatchMaskRecorder
+    from dropviz.model.results import BatchMaskRecorder, Evaluation, StepResult
+    from dropviz.model.trainer import Trainer
 
 CURVES = ("train_loss", "test_loss", "train_acc", "test_acc")  # as the window's history
 
@@ -50,7 +50,7 @@ class RunRecord:
     """
 
     def __init__(self) -> None:
-        from dropviz.model.trainer import MaskRecorder as BatchMaskRecorder
+        from dropviz.model.results import BatchMaskRecorder
 
         self.evaluations: list[Evaluation] = []
         self.curves = DecimatedHistory(CURVES)
@@ -67,7 +67,7 @@ class RunRecord:
         self.curves.append(evaluation.step, curve_values(evaluation))
 
 
-def window_extra(record: RunRecord, raster: MaskRecorder, last: StepResult | None, speed: int,
+def window_extra(record: RunRecord, raster: MaskRaster, last: StepResult | None, speed: int,
                  markers: Sequence[tuple[float, str]]) -> dict[str, np.ndarray]:
     """The `extra` arrays of an experiment file saved from the window."""
     extra = {f"curves__{key}": value for key, value in record.curves.state().items()}
@@ -119,7 +119,7 @@ class RestoredRun:
 
     trainer: Trainer
     record: RunRecord
-    raster: MaskRecorder
+    raster: MaskRaster
     last: StepResult | None  # the last step, for its masks and batch loss; None at step 0
     window: RestoredWindow
 
@@ -134,7 +134,7 @@ def restore_run(path: str | Path, experiment: Experiment) -> RestoredRun:
 
 
 def _restore(path: Path, experiment: Experiment) -> RestoredRun:
-    from dropviz.model.trainer import StepResult
+    from dropviz.model.results import StepResult
 
     trainer, extra = experiment.trainer, experiment.extra
     names = tuple(trainer.layer_names)
@@ -199,11 +199,11 @@ def _batch_masks(extra: dict[str, np.ndarray], widths: dict[str, int],
     return masks
 
 
-def _raster(extra: dict[str, np.ndarray], widths: dict[str, int], step: int) -> MaskRecorder:
+def _raster(extra: dict[str, np.ndarray], widths: dict[str, int], step: int) -> MaskRaster:
     """The mask raster as it was, put back step by step into a recorder that goes on from it."""
-    from dropviz.model.trainer import StepResult
+    from dropviz.model.results import StepResult
 
-    recorder = MaskRecorder(widths)
+    recorder = MaskRaster(widths)
     if "raster_steps" not in extra:
         return recorder
     steps = _get(extra, "raster_steps")

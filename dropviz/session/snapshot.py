@@ -15,7 +15,8 @@ import numpy as np
 from dropviz.model.config import Config
 
 if TYPE_CHECKING:  # the trainer module loads PyTensor, which the window need not wait for
-    from dropviz.model.trainer import DecisionGrid, Evaluation, StepResult, Trainer
+    from dropviz.model.results import DecisionGrid, Evaluation, StepResult
+    from dropviz.model.trainer import Trainer
 
 RECENT_STEPS = 100
 
@@ -83,7 +84,7 @@ class Snapshot:
     baseline_grid: DecisionGrid | None = None
 
 
-class MaskRecorder:
+class MaskRaster:
     """The first example's keep-mask of every dropout layer over the last `length` steps.
 
     The worker records every step, also those between two snapshots, so the raster has no gaps

@@ -1,7 +1,7 @@
 """The evaluation log stays bounded however long a run goes on, and keeps real rows."""
 
 from dropviz.model.evaluation_log import append_evaluation
-from dropviz.model.trainer import Evaluation
+from dropviz.model.results import Evaluation
 
 
 def _evaluation(step: int, test_loss: float = 2.0) -> Evaluation:

@@ -15,7 +15,8 @@ import numpy as np
 
 from dropviz import cli
 from dropviz.model.config import Config
-from dropviz.model.trainer import MaskRecorder, Trainer
+from dropviz.model.results import BatchMaskRecorder
+from dropviz.model.trainer import Trainer
 
 # The test modules' usual small network, so the session pool compiles it once for all of them.
 CONFIG = Config().with_overrides(["hidden_layers=[16,16]", "dataset.n_samples=120", "seed=4",
@@ -54,12 +55,12 @@ def test_twenty_thousand_steps_of_the_cli_loop_keep_memory_flat_after_warm_up(po
     assert trainer.step_count == CHUNK * CHUNKS
     assert len(history) == CHUNK * CHUNKS // EVAL_EVERY + 1
     masks = recorder.arrays()
-    assert {len(steps) for steps in masks.values()} == {MaskRecorder().capacity}
+    assert {len(steps) for steps in masks.values()} == {BatchMaskRecorder().capacity}
 
 
 def test_the_mask_recorder_keeps_only_its_capacity_whatever_it_is_given(pool):
     trainer = Trainer(CONFIG, pool)
-    recorder = MaskRecorder(capacity=7)
+    recorder = BatchMaskRecorder(capacity=7)
     try:
         results = [trainer.step() for _ in range(50)]
     finally:

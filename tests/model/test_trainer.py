@@ -8,7 +8,8 @@ import pytest
 
 from dropviz.model.config import Config
 from dropviz.model.errors import ConfigError
-from dropviz.model.trainer import BatchSampler, MaskRecorder, Trainer
+from dropviz.model.results import BatchMaskRecorder
+from dropviz.model.trainer import BatchSampler, Trainer
 
 SMALL = Config().with_overrides(["hidden_layers=[16,16]", "dataset.n_samples=120", "seed=4"])
 
@@ -109,7 +110,7 @@ def test_decision_grid_needs_two_features(trainers):
 
 def test_mask_recorder_keeps_the_last_steps_of_one_batch_size(trainers):
     trainer = trainers(SMALL.with_overrides(["batch_size=8"]))
-    recorder = MaskRecorder(capacity=5)
+    recorder = BatchMaskRecorder(capacity=5)
     results = [trainer.step() for _ in range(7)]
     for result in results:
         recorder.add(result)

@@ -11,7 +11,8 @@ from ui_helpers import SMALL
 
 from dropviz.model.config import DatasetConfig
 from dropviz.model.errors import ExportError
-from dropviz.model.trainer import MaskRecorder, Trainer
+from dropviz.model.results import BatchMaskRecorder
+from dropviz.model.trainer import Trainer
 from dropviz.ui.views.loss_view import LossView
 from dropviz.ui.views.plot_export import PLOT_NAMES, PNG_SCALE, export_plots_offscreen, write_view
 
@@ -20,7 +21,7 @@ SIZE = (480, 320)
 
 def _trained(config, pool, steps: int = 30):
     trainer = Trainer(config, pool)
-    recorder, history = MaskRecorder(), [trainer.evaluate()]
+    recorder, history = BatchMaskRecorder(), [trainer.evaluate()]
     for _ in range(steps):
         recorder.add(trainer.step())
         if trainer.step_count % 10 == 0:

@@ -7,9 +7,9 @@ from dataclasses import replace
 import numpy as np
 
 from dropviz.model.config import Config, DatasetConfig, DropoutConfig
-from dropviz.model.trainer import Evaluation, StepResult
+from dropviz.model.results import Evaluation, StepResult
 from dropviz.session.changes import describe_live_change, describe_restart
-from dropviz.session.snapshot import MaskRecorder, Snapshot, status_text
+from dropviz.session.snapshot import MaskRaster, Snapshot, status_text
 
 
 def _result(step: int, rng: np.random.Generator) -> StepResult:
@@ -19,7 +19,7 @@ def _result(step: int, rng: np.random.Generator) -> StepResult:
 
 def test_the_recorder_keeps_the_first_example_of_the_last_steps_in_order():
     rng = np.random.default_rng(0)
-    recorder = MaskRecorder({"input": 2, "hidden1": 5}, length=3)
+    recorder = MaskRaster({"input": 2, "hidden1": 5}, length=3)
     steps, recent = recorder.recent()
     assert steps.shape == (0,) and recent["hidden1"].shape == (5, 0)
     results = [_result(step, rng) for step in range(1, 6)]

@@ -19,7 +19,7 @@ from dropviz.session.snapshot import RunInfo
 from dropviz.ui.style import class_colour, plain_axes, set_title
 
 if TYPE_CHECKING:
-    from dropviz.model.trainer import DecisionGrid
+    from dropviz.model.results import DecisionGrid
 
 STRENGTH = 0.8  # the most confident colour stays light enough for the points to stand out
 UNKNOWN = 200  # grey where the probabilities are not numbers (a diverged network)

@@ -41,7 +41,8 @@ from dropviz.ui.views.mask_view import MaskView
 from dropviz.ui.views.network_view import NetworkView
 
 if TYPE_CHECKING:
-    from dropviz.model.trainer import Evaluation, MaskRecorder, Trainer
+    from dropviz.model.results import Evaluation
+    from dropviz.model.trainer import Trainer
 
 PLOT_NAMES = ("loss", "accuracy", "gap", "masks", "network", "decision")
 FORMATS = ("png", "svg")

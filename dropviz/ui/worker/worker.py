@@ -33,14 +33,15 @@ from dropviz.session.run_record import (
     write_experiment,
     write_run_folder,
 )
-from dropviz.session.snapshot import MaskRecorder, Snapshot, run_info
+from dropviz.session.snapshot import MaskRaster, Snapshot, run_info
 from dropviz.ui.worker.background_job import BackgroundJob, JobRequest
 from dropviz.ui.worker.build import RunBuild, compiling_message, prepare_train_steps_aside
 from dropviz.ui.worker.experiment_load import ExperimentLoad
 
 if TYPE_CHECKING:  # the model's training modules are imported by the build thread, see RunBuild
     from dropviz.model.graph.network import Architecture
-    from dropviz.model.trainer import DecisionGrid, Evaluation, NetworkPool, StepResult, Trainer
+    from dropviz.model.results import DecisionGrid, Evaluation, StepResult
+    from dropviz.model.trainer import NetworkPool, Trainer
 
 FRAME_SECONDS = 1 / 30  # at most this many snapshots a second: a screen refresh is no faster
 # The longest the worker trains before it looks at its queue again: a pause or a change waits at
@@ -155,7 +156,7 @@ class Worker(QObject):
         self._awaiting_ack = False
         self._publish_not_before = 0.0
         self._last_result: StepResult | None = None
-        self._recorder: MaskRecorder | None = None
+        self._recorder: MaskRaster | None = None
         self._grid: DecisionGrid | None = None
         self._grid_due = 0.0
         self._rate = _StepRate()
@@ -744,7 +745,7 @@ class Worker(QObject):
         self._pool = trainer.pool
         self._config = trainer.config
         widths = dict(zip(trainer.layer_names, trainer.network.arch.widths[:-1], strict=True))
-        self._recorder = MaskRecorder(widths)
+        self._recorder = MaskRaster(widths)
         self._record = RunRecord()
         self._last_result = None
         if restored is not None:
