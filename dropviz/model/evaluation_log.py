@@ -6,10 +6,7 @@ every other row is let go: the spacing of old rows doubles while the newest rows
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the window's thread imports this; the trainer would load PyTensor there
-    from dropviz.model.results import Evaluation
+from dropviz.model.results import Evaluation
 
 MAX_EVALUATIONS = 20_000  # even, so that thinning keeps the newest row
 

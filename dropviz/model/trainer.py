@@ -14,6 +14,7 @@ from dropviz.model.config import Config
 from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
 from dropviz.model.graph.network import Architecture, DropoutNetwork
+from dropviz.model.results import DecisionGrid, Evaluation, StepResult
 
 
 class NetworkPool:

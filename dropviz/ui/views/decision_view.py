@@ -8,18 +8,14 @@ are the errors that overfitting makes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import QRectF, Qt
 from PyQt5.QtWidgets import QLabel, QStackedWidget, QWidget
 
+from dropviz.model.results import DecisionGrid
 from dropviz.session.snapshot import RunInfo
 from dropviz.ui.style import class_colour, plain_axes, set_title
-
-if TYPE_CHECKING:
-    from dropviz.model.results import DecisionGrid
 
 STRENGTH = 0.8  # the most confident colour stays light enough for the points to stand out
 UNKNOWN = 200  # grey where the probabilities are not numbers (a diverged network)

@@ -41,7 +41,7 @@ from dropviz.ui.views.mask_view import MaskView
 from dropviz.ui.views.network_view import NetworkView
 
 if TYPE_CHECKING:
-    from dropviz.model.results import Evaluation
+    from dropviz.model.results import BatchMaskRecorder, Evaluation
     from dropviz.model.trainer import Trainer
 
 PLOT_NAMES = ("loss", "accuracy", "gap", "masks", "network", "decision")
@@ -198,7 +198,7 @@ def _errors_only(kind: QtMsgType, _context: QMessageLogContext, text: str) -> No
 
 
 def export_plots_offscreen(folder: str | Path, trainer: Trainer, history: Sequence[Evaluation],
-                           recorder: MaskRecorder | None = None,
+                           recorder: BatchMaskRecorder | None = None,
                            size: tuple[int, int] = OFFSCREEN_SIZE) -> list[Path]:
     """Draw the trainer's plots without a window and write each as PNG and SVG into `folder`.
 
