@@ -52,8 +52,8 @@ def test_a_run_writes_every_file_and_the_weights_reproduce_its_predictions(tmp_p
     with np.load(out / "data.npz", allow_pickle=False) as data:
         X_test, y_test = data["X_test"], data["y_test"]
     h = X_test.astype(np.float64)
-    for index, weight in enumerate(model.weights[0::2]):
-        h = h @ weight + model.weights[2 * index + 1]
+    for index, layer in enumerate(model.description["layers"]):
+        h = h @ model.weights[layer["weight"]] + model.weights[layer["bias"]]
         if index < 2:
             h = np.maximum(h, 0.0)
     predicted = (1.0 / (1.0 + np.exp(-h[:, 0])) > 0.5).astype(int)

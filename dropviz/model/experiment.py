@@ -7,7 +7,6 @@ bytes, and every array is checked against what the config implies before anythin
 
 from __future__ import annotations
 
-import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +40,8 @@ def save_experiment(path: str | Path, trainer: Trainer, history: list[Evaluation
                     extra: dict[str, np.ndarray] | None = None) -> None:
     """Write the experiment whole or not at all; `extra` holds e.g. the window's curve history."""
     network, data = trainer.network, trainer.dataset
-    check_finite_weights(Path(path), {p.name: p.get_value() for p in network.params})
+    weights = network.weights()
+    check_finite_weights(Path(path), weights)
     sampler_scalars, order = trainer.sampler.state()
     meta = {
         "format": EXPERIMENT_FORMAT,
@@ -55,7 +55,7 @@ def save_experiment(path: str | Path, trainer: Trainer, history: list[Evaluation
     arrays = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
               "sampler__order": order}
     arrays.update(dataset_arrays(data))
-    arrays.update({f"param__{p.name}": p.get_value() for p in network.params})
+    arrays.update({f"param__{name}": value for name, value in weights.items()})
     arrays.update({f"opt__{name}": value for name, value in network.optimizer_state().items()})
     arrays.update({f"extra__{name}": np.asarray(value) for name, value in (extra or {}).items()})
     write_npz_atomic(path, arrays)
@@ -113,22 +113,20 @@ def _history_row(row: list) -> list:
 
 
 def _check_params(path: Path, config: Config, dataset: Dataset, arrays: dict) -> None:
-    widths = architecture_for(config, dataset).widths
-    for index, (fan_in, fan_out) in enumerate(itertools.pairwise(widths), start=1):
-        for name, shape in ((f"W{index}", (fan_in, fan_out)), (f"b{index}", (fan_out,))):
-            value = arrays.get(f"param__{name}")
-            if value is None or value.dtype != np.float32 or value.shape != shape:
-                found = "missing" if value is None else f"{value.dtype} {value.shape}"
-                raise ExportError(f"{path.name}: weight {name} is {found}; the settings need "
-                                  f"float32 {shape}")
-            if not np.isfinite(value).all():
-                raise ExportError(f"{path.name}: weight {name} holds non-finite values (NaN or "
-                                  "infinity); the run had diverged when it was saved")
+    for name, shape in architecture_for(config, dataset).layout().param_shapes().items():
+        value = arrays.get(f"param__{name}")
+        if value is None or value.dtype != np.float32 or value.shape != shape:
+            found = "missing" if value is None else f"{value.dtype} {value.shape}"
+            raise ExportError(f"{path.name}: weight {name} is {found}; the settings need "
+                              f"float32 {shape}")
+        if not np.isfinite(value).all():
+            raise ExportError(f"{path.name}: weight {name} holds non-finite values (NaN or "
+                              "infinity); the run had diverged when it was saved")
 
 
 def _restore(trainer: Trainer, meta: dict, arrays: dict) -> None:
     network = trainer.network
-    network.set_weights([arrays[f"param__{p.name}"] for p in network.params])
+    network.set_weights({name: arrays[f"param__{name}"] for name in network.weights()})
     state = {}
     for name, current in network.optimizer_state().items():
         value = arrays[f"opt__{name}"]

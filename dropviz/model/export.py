@@ -28,12 +28,9 @@ def model_description(trainer: Trainer) -> dict:
     """The contents of model.json: how to run the exported weights without dropviz."""
     arch = trainer.network.arch
     data = trainer.dataset
-    weights = trainer.inference_weights()
-    n_layers = len(weights) // 2
-    layers = []
-    for index in range(1, n_layers + 1):
-        activation = arch.activation if index < n_layers else arch.output_activation
-        layers.append({"weight": f"W{index}", "bias": f"b{index}", "activation": activation})
+    dense = trainer.layout.of_kind("dense")
+    layers = [{"weight": layer.params[0].name, "bias": layer.params[1].name,
+               "activation": layer.activation} for layer in dense]
     output = ("sigmoid: the probability of classes[1]" if arch.output_activation == "sigmoid"
               else "softmax: one probability per class, in the order of classes")
     return {
@@ -41,8 +38,7 @@ def model_description(trainer: Trainer) -> dict:
         "layers": layers,
         "classes": list(data.classes),
         "output": output,
-        "arrays": {f"{kind}{i}": list(weights[2 * (i - 1) + (kind == "b")].shape)
-                   for i in range(1, n_layers + 1) for kind in ("W", "b")},
+        "arrays": {name: list(shape) for name, shape in trainer.layout.param_shapes().items()},
         "dtype": "float32",
         "input": {
             "features": list(data.feature_names),
@@ -85,12 +81,11 @@ def write_run(folder: str | Path, trainer: Trainer, history: list[Evaluation],
     folder = Path(folder)
     data = trainer.dataset
     weights = trainer.inference_weights()
-    names = [f"{kind}{i}" for i in range(1, len(weights) // 2 + 1) for kind in ("W", "b")]
-    check_finite_weights(folder, dict(zip(names, weights, strict=True)))
+    check_finite_weights(folder, weights)
     written = {
         "config.json": lambda p: write_text_atomic(p, trainer.config.to_json()),
         "metrics.csv": lambda p: write_text_atomic(p, metrics_csv(history)),
-        "weights.npz": lambda p: write_npz_atomic(p, dict(zip(names, weights, strict=True))),
+        "weights.npz": lambda p: write_npz_atomic(p, weights),
         "model.json": lambda p: write_text_atomic(
             p, json.dumps(model_description(trainer), indent=2) + "\n"),
         "data.npz": lambda p: write_npz_atomic(p, {
@@ -112,7 +107,7 @@ class InferenceModel:
     """Exported weights read back and checked against their description."""
 
     description: dict
-    weights: list[np.ndarray]
+    weights: dict[str, np.ndarray]  # in the order of the layers, as model.json names them
 
 
 def load_inference_model(folder: str | Path) -> InferenceModel:
@@ -126,7 +121,7 @@ def load_inference_model(folder: str | Path) -> InferenceModel:
         raise ExportError(f"{folder / 'model.json'} is not a {MODEL_FORMAT} description")
     names, shapes = _described_arrays(folder, description)
     archive = read_npz(folder / "weights.npz", "a dropviz weights archive")
-    weights = []
+    weights = {}
     for name in names:
         array = archive.get(name)
         if array is None:
@@ -137,7 +132,7 @@ def load_inference_model(folder: str | Path) -> InferenceModel:
         if not np.isfinite(array).all():
             raise ExportError(f"{name} in {folder / 'weights.npz'} holds non-finite values "
                               "(NaN or infinity)")
-        weights.append(array)
+        weights[name] = array
     return InferenceModel(description, weights)
 
 

@@ -68,3 +68,67 @@ class BatchMaskRecorder:
         tail.reverse()
         return {name: np.stack([masks[name] for masks in tail]) for name in shape}
 
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    name: str  # "W1", "b1", ...: the key in weights.npz, experiment files and snapshots
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One layer as views, files and checks see it: named, with its parameters and noise named too.
+
+    `noise` lists the axes of what the layer draws at each training step, e.g. ("batch", "units") for
+    a unit dropout mask, whose name is the layer's; empty for a layer that draws nothing.
+    """
+
+    kind: str  # a registered layer kind: "dense", "dropout"
+    name: str
+    units: int  # units coming out of the layer
+    params: tuple[ParamInfo, ...] = ()
+    activation: str | None = None  # dense layers: what follows the product (the output's too)
+    noise: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NetworkLayout:
+    """A network's layers in order, input to output: the description every consumer reads by name."""
+
+    n_inputs: int
+    layers: tuple[LayerInfo, ...]
+
+    def of_kind(self, kind: str) -> tuple[LayerInfo, ...]:
+        return tuple(layer for layer in self.layers if layer.kind == kind)
+
+    @property
+    def noise_names(self) -> tuple[str, ...]:
+        """Names of the layers that draw noise, in order: the keys of a step's masks."""
+        return tuple(layer.name for layer in self.layers if layer.noise)
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Units of every layer of units: the input, then each dense layer's output."""
+        return (self.n_inputs, *(layer.units for layer in self.of_kind("dense")))
+
+    def noise_units(self) -> dict[str, int]:
+        """Units of each layer that draws a mask, by name: the shape of the mask raster."""
+        return {layer.name: layer.units for layer in self.layers if layer.noise}
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {param.name: param.shape for layer in self.layers for param in layer.params}
+
+    def stages(self) -> list[tuple[str | None, LayerInfo]]:
+        """Each dense layer with the noise layer applied to its input, if any, in order.
+
+        The picture of an MLP: units, maybe thinned by a mask, then a product into the next units.
+        """
+        stages, pending = [], None
+        for layer in self.layers:
+            if layer.kind == "dense":
+                stages.append((pending, layer))
+                pending = None
+            elif layer.noise:
+                pending = layer.name
+        return stages

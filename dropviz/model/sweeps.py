@@ -22,6 +22,7 @@ import numpy as np
 from dropviz.model.config import Config
 from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
+from dropviz.model.inference import hidden_activations
 from dropviz.model.results import Evaluation, StepResult
 from dropviz.model.trainer import NetworkPool, Trainer
 
@@ -33,11 +34,6 @@ METRICS = ("train_loss", "test_loss", "train_error", "test_error")
 POINT_COLUMNS = ("rate", "seed", "train_size", "steps", *METRICS)
 SUBSAMPLE_STREAM = 4  # keeps the subset order apart from the data, weight and mask streams
 REPORTS_PER_JOB = 200  # a progress bar needs no more updates than this, however long the job
-NUMPY_ACTIVATIONS = {
-    "relu": lambda h: np.maximum(h, 0.0),
-    "tanh": np.tanh,
-    "sigmoid": lambda h: 1.0 / (1.0 + np.exp(-h)),
-}
 
 
 class Cancelled(Exception):
@@ -242,21 +238,6 @@ def size_sweep(config: Config, sizes: Sequence[int], rates: Sequence[float] = (0
     return SweepResult("size", tuple(points))
 
 
-def hidden_activations(weights: list[np.ndarray], X: np.ndarray, activation: str) -> list[np.ndarray]:
-    """Every hidden layer's output of a plain forward pass with inference-ready weights.
-
-    Computed in numpy from `Trainer.inference_weights()`, so these are exactly the activations the
-    test-time network produces, whatever scaling mode trained it.
-    """
-    act = NUMPY_ACTIVATIONS[activation]
-    h = np.asarray(X, dtype=np.float64)
-    outputs = []
-    for layer in range(len(weights) // 2 - 1):
-        h = act(h @ weights[2 * layer].astype(np.float64) + weights[2 * layer + 1])
-        outputs.append(h)
-    return outputs
-
-
 @dataclass(frozen=True)
 class SparsityResult:
     """Hidden activations on the test set of networks trained at different hidden dropout rates.
@@ -306,7 +287,8 @@ def activation_sparsity(config: Config, rates: Sequence[float] = (0.0, 0.5), bin
     runs = []
     for rate_config in configs:
         with trained(rate_config, pool, dataset, ticker) as trainer:
-            runs.append(hidden_activations(trainer.inference_weights(), dataset.X_test, config.activation))
+            outputs = hidden_activations(trainer.layout, trainer.inference_weights(), dataset.X_test)
+            runs.append(list(outputs.values()))
     n_layers = len(config.hidden_layers)
     near_zero = np.array([[np.mean(np.abs(h) <= threshold) for h in run] for run in runs])
     edges = np.array([_shared_edges([run[i] for run in runs], bins) for i in range(n_layers)])

@@ -14,7 +14,7 @@ from dropviz.model.config import Config
 from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
 from dropviz.model.graph.network import Architecture, DropoutNetwork
-from dropviz.model.results import DecisionGrid, Evaluation, StepResult
+from dropviz.model.results import DecisionGrid, Evaluation, NetworkLayout, StepResult
 
 
 class NetworkPool:
@@ -109,7 +109,12 @@ class Trainer:
 
     @property
     def layer_names(self) -> tuple[str, ...]:
-        return self.network.dropout_layer_names
+        """The layers that draw masks, in order: the keys of every step's masks."""
+        return self.network.noise_names
+
+    @property
+    def layout(self) -> NetworkLayout:
+        return self.network.layout
 
     @property
     def effective_batch_size(self) -> int:
@@ -171,7 +176,7 @@ class Trainer:
                           train_acc, test_acc)
 
     def weights_are_finite(self) -> bool:
-        return all(np.isfinite(weight).all() for weight in self.network.get_weights())
+        return all(np.isfinite(weight).all() for weight in self.network.weights().values())
 
     def loss_and_accuracy(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """Mean cross-entropy and accuracy of the test-time network on any labelled rows."""
@@ -203,16 +208,9 @@ class Trainer:
     def mc_predict(self, X: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
         return self.network.mc_predict(X, samples)
 
-    def inference_weights(self) -> list[np.ndarray]:
-        """Weights with the test-time scale folded in: a plain forward pass gives our predictions.
-
-        Scaling a layer's input by s is the same as scaling its weight matrix by s.
-        """
-        scales = self.network.dropout.test_scale.get_value()
-        arrays = self.network.get_weights()
-        for layer, scale in enumerate(scales):
-            arrays[2 * layer] = arrays[2 * layer] * scale
-        return arrays
+    def inference_weights(self) -> dict[str, np.ndarray]:
+        """Weights by name with the test-time factors folded in: a plain forward pass gives ours."""
+        return self.network.inference_weights()
 
     def close(self) -> None:
         """Give the network back to the pool for the next run of the same shape."""

@@ -137,8 +137,7 @@ def _restore(path: Path, experiment: Experiment) -> RestoredRun:
     from dropviz.model.results import StepResult
 
     trainer, extra = experiment.trainer, experiment.extra
-    names = tuple(trainer.layer_names)
-    widths = dict(zip(names, trainer.network.arch.widths[: len(names)], strict=True))
+    widths = trainer.layout.noise_units()
     record = RunRecord()
     record.evaluations = list(experiment.history)
     if "curves__rows" in extra:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dropviz.model.config import Config
+from dropviz.model.results import DecisionGrid, Evaluation, NetworkLayout, StepResult
 
 if TYPE_CHECKING:  # the trainer module loads PyTensor, which the window need not wait for
-    from dropviz.model.results import DecisionGrid, Evaluation, StepResult
     from dropviz.model.trainer import Trainer
 
 RECENT_STEPS = 100
@@ -27,8 +27,7 @@ class RunInfo:
 
     config: Config
     reason: str  # why this run started, in words for the user
-    layer_names: tuple[str, ...]  # dropout layers: input, hidden1, ...
-    widths: tuple[int, ...]  # units of every layer, input to output
+    layout: NetworkLayout  # the layers, their parameters and noise, by name
     classes: tuple[str, ...]
     dataset_name: str
     report: str
@@ -36,6 +35,16 @@ class RunInfo:
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        """The layers that draw masks (input, hidden1, ...), in order."""
+        return self.layout.noise_names
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Units of every layer of units, input to output."""
+        return self.layout.widths
 
     @property
     def is_2d(self) -> bool:
@@ -49,8 +58,7 @@ class RunInfo:
 def run_info(trainer: Trainer, reason: str) -> RunInfo:
     data = trainer.dataset
     return RunInfo(
-        config=trainer.config, reason=reason, layer_names=tuple(trainer.layer_names),
-        widths=tuple(trainer.network.arch.widths), classes=tuple(data.classes),
+        config=trainer.config, reason=reason, layout=trainer.layout, classes=tuple(data.classes),
         dataset_name=data.name, report=data.report,
         X_train=data.X_train.copy(), y_train=data.y_train.copy(),
         X_test=data.X_test.copy(), y_test=data.y_test.copy(),
@@ -76,7 +84,7 @@ class Snapshot:
     masks: dict[str, np.ndarray]  # bool (batch, units) of the last step; empty at step 0
     recent_steps: np.ndarray  # (n,) the steps of the raster columns
     recent_masks: dict[str, np.ndarray]  # bool (units, n)
-    weights: tuple[np.ndarray, ...]  # W1, b1, W2, b2, ...
+    weights: dict[str, np.ndarray]  # every parameter by name: W1, b1, W2, b2, ...
     grid: DecisionGrid | None  # test-time probabilities over the plane; None unless 2-D
     # The baseline trained alongside in lockstep (same seed, data and initial weights), if any.
     baseline_config: Config | None = None

@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
             view.reset()
         names = info.layer_names
         self.mask_view.set_layers(names, info.widths[: len(names)])
-        self.network_view.set_architecture(info.widths, names)
+        self.network_view.set_architecture(info.layout)
         self.decision_view.set_run(info)
         self.controls.set_report(info.report)
         self.baseline_views.run_started(info)

@@ -10,13 +10,16 @@ ACTIVATIONS = {
 
 
 def logits(weights, x, activation, masks=None, scales=None):
-    """Training pass when masks are given (h * mask * scale before each layer), else plain."""
+    """Training pass when masks are given (h * mask * scale before each layer), else plain.
+
+    `weights` maps names to arrays: W1, b1, W2, ... for layers 1, 2, ...
+    """
     h = np.asarray(x, dtype=np.float64)
-    n_layers = len(weights) // 2
+    n_layers = sum(name.startswith("W") for name in weights)
     for layer in range(n_layers):
         if masks is not None:
             h = h * masks[layer] * scales[layer]
-        h = h @ np.asarray(weights[2 * layer], np.float64) + weights[2 * layer + 1]
+        h = h @ np.asarray(weights[f"W{layer + 1}"], np.float64) + weights[f"b{layer + 1}"]
         if layer < n_layers - 1:
             h = ACTIVATIONS[activation](h)
     return h

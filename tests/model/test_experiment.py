@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from weights_check import assert_same_weights
 
 from dropviz.model.config import Config
 from dropviz.model.errors import ExportError
@@ -28,7 +29,7 @@ def test_open_and_continue_equals_an_uninterrupted_run(pool, tmp_path, optimizer
     history = [trainer.evaluate()]
     save_experiment(path, trainer, history, {"curve_steps": np.arange(5)})
     uninterrupted = _steps(trainer, 15)
-    final_weights = trainer.network.get_weights()
+    final_weights = trainer.network.weights()
     trainer.close()
 
     opened = load_experiment(path, pool)
@@ -40,8 +41,7 @@ def test_open_and_continue_equals_an_uninterrupted_run(pool, tmp_path, optimizer
     for a, b in zip(continued[1], uninterrupted[1], strict=True):
         for name in a:
             np.testing.assert_array_equal(a[name], b[name])
-    for a, b in zip(opened.trainer.network.get_weights(), final_weights, strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert_same_weights(opened.trainer.network.weights(), final_weights)
     opened.trainer.close()
 
 
@@ -84,14 +84,13 @@ def _meta_change(edit):
 ])
 def test_mismatched_files_are_refused_with_their_reason(pool, tmp_path, change, message):
     trainer, path = _saved(tmp_path, pool)
-    weights = trainer.network.get_weights()
+    weights = trainer.network.weights()
     bad = tmp_path / "bad.dropviz"
     _rewrite(path, bad, change)
     with pytest.raises(ExportError) as error:
         load_experiment(bad, pool)
     assert message in str(error.value)
-    for a, b in zip(trainer.network.get_weights(), weights, strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert_same_weights(trainer.network.weights(), weights)
     trainer.close()
 
 

@@ -117,7 +117,7 @@ def open_or_refuse(path: Path, data: bytes, pool: NetworkPool) -> bool:
         return False
     trainer = experiment.trainer
     try:
-        for weight in trainer.network.get_weights():
+        for weight in trainer.network.weights().values():
             assert np.isfinite(weight).all()
         assert trainer.step_count >= 0
         assert all(len(vars(row)) == 6 for row in experiment.history)
@@ -137,8 +137,10 @@ def read_or_refuse(folder: Path, model: Any, weights: bytes) -> bool:
     except ExportError as error:
         assert "model.json" in str(error) or "weights.npz" in str(error)
         return False
-    h = np.zeros((1, loaded.weights[0].shape[0]), dtype=np.float32)
-    for weight, bias in zip(loaded.weights[0::2], loaded.weights[1::2], strict=True):
+    layers = [(loaded.weights[layer["weight"]], loaded.weights[layer["bias"]])
+              for layer in loaded.description["layers"]]
+    h = np.zeros((1, layers[0][0].shape[0]), dtype=np.float32)
+    for weight, bias in layers:
         h = np.tanh(h @ weight + bias)
     assert np.isfinite(h).all()
     return True

@@ -5,6 +5,7 @@ import threading
 import numpy as np
 import pytensor
 import pytest
+from weights_check import assert_same_weights
 
 from dropviz.model.config import Config
 from dropviz.model.trainer import NetworkPool, Trainer
@@ -26,8 +27,7 @@ def _assert_same_course(results_a, results_b, trainer_a, trainer_b):
         assert a.masks.keys() == b.masks.keys()
         for name in a.masks:
             np.testing.assert_array_equal(a.masks[name], b.masks[name])
-    for a, b in zip(trainer_a.network.get_weights(), trainer_b.network.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert_same_weights(trainer_a.network.weights(), trainer_b.network.weights())
     state_a, state_b = trainer_a.network.optimizer_state(), trainer_b.network.optimizer_state()
     for name in state_a:
         np.testing.assert_array_equal(state_a[name], state_b[name])

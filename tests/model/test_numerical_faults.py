@@ -56,7 +56,7 @@ def test_weights_made_infinite_by_divergence_are_neither_saved_nor_exported(pool
     trainer = Trainer(SMALL.with_overrides([*DIVERGING, "seed=0"]), pool)
     try:
         assert first_non_finite_step(trainer, 50) is not None
-        assert not all(np.isfinite(w).all() for w in trainer.network.get_weights())
+        assert not all(np.isfinite(w).all() for w in trainer.network.weights().values())
         with pytest.raises(ExportError, match=r"cannot write .*diverged\.dropviz: weight W\d holds "
                                               r"non-finite values .* training diverged"):
             save_experiment(tmp_path / "diverged.dropviz", trainer, [])
@@ -125,12 +125,12 @@ def test_when_every_unit_is_dropped_the_output_is_the_bias(pool):
     try:
         y = trainer.dataset.y_train
         for _ in range(20):
-            W3, b3 = (w.copy() for w in trainer.network.get_weights()[-2:])
+            W3, b3 = (trainer.network.weights()[name].copy() for name in ("W3", "b3"))
             result = trainer.step()
             assert not any(mask.any() for mask in result.masks.values())
             bias_logits = np.tile(b3, (len(y), 1))
             assert result.loss == pytest.approx(cross_entropy(bias_logits, y).mean(), rel=1e-5)
-            np.testing.assert_array_equal(trainer.network.get_weights()[-2], W3)
+            np.testing.assert_array_equal(trainer.network.weights()["W3"], W3)
         assert trainer.evaluate().is_finite()
     finally:
         trainer.close()

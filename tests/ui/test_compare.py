@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PyQt5.QtCore import Qt
 from ui_helpers import SMALL, TIMEOUT, play_until, press, wait_news
+from weights_check import assert_same_weights
 
 from dropviz.model.config import DropoutConfig
 from dropviz.model.trainer import Trainer
@@ -37,9 +38,7 @@ def test_a_baseline_starts_from_the_same_weights_and_batches(pool):
     try:
         assert baseline.config.dropout_rates == (0.0, 0.0, 0.0)
         assert main.network is not baseline.network
-        for ours, theirs in zip(main.network.get_weights(), baseline.network.get_weights(),
-                                strict=True):
-            np.testing.assert_array_equal(ours, theirs)
+        assert_same_weights(main.network.weights(), baseline.network.weights())
         for _ in range(3):
             np.testing.assert_array_equal(main.sampler.next(32), baseline.sampler.next(32))
     finally:

@@ -192,13 +192,13 @@ def test_export_writes_every_file_and_the_weights_reproduce_the_test_predictions
         assert window.files.export_action.isEnabled(), "ready for the next export"
 
 
-def numpy_forward(description: dict, weights: list[np.ndarray], X: np.ndarray) -> np.ndarray:
+def numpy_forward(description: dict, weights: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     """model.json's recipe, written out: h = act(h @ W + b) for each layer, nothing else."""
     activations = {"relu": lambda h: np.maximum(h, 0.0), "tanh": np.tanh,
                    "sigmoid": lambda h: 1.0 / (1.0 + np.exp(-h))}
     h = X.astype(np.float64)
     for index, layer in enumerate(description["layers"]):
-        h = h @ weights[2 * index].astype(np.float64) + weights[2 * index + 1]
+        h = h @ weights[layer["weight"]].astype(np.float64) + weights[layer["bias"]]
         if layer["activation"] == "softmax":
             e = np.exp(h - h.max(axis=1, keepdims=True))
             h = e / e.sum(axis=1, keepdims=True)

@@ -85,7 +85,7 @@ def test_scaling_mode_changes_the_test_time_network_at_once(make_window, qtbot):
     weight_scaled = window.last_snapshot
     assert weight_scaled.step == 20
     assert weight_scaled.evaluation.train_loss != pytest.approx(inverted.evaluation.train_loss)
-    np.testing.assert_array_equal(weight_scaled.weights[0], inverted.weights[0])
+    np.testing.assert_array_equal(weight_scaled.weights["W1"], inverted.weights["W1"])
     texts = [text for _, text in window.loss_view.markers.items()]
     assert texts[-1] == "scaling weight scaling"
 

@@ -483,19 +483,20 @@ class Soak:
             assert trainer.config == snapshot.config
             for name, mask in snapshot.masks.items():
                 np.testing.assert_array_equal(result.masks[name], mask, err_msg=name)
-            weights = trainer.network.get_weights()
+            weights = trainer.network.weights()
             with np.errstate(all="ignore"):
                 evaluation = trainer.evaluate()
         finally:
             trainer.close()
         shown = snapshot.evaluation
-        if all(np.array_equal(a, b) for a, b in zip(weights, snapshot.weights, strict=True)) \
+        if list(weights) == list(snapshot.weights) \
+                and all(np.array_equal(weights[name], snapshot.weights[name]) for name in weights) \
                 and (evaluation == shown or not (evaluation.is_finite() or shown.is_finite())):
             self.checks["runs replayed bit for bit"] += 1
         else:
-            for k, (mine, theirs) in enumerate(zip(weights, snapshot.weights, strict=True)):
-                np.testing.assert_allclose(mine, theirs, rtol=REPLAY_RTOL, atol=REPLAY_RTOL,
-                                           err_msg=f"weights {k}")
+            for name, mine in weights.items():
+                np.testing.assert_allclose(mine, snapshot.weights[name], rtol=REPLAY_RTOL,
+                                           atol=REPLAY_RTOL, err_msg=f"weights {name}")
             info = self.log.info
             np.testing.assert_allclose([evaluation.train_loss, evaluation.test_loss],
                                        [shown.train_loss, shown.test_loss], rtol=REPLAY_RTOL)

@@ -40,7 +40,7 @@ PARALLEL_BLAS_FLOPS = 50e6
 # Salts the numba cache key of our DimShuffle, and so of every graph, so that code compiled by
 # PyTensor's own DimShuffle or without releasing the GIL is never taken for ours, or the other way
 # round. Change it whenever what this module does to numba changes.
-_NUMBA_CACHE_SALT = "dropviz-3: layouts, nogil"
+_NUMBA_CACHE_SALT = "dropviz-4: layouts, nogil, in model.graph.backend"
 
 
 def compile_function(inputs: list, outputs: list, updates: dict | None = None) -> pytensor.compile.Function:

@@ -1,4 +1,4 @@
-"""The dropout MLP as one PyTensor graph, compiled once per architecture.
+"""The dropout MLP as one PyTensor graph of named layers, compiled once per architecture.
 
 Everything that may change while a run goes on (the data of the same shape, the weights, the dropout
 rates and scaling, the learning rate, L2, the rng) is a shared variable, so a slider, a reset or a
@@ -16,10 +16,10 @@ import numpy as np
 import pytensor.tensor as pt
 
 from dropviz.model.graph.backend import FLOAT, call_with_blas_threads, compile_function, pytensor
-from dropviz.model.graph.dropout import APPLY_MODES, DropoutControls, apply_mask, draw_mask
+from dropviz.model.graph.dropout_controls import APPLY_MODES, DropoutControls
+from dropviz.model.graph.layers import Pass, build_layers, layout_of
 from dropviz.model.graph.optimizers import Optimizer
-
-ACTIVATION_FUNCTIONS = {"relu": lambda h: pt.maximum(h, 0), "tanh": pt.tanh, "sigmoid": pt.sigmoid}
+from dropviz.model.results import NetworkLayout
 
 
 @dataclass(frozen=True)
@@ -48,18 +48,8 @@ class Architecture:
     def output_activation(self) -> str:
         return "sigmoid" if self.n_classes == 2 else "softmax"
 
-
-def initial_weights(arch: Architecture, rng: np.random.Generator) -> list[np.ndarray]:
-    """He initialisation for relu, Glorot for tanh and sigmoid; zero biases. Order W1, b1, W2, ..."""
-    arrays = []
-    for fan_in, fan_out in zip(arch.widths[:-1], arch.widths[1:], strict=True):
-        if arch.activation == "relu":
-            weight = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
-        else:
-            limit = np.sqrt(6.0 / (fan_in + fan_out))
-            weight = rng.uniform(-limit, limit, size=(fan_in, fan_out))
-        arrays += [weight.astype(FLOAT), np.zeros(fan_out, dtype=FLOAT)]
-    return arrays
+    def layout(self) -> NetworkLayout:
+        return layout_of(self)
 
 
 def _cross_entropy(logits, targets, n_classes: int):
@@ -88,8 +78,11 @@ class DropoutNetwork:
 
     def __init__(self, arch: Architecture, X_train: np.ndarray, y_train: np.ndarray) -> None:
         self.arch = arch
-        self.params = self._create_params()
-        self.dropout = DropoutControls.create(len(arch.hidden_layers) + 1)
+        self.layers = build_layers(arch)
+        self.layout = NetworkLayout(arch.n_inputs, tuple(layer.info() for layer in self.layers))
+        self.params = [pytensor.shared(np.zeros(param.shape, FLOAT), name=param.name)
+                       for layer in self.layout.layers for param in layer.params]
+        self.dropout = DropoutControls.create(len(self.layout.noise_names))
         self.learning_rate = pytensor.shared(FLOAT(0.01), name="learning_rate")
         self.l2 = pytensor.shared(FLOAT(0.0), name="l2")
         self.train_rng = pt.random.shared_rng(seed=0, name="train_rng")
@@ -113,7 +106,7 @@ class DropoutNetwork:
         moves that wait (tens of seconds on a first-ever run) to whoever builds the network, e.g.
         the window's build thread while it shows "Compiling...", instead of the first step.
         """
-        weights, state, rngs = self.get_weights(), self.optimizer_state(), self.rng_states()
+        weights, state, rngs = self.weights(), self.optimizer_state(), self.rng_states()
         call()
         self.set_weights(weights)
         self.set_optimizer_state(state)
@@ -148,35 +141,20 @@ class DropoutNetwork:
         return copies
 
     @property
-    def dropout_layer_names(self) -> tuple[str, ...]:
-        return ("input", *(f"hidden{i + 1}" for i in range(len(self.arch.hidden_layers))))
+    def noise_names(self) -> tuple[str, ...]:
+        """The layers that draw noise (today the dropout layers: input, hidden1, ...), in order."""
+        return self.layout.noise_names
 
-    def _create_params(self) -> list:
-        shapes = zip(self.arch.widths[:-1], self.arch.widths[1:], strict=True)
-        params = []
-        for index, (fan_in, fan_out) in enumerate(shapes, start=1):
-            params.append(pytensor.shared(np.zeros((fan_in, fan_out), FLOAT), name=f"W{index}"))
-            params.append(pytensor.shared(np.zeros(fan_out, FLOAT), name=f"b{index}"))
-        return params
+    def _pass(self, params: list, rng=None) -> Pass:
+        named = dict(zip((param.name for param in self.params), params, strict=True))
+        return Pass(named, self.dropout, self.arch.apply, rng)
 
-    def _forward(self, x, params: list, rng=None, masks_out: list | None = None):
-        """Logits of the network; with an rng, a training pass that drops units, else test time."""
-        activation = ACTIVATION_FUNCTIONS[self.arch.activation]
-        d = self.dropout
+    def _forward(self, x, run: Pass):
+        """Logits of the network; a pass with an rng is a training pass that draws noise."""
         h = x
-        n_layers = len(params) // 2
-        for layer in range(n_layers):
-            if rng is None:
-                h = h * d.test_scale[layer]
-            else:
-                rng, mask = draw_mask(rng, h, d.keep[layer], d.per_batch)
-                masks_out.append(mask)
-                h = apply_mask(h, mask, d.train_scale[layer], self.arch.apply)
-            weight, bias = params[2 * layer], params[2 * layer + 1]
-            h = pt.dot(h, weight) + bias
-            if layer < n_layers - 1:
-                h = activation(h)
-        return h, rng
+        for layer in self.layers:
+            h = layer.forward(h, run)
+        return h
 
     def _training_step(self, batch, params: list, state: list, rng):
         """One minibatch update as a pure graph: (loss, masks, new params, new state, next rng).
@@ -185,13 +163,14 @@ class DropoutNetwork:
         scan carries from one iteration to the next for `train_steps`.
         """
         x, y = self.X_train[batch], self.y_train[batch]
-        masks: list = []
-        logits, next_rng = self._forward(x, params, rng, masks)
+        run = self._pass(params, rng)
+        logits = self._forward(x, run)
         data_loss = _cross_entropy(logits, y, self.arch.n_classes)
-        penalty = sum(pt.sum(w**2) for w in params[0::2])
+        penalty = sum(term for layer in self.layers for term in layer.penalty(run.params))
         grads = pytensor.grad(data_loss + self.l2 * penalty, params)
         new_params, new_state = self.optimizer.step(params, grads, state)
-        return data_loss, masks, new_params, new_state, next_rng
+        masks = [run.noise[name] for name in self.noise_names]
+        return data_loss, masks, new_params, new_state, run.rng
 
     def _compile_train(self):
         batch = pt.ivector("batch")
@@ -211,7 +190,7 @@ class DropoutNetwork:
         """
         batches = pt.imatrix("batches")
         carried = [*self.params, *self.optimizer.state]
-        n_params, n_masks = len(self.params), len(self.dropout_layer_names)
+        n_params, n_masks = len(self.params), len(self.noise_names)
 
         def one_step(batch, *values):
             params, state, rng = values[:n_params], values[n_params:-1], values[-1]
@@ -230,22 +209,23 @@ class DropoutNetwork:
 
     def _compile_predict(self):
         x = pt.matrix("x", dtype="float32")
-        logits, _ = self._forward(x, self.params)
+        logits = self._forward(x, self._pass(self.params))
         return compile_function([x], [_probabilities(logits, self.arch.n_classes), logits])
 
     def _compile_mc_pass(self):
         x = pt.matrix("x", dtype="float32")
-        masks: list = []
-        logits, next_rng = self._forward(x, self.params, self.mc_rng, masks)
-        return compile_function([x], _probabilities(logits, self.arch.n_classes),
-                                {self.mc_rng: next_rng})
+        run = self._pass(self.params, self.mc_rng)
+        logits = self._forward(x, run)
+        return compile_function([x], _probabilities(logits, self.arch.n_classes), {self.mc_rng: run.rng})
 
     def reset(self, seed: int) -> None:
         """New initial weights and rng streams from the seed, zeroed optimizer state."""
         streams = np.random.SeedSequence([seed, 2]).spawn(3)
         init_rng = np.random.default_rng(streams[0])
-        for param, value in zip(self.params, initial_weights(self.arch, init_rng), strict=True):
-            param.set_value(value)
+        values: dict[str, np.ndarray] = {}
+        for layer in self.layers:  # in order: each layer draws from where the one before left off
+            values.update(layer.initial_values(init_rng))
+        self.set_weights(values)
         self.optimizer.reset()
         self.train_rng.set_value(np.random.default_rng(streams[1]))
         self.mc_rng.set_value(np.random.default_rng(streams[2]))
@@ -313,12 +293,22 @@ class DropoutNetwork:
         std = np.sqrt(np.maximum(total_sq / samples - mean**2, 0.0))
         return mean.astype(FLOAT), std.astype(FLOAT)
 
-    def get_weights(self) -> list[np.ndarray]:
-        return [param.get_value() for param in self.params]
+    def weights(self) -> dict[str, np.ndarray]:
+        """Every parameter's value by name ("W1", "b1", ...), in the layers' order."""
+        return {param.name: param.get_value() for param in self.params}
 
-    def set_weights(self, arrays: list[np.ndarray]) -> None:
-        for param, value in zip(self.params, arrays, strict=True):
-            param.set_value(np.asarray(value, dtype=FLOAT))
+    def set_weights(self, arrays: dict[str, np.ndarray]) -> None:
+        """Set every parameter by name; a name missing from `arrays` is an error, not a zero."""
+        for param in self.params:
+            param.set_value(np.asarray(arrays[param.name], dtype=FLOAT))
+
+    def inference_weights(self) -> dict[str, np.ndarray]:
+        """Weights with every test-time factor folded in: a plain forward pass gives our predictions."""
+        arrays = self.weights()
+        scale = FLOAT(1.0)
+        for layer in self.layers:
+            scale = layer.fold(arrays, scale, self.dropout)
+        return arrays
 
     def optimizer_state(self) -> dict[str, np.ndarray]:
         return {variable.name: variable.get_value() for variable in self.optimizer.state}

@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtWidgets import QWidget
 
+from dropviz.model.results import NetworkLayout
 from dropviz.ui.style import NEGATIVE_WEIGHT, POSITIVE_WEIGHT, set_title
 
 MAX_SHOWN = 16
@@ -60,16 +61,23 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._captions: list[pg.TextItem] = []
         self._shown: list[np.ndarray] = []
         self._y: list[np.ndarray] = []
-        self._names: tuple[str, ...] = ()
+        self._masks: list[str | None] = []  # per layer of units, the mask that thins it
+        self._weights: list[str] = []  # per pair of layers of units, the weight between them
         self._kept: list[np.ndarray] = []
         self._truncated = False
 
-    def set_architecture(self, widths: tuple[int, ...], names: tuple[str, ...]) -> None:
-        """`names` are the dropout layers (input, hidden...); the output layer comes last."""
+    def set_architecture(self, layout: NetworkLayout) -> None:
+        """Columns of units, input to output, each thinned by the mask of the layer before its
+        product; links drawn from each dense layer's weight, read by name."""
         for caption in self._captions:
             self._plot.removeItem(caption)
         self._captions = []
-        self._names = names
+        stages = layout.stages()
+        widths = layout.widths
+        self._masks = [mask for mask, _ in stages]
+        self._weights = [dense.params[0].name for _, dense in stages]
+        names = [mask or ("input" if index == 0 else f"hidden{index}")
+                 for index, mask in enumerate(self._masks)]
         self._shown = [shown_units(units) for units in widths]
         self._truncated = any(len(shown) < units for shown, units in zip(self._shown, widths,
                                                                           strict=True))
@@ -90,23 +98,23 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._plot.setYRange(low - 2.2, -low + 0.8, padding=0)
         self.set_state(None, {})
 
-    def set_state(self, weights: tuple[np.ndarray, ...] | None,
+    def set_state(self, weights: dict[str, np.ndarray] | None,
                   masks: dict[str, np.ndarray]) -> None:
         """Draw the weights with the first example's masks; no masks (step 0) is the full net."""
         if not self._shown:
             return
         self._kept = [masks[name][0][shown] if name in masks else np.ones(len(shown), bool)
-                      for name, shown in zip(self._names, self._shown, strict=False)]
+                      for name, shown in zip(self._masks, self._shown, strict=False)]
         self._kept.append(np.ones(len(self._shown[-1]), dtype=bool))
         self._draw_links(weights)
         self._draw_nodes()
 
-    def _draw_links(self, weights: tuple[np.ndarray, ...] | None) -> None:
+    def _draw_links(self, weights: dict[str, np.ndarray] | None) -> None:
         """One curve per (sign, width bucket), each drawing its links as separate segments."""
         parts: dict[tuple[int, int], list[tuple[np.ndarray, np.ndarray]]] = {
             key: [] for key in self._links}
         for layer in range(len(self._shown) - 1 if weights is not None else 0):
-            sub = weights[2 * layer][np.ix_(self._shown[layer], self._shown[layer + 1])]
+            sub = weights[self._weights[layer]][np.ix_(self._shown[layer], self._shown[layer + 1])]
             finite = np.isfinite(sub)  # a diverged network has links worth nothing to draw
             sub = np.where(finite, sub, 0.0)
             active = self._kept[layer][:, None] & self._kept[layer + 1][None, :] & finite

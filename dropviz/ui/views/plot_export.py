@@ -249,8 +249,8 @@ def _show_run(views: PlotViews, trainer: Trainer, history: Sequence[Evaluation],
     views.mask_view.set_layers(names, info.widths[: len(names)])
     views.mask_view.set_masks(step, recent_steps, recent, last, rates,
                               config.mask == "per_example")
-    views.network_view.set_architecture(info.widths, names)
-    views.network_view.set_state(tuple(trainer.network.get_weights()), last)
+    views.network_view.set_architecture(info.layout)
+    views.network_view.set_state(trainer.network.weights(), last)
     views.decision_view.set_run(info)
     if info.is_2d:
         with np.errstate(all="ignore"):

@@ -481,7 +481,7 @@ class Worker(QObject):
             evaluation=evaluation,
             masks={name: mask.copy() for name, mask in last.masks.items()} if last else {},
             recent_steps=steps, recent_masks=recent,
-            weights=tuple(trainer.network.get_weights()),
+            weights=trainer.network.weights(),
             grid=self._decision_grid(force_grid),
             **self._baseline_parts(),
         )
@@ -744,8 +744,7 @@ class Worker(QObject):
         self._retire_baseline()  # a baseline of the old run is in no snapshot of the new one
         self._pool = trainer.pool
         self._config = trainer.config
-        widths = dict(zip(trainer.layer_names, trainer.network.arch.widths[:-1], strict=True))
-        self._recorder = MaskRaster(widths)
+        self._recorder = MaskRaster(trainer.layout.noise_units())
         self._record = RunRecord()
         self._last_result = None
         if restored is not None:

@@ -1,0 +1,76 @@
+"""What every layer kind provides, so a network, its files and its views need no list of kinds.
+
+A layer builds its part of the graph from named parameters, draws its noise through the pass it is
+given (nothing at test time), and folds its test-time behaviour into the exported weights. Adding a
+kind is one module under layers/ and one line in `LAYER_KINDS`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytensor.tensor as pt
+
+from dropviz.model.graph.dropout_controls import DropoutControls, draw_mask
+from dropviz.model.results import LayerInfo
+
+
+@dataclass
+class Pass:
+    """One symbolic pass through the layers: their parameters by name and the shared controls.
+
+    A training pass carries the rng that every noise draw chains on and collects each noisy layer's
+    draw under the layer's name; a test-time pass has no rng and draws nothing.
+    """
+
+    params: dict[str, pt.TensorVariable]
+    dropout: DropoutControls
+    apply: str
+    rng: object | None = None
+    noise: dict[str, pt.TensorVariable] = field(default_factory=dict)
+
+    @property
+    def training(self) -> bool:
+        return self.rng is not None
+
+    def keep_mask(self, name: str, h: pt.TensorVariable, keep: pt.TensorVariable) -> pt.TensorVariable:
+        """A boolean keep-mask shaped like h, recorded as the noise of layer `name`."""
+        self.rng, mask = draw_mask(self.rng, h, keep, self.dropout.per_batch)
+        self.noise[name] = mask
+        return mask
+
+
+class Layer(ABC):
+    """One layer of a network; `units` is the width of what comes out of it."""
+
+    kind: str = ""
+
+    def __init__(self, name: str, units: int) -> None:
+        self.name = name
+        self.units = units
+
+    @abstractmethod
+    def forward(self, h: pt.TensorVariable, run: Pass) -> pt.TensorVariable:
+        """This layer's output for input h, in a training or a test-time pass."""
+
+    def initial_values(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Fresh values of the layer's parameters, drawn from `rng` in a fixed order."""
+        return {}
+
+    def penalty(self, params: dict[str, pt.TensorVariable]) -> list[pt.TensorVariable]:
+        """Terms the L2 setting weighs: a layer that has weights lists their squared sum."""
+        return []
+
+    def fold(self, arrays: dict[str, np.ndarray], scale: np.floating,
+             dropout: DropoutControls) -> np.floating:
+        """Fold the test-time factor `scale` of the units coming in into `arrays`; the factor left over.
+
+        Exported weights are inference-ready: a plain forward pass must give the app's predictions.
+        """
+        return scale
+
+    @abstractmethod
+    def info(self) -> LayerInfo:
+        """The layer as views, files and checks read it."""
