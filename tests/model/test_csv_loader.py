@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dropviz.model.data import csv_loader
-from dropviz.model.data.csv_loader import MAX_CLASSES, csv_columns, load_csv
+from dropviz.model.data import csv_loader, csv_reading
+from dropviz.model.data.csv_features import MAX_CLASSES
+from dropviz.model.data.csv_loader import csv_columns, load_csv
 from dropviz.model.errors import DatasetError
 
 IRIS_LIKE = """\
@@ -276,7 +277,7 @@ def test_undecodable_bytes_give_the_line(tmp_path):
 
 def test_too_large_file_gives_its_size(tmp_path, monkeypatch):
     path = write(tmp_path, "x,label\n" + "1.5,a\n" * 200_000)
-    monkeypatch.setattr(csv_loader, "MAX_CSV_BYTES", 1024 * 1024)
+    monkeypatch.setattr(csv_reading, "MAX_CSV_BYTES", 1024 * 1024)
     with pytest.raises(DatasetError, match=r"data.csv is 1.1 MB; .* at most 1 MB"):
         load_csv(path)
 
@@ -350,10 +351,10 @@ def test_unexpected_failures_become_dataset_errors(tmp_path, monkeypatch):
     def exhaust(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(csv_loader, "_parse", exhaust)
+    monkeypatch.setattr(csv_reading, "_parse", exhaust)
     with pytest.raises(DatasetError, match=r"data\.csv is too large to load into memory"):
         load_csv(path)
-    monkeypatch.setattr(csv_loader, "_parse", lambda *args: 1 / 0)
+    monkeypatch.setattr(csv_reading, "_parse", lambda *args: 1 / 0)
     with pytest.raises(DatasetError, match=r"cannot load data\.csv: division by zero"):
         csv_columns(path)
 

@@ -22,8 +22,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dropviz.model.data import csv_loader
-from dropviz.model.data.csv_loader import MAX_CLASSES, CsvTable, csv_columns, load_csv
+from dropviz.model.data import csv_reading
+from dropviz.model.data.csv_features import MAX_CLASSES
+from dropviz.model.data.csv_loader import CsvTable, csv_columns, load_csv
 from dropviz.model.data.datasets import split_and_standardise
 from dropviz.model.errors import DatasetError
 
@@ -75,7 +76,7 @@ def csv_files(draw: st.DrawFn) -> bytes:
     rows = [[*(draw(kind) for kind in kinds), draw(st.sampled_from(pool))] for _ in range(n_rows)]
     header = draw(st.none() | st.lists(header_names, min_size=len(kinds) + 1,
                                        max_size=len(kinds) + 1))
-    delimiter = draw(st.sampled_from(csv_loader.DELIMITERS))
+    delimiter = draw(st.sampled_from(csv_reading.DELIMITERS))
     newline = draw(st.sampled_from(("\n", "\r\n", "\r")))
     lines = [header] if header is not None else []
     lines += rows
@@ -216,7 +217,7 @@ def test_parsing_stops_at_the_first_row_over_a_limit(tmp_path, monkeypatch, limi
                                                      message):
     """The row that crosses the limit is the last one parsed, so memory follows the limit, not the
     file: peak memory stays far below what the whole file would take once parsed."""
-    monkeypatch.setattr(csv_loader, limit, value)
+    monkeypatch.setattr(csv_reading, limit, value)
     path = tmp_path / "long.csv"
     path.write_text("x,label\n" + body * 20_000)
     tracemalloc.start()
