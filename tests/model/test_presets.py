@@ -3,10 +3,11 @@
 import json
 
 import pytest
+from preset_claims import check_claim, check_known
 
 from dropviz.model.config import Config
 from dropviz.model.errors import ConfigError
-from dropviz.model.presets import PRESETS_FOLDER, check_claim, load_presets
+from dropviz.model.presets import PRESETS_FOLDER, load_presets
 from dropviz.model.sweeps import Cancelled
 
 PRESETS = load_presets()
@@ -24,6 +25,11 @@ def test_the_eight_presets_load_in_menu_order():
     assert len(PRESETS) == 8
     for preset in PRESETS:
         assert preset.title and len(preset.explanation) > 200
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=[p.key for p in PRESETS])
+def test_each_preset_names_a_known_check_with_exactly_its_thresholds(preset):
+    check_known(preset)
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[p.key for p in PRESETS])
@@ -82,17 +88,39 @@ def _without(key):
     (json.dumps(dict(VALID, compare={"dropout": {"hiden": 0.0}})),
      r"compare: unknown setting 'dropout\.hiden'"),
     (json.dumps(dict(VALID, compare=[1])), "compare must be an object"),
-    (json.dumps(dict(VALID, claim={"check": "magic"})), "unknown check 'magic'"),
-    (json.dumps(dict(VALID, claim={"check": "smaller_gap"})), "takes max_gap_ratio; the file gives none"),
+    (json.dumps(dict(VALID, claim="smaller_gap")), "claim must be an object with \"check\""),
+    (json.dumps(dict(VALID, claim={"max_gap_ratio": 0.6})), "claim must be an object with \"check\""),
     (json.dumps(dict(VALID, claim={"check": "smaller_gap", "max_gap_ratio": "low"})),
      "max_gap_ratio must be a number"),
-    (json.dumps(_without("compare")), "compares two runs; add a compare object"),
+    (json.dumps(dict(VALID, claim={"check": "smaller_gap", "max_gap_ratio": float("inf")})),
+     "max_gap_ratio must be a number"),
+    (json.dumps(dict(VALID, claim={"check": "mc_converges", "large_ks": [0, 100]})),
+     "large_ks must be a list of integers from 1"),
 ])
 def test_a_bad_preset_file_names_itself_and_the_problem(tmp_path, content, message):
     (tmp_path / "01_good.json").write_text(json.dumps(VALID))
     (tmp_path / "02_bad.json").write_text(content)
     with pytest.raises(ConfigError, match=r"preset 02_bad\.json: .*" + message):
         load_presets(tmp_path)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (dict(VALID, claim={"check": "magic"}), "claim: unknown check 'magic'; known: overfits, "),
+    (dict(VALID, claim={"check": "smaller_gap"}), "takes max_gap_ratio; the file gives none"),
+    (dict(VALID, claim={"check": "smaller_gap", "max_gap_ratio": 0.6, "min_gap": 0.1}),
+     "takes max_gap_ratio; the file gives max_gap_ratio, min_gap"),
+    (_without("compare"), "compares two runs; add a compare object"),
+])
+def test_a_claim_the_checks_do_not_know_names_its_preset_and_the_problem(tmp_path, content, message):
+    """The app loads any well-formed claim; which checks exist, and what each takes, the tests know."""
+    (tmp_path / "01_good.json").write_text(json.dumps(VALID))
+    (tmp_path / "02_bad.json").write_text(json.dumps(content))
+    good, bad = load_presets(tmp_path)
+    check_known(good)
+    with pytest.raises(ConfigError, match=r"preset 02_bad: .*" + message):
+        check_known(bad)
+    with pytest.raises(ConfigError, match=message):
+        check_claim(bad)  # refused before any training
 
 
 def test_a_preset_file_needs_a_number_first(tmp_path):
