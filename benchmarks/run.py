@@ -20,6 +20,8 @@ import measure
 import training
 from measure import Sample
 
+from dropviz.process import keep_freed_memory
+
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("training", "levers", "evaluation", "startup", "window")
 
@@ -140,6 +142,7 @@ def window_tables(seconds: float, rounds: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    keep_freed_memory()  # as the app and the command line do
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer and shorter repetitions")
     parser.add_argument("--sections", default=",".join(SECTIONS),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 
 from dropviz.platform_check import qt_platform_problem
+from dropviz.process import keep_freed_memory
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    keep_freed_memory()
     if "--headless" in args:
         # Imported only here: the CLI loads PyTensor and scikit-learn (1.5 s), which the window
         # loads on its build thread while it is already showing.

@@ -1,37 +1,31 @@
-"""PyTensor settings shared by every compiled function: float32, one compile mode, and the fixes
-that make that mode fast.
+"""PyTensor settings shared by every compiled function: float32, one compile mode, and the fix
+that makes that mode fast, applied to dropviz's own graphs only.
 
-float32 halves memory traffic and is what the benchmarks compare against; it must be set before any
-graph is built, so every module that builds graphs imports `pytensor` through here. The two
-process-wide adjustments below were each worth more than a third of a wide network's training speed
-(measured and recorded in BENCHMARKS.md); both leave results bit for bit the same.
+float32 halves memory traffic and is what the benchmarks compare against. dropviz is also imported
+into notebooks beside a user's own PyTensor or PyMC work, so nothing here changes the process for
+them: graphs are built and compiled inside `graph_scope()`, which sets floatX for that block only and
+lets the numba DimShuffle below act on what is compiled within it. That DimShuffle was worth more
+than a third of a wide network's training speed (BENCHMARKS.md) and leaves results bit for bit the
+same; the other process-wide adjustment (glibc's allocator) is in dropviz/process.py, made by the app
+and the command line only.
 """
 
 from __future__ import annotations
 
-import ctypes
+import contextvars
 import functools
 import os
-import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytensor
 
-pytensor.config.floatX = "float32"
-
 FLOAT = np.float32
 # NUMBA runs random draws compiled; the C backend falls back to Python for them (see BENCHMARKS.md).
 MODE_NAME = os.environ.get("DROPVIZ_MODE", "NUMBA")
-
-# glibc's mallopt parameters and the values used: keep freed blocks of up to 32 MiB (glibc's
-# ceiling) on the heap instead of returning them to the kernel.
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_THRESHOLD = -3
-_MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024
-_TRIM_THRESHOLD_BYTES = 256 * 1024 * 1024
 
 # Products of less than this many FLOP per call always run BLAS on one thread: a second thread
 # cannot pay for waking up. Above it, `_ThreadTuner` times one thread against all and keeps the faster.
@@ -43,13 +37,43 @@ PARALLEL_BLAS_FLOPS = 50e6
 _NUMBA_CACHE_SALT = "dropviz-4: layouts, nogil, in model.graph.backend"
 
 
+_in_scope = contextvars.ContextVar("dropviz_graph_scope", default=False)
+
+
+@contextmanager
+def graph_scope() -> Iterator[None]:
+    """Build or compile dropviz graphs: float32 by default, and our numba DimShuffle in use.
+
+    floatX is a global PyTensor flag, so it is float32 for the duration of the block (another thread
+    building a graph meanwhile would see it too); the DimShuffle choice follows this thread's context.
+    """
+    token = _in_scope.set(True)
+    try:
+        with pytensor.config.change_flags(floatX="float32"):
+            yield
+    finally:
+        _in_scope.reset(token)
+
+
+def in_graph_scope(method: Callable) -> Callable:
+    """A method that builds or compiles graphs runs inside `graph_scope()`."""
+
+    @functools.wraps(method)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        with graph_scope():
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
 def compile_function(inputs: list, outputs: list, updates: dict | None = None) -> pytensor.compile.Function:
     """Compile with the project's mode; the one place where PyTensor compiles anything.
 
     Inputs are trusted (no dtype check or conversion on each call, which costs more than a small
     network's arithmetic): every caller passes ndarrays of exactly the declared dtype and rank.
     """
-    return pytensor.function(inputs, outputs, updates=updates, mode=_mode(), trust_input=True)
+    with graph_scope():
+        return pytensor.function(inputs, outputs, updates=updates, mode=_mode(), trust_input=True)
 
 
 @functools.cache
@@ -164,20 +188,6 @@ def call_with_blas_threads(function: Callable, step_flops: float, steps: int, *a
     return result
 
 
-def _keep_freed_memory() -> None:
-    """Stop glibc from unmapping and re-faulting the step's large temporaries on every call.
-
-    A wide layer's activations are 512 KiB arrays; above glibc's default threshold each one is a
-    fresh mmap whose pages the kernel zeroes on first touch, which was a fifth of a training step.
-    The cost is that up to 256 MiB of freed memory stays with the process.
-    """
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return
-    mallopt = ctypes.CDLL(None).mallopt
-    mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
-    mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)
-
-
 def _keep_array_layouts_in_numba() -> None:
     """Make numba see transposes and added axes as contiguous arrays, as they really are.
 
@@ -187,7 +197,8 @@ def _keep_array_layouts_in_numba() -> None:
     elementwise loop as 'A', which LLVM cannot vectorise: together about 40% of a training step of a
     512-unit network. Here a transpose is `x.T` and a DimShuffle that only adds or drops axes is a
     `reshape` of a C-contiguous input, so numba keeps the layouts 'F' and 'C'. Both are still views,
-    as PyTensor expects; any other DimShuffle, or an input of unknown layout, goes to PyTensor's own.
+    as PyTensor expects; any other DimShuffle, an input of unknown layout, or a graph compiled outside
+    `graph_scope()` (someone else's), goes to PyTensor's own.
     """
     from numba.extending import overload
     from numpy.lib.stride_tricks import as_strided
@@ -196,6 +207,7 @@ def _keep_array_layouts_in_numba() -> None:
     from pytensor.tensor.elemwise import DimShuffle
 
     upstream = numba_elemwise.numba_funcify_DimShuffle
+    original = numba_basic.numba_funcify_and_cache_key.dispatch(DimShuffle)
 
     def view_as(x, shape, strides):
         """Only ever compiled: the overload below picks the implementation by layout."""
@@ -215,6 +227,8 @@ def _keep_array_layouts_in_numba() -> None:
 
     @numba_basic.register_funcify_and_cache_key(DimShuffle)
     def funcify_dimshuffle(op, node=None, **kwargs):
+        if not _in_scope.get():
+            return original(op, node=node, **kwargs)
         key = numba_basic.default_hash_key_from_props(op, cache_version=_NUMBA_CACHE_SALT)
         order = tuple(op._new_order)  # -1 marks an added axis
         kept = [axis for axis in order if axis != -1]
@@ -254,6 +268,5 @@ def _keep_array_layouts_in_numba() -> None:
         return add_or_drop_axes, key
 
 
-_keep_freed_memory()
 if MODE_NAME == "NUMBA":
     _keep_array_layouts_in_numba()

@@ -15,7 +15,14 @@ from itertools import pairwise
 import numpy as np
 import pytensor.tensor as pt
 
-from dropviz.model.graph.backend import FLOAT, call_with_blas_threads, compile_function, pytensor
+from dropviz.model.graph.backend import (
+    FLOAT,
+    call_with_blas_threads,
+    compile_function,
+    graph_scope,
+    in_graph_scope,
+    pytensor,
+)
 from dropviz.model.graph.dropout_controls import APPLY_MODES, DropoutControls
 from dropviz.model.graph.layers import Pass, build_layers, layout_of
 from dropviz.model.graph.optimizers import Optimizer
@@ -121,7 +128,7 @@ class DropoutNetwork:
         a copy of the function whose weights, optimizer state and rng are copies, so the
         network's own state is never read or written while it trains.
         """
-        with self._preparing:
+        with self._preparing, graph_scope():
             if self._train_many is None:
                 function = self._compile_train_many()
                 function.copy(swap=self._state_copies())(np.zeros((1, 1), dtype=np.int32))
@@ -172,6 +179,7 @@ class DropoutNetwork:
         masks = [run.noise[name] for name in self.noise_names]
         return data_loss, masks, new_params, new_state, run.rng
 
+    @in_graph_scope
     def _compile_train(self):
         batch = pt.ivector("batch")
         state = self.optimizer.state
@@ -181,6 +189,7 @@ class DropoutNetwork:
         updates[self.train_rng] = next_rng
         return compile_function([batch], [loss, *masks], updates)
 
+    @in_graph_scope
     def _compile_train_many(self):
         """K steps in one call: a scan over the rows of a (K, batch) matrix of example indices.
 
@@ -207,11 +216,13 @@ class DropoutNetwork:
         updates[self.train_rng] = outputs[-1]
         return compile_function([batches], [losses, *masks], updates)
 
+    @in_graph_scope
     def _compile_predict(self):
         x = pt.matrix("x", dtype="float32")
         logits = self._forward(x, self._pass(self.params))
         return compile_function([x], [_probabilities(logits, self.arch.n_classes), logits])
 
+    @in_graph_scope
     def _compile_mc_pass(self):
         x = pt.matrix("x", dtype="float32")
         run = self._pass(self.params, self.mc_rng)
