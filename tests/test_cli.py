@@ -37,7 +37,7 @@ def test_a_run_writes_every_file_and_the_weights_reproduce_its_predictions(tmp_p
     assert "step 60" in stdout and "steps/s" in stdout and "test loss" in stdout
     assert sorted(p.name for p in out.iterdir()) == [
         "config.json", "data.npz", "experiment.dropviz", "masks.npz", "metrics.csv", "model.json",
-        "weights.npz"]
+        "model.onnx", "run.json", "weights.npz"]
 
     config = Config.load(out / "config.json")
     assert config.scaling == scaling and config.steps == 60

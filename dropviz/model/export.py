@@ -2,12 +2,16 @@
 
 `model.json` is the documented format: each layer computes act(x @ W + b), W shaped (fan_in, fan_out),
 with the test-time dropout scale already folded into W, so any numpy forward pass reproduces the
-app's predictions whatever scaling mode trained the network.
+app's predictions whatever scaling mode trained the network. It also gives the PyTorch layout of
+the same weights; `model.onnx` is the same network for any ONNX runtime, standardisation included.
+`run.json` names the run and its settings, and every row of metrics.csv carries that name, so the
+metrics of many runs concatenate into one table.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -15,13 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
+from dropviz import __version__
+from dropviz.model.config import Config
 from dropviz.model.errors import ExportError
-from dropviz.model.files import read_npz, write_npz_atomic, write_text_atomic
+from dropviz.model.files import read_npz, write_bytes_atomic, write_npz_atomic, write_text_atomic
+from dropviz.model.portable import ONNX_INPUT, ONNX_OUTPUT, onnx_model, torch_layout
 from dropviz.model.results import Evaluation
 from dropviz.model.trainer import Trainer
 
 MODEL_FORMAT = "dropviz-mlp/1"
-METRIC_COLUMNS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc", "gap")
+RUN_FORMAT = "dropviz-run/1"
+# run_id is last so that every earlier column keeps the place it had before it was added.
+METRIC_COLUMNS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc", "gap", "run_id")
 
 
 def model_description(trainer: Trainer) -> dict:
@@ -53,16 +62,69 @@ def model_description(trainer: Trainer) -> dict:
             "scaling": trainer.config.scaling,
             "dropout": dict(zip(trainer.layer_names, trainer.config.dropout_rates, strict=True)),
         },
+        "pytorch": torch_layout(trainer.layout),
+        "onnx": {
+            "file": "model.onnx",
+            "input": f"{ONNX_INPUT}: float32 [rows, {data.n_features}], raw features in the order of "
+                     "input.features; the standardisation is part of the graph",
+            "output": f"{ONNX_OUTPUT}: float32 [rows, {len(data.classes)}], one probability per "
+                      "class in the order of classes",
+        },
     }
 
 
-def metrics_csv(history: list[Evaluation]) -> str:
+def run_id(trainer: Trainer, weights: dict[str, np.ndarray]) -> str:
+    """A name for the run as exported: a hash of its settings, step, weights and data.
+
+    A hash rather than a random id, so that writing the same run twice (an export repeated, or a
+    deterministic run trained again) gives the same name and a table of many runs holds no phantom
+    run. Settings and seed alone would not tell apart two runs whose settings were changed live at
+    different steps, so the weights are hashed too; the data, because two CSV files of one name
+    can differ. The planned `steps` is left out: a run resumed for more steps is the same run.
+    """
+    settings = trainer.config.to_dict()
+    del settings["steps"]
+    data = trainer.dataset
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
+    digest.update(f"step {trainer.step_count}".encode())
+    arrays = {**weights, "X_train": data.X_train, "y_train": data.y_train,
+              "X_test": data.X_test, "y_test": data.y_test}
+    for name, array in arrays.items():
+        digest.update(f"{name} {array.dtype} {array.shape}".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def flat_settings(config: Config) -> dict:
+    """Settings by dotted key, as `--set` names them: one flat row per run for a table."""
+    flat = {}
+    for key, value in config.to_dict().items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{sub}": item for sub, item in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def run_description(trainer: Trainer, identity: str) -> dict:
+    """The contents of run.json: which run metrics.csv's rows belong to, and how it was set up."""
+    return {
+        "format": RUN_FORMAT,
+        "run_id": identity,
+        "step": trainer.step_count,
+        "epoch": trainer.sampler.epoch,
+        "dropviz_version": __version__,
+        "settings": flat_settings(trainer.config),
+    }
+
+
+def metrics_csv(history: list[Evaluation], identity: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(METRIC_COLUMNS)
     for e in history:
         writer.writerow([e.step, f"{e.epoch:.6g}", f"{e.train_loss:.9g}", f"{e.test_loss:.9g}",
-                         f"{e.train_acc:.9g}", f"{e.test_acc:.9g}", f"{e.gap:.9g}"])
+                         f"{e.train_acc:.9g}", f"{e.test_acc:.9g}", f"{e.gap:.9g}", identity])
     return buffer.getvalue()
 
 
@@ -77,17 +139,27 @@ def check_finite_weights(target: Path, named: dict[str, np.ndarray]) -> None:
 
 def write_run(folder: str | Path, trainer: Trainer, history: list[Evaluation],
               masks: dict[str, np.ndarray]) -> list[Path]:
-    """Write every file of a run; `masks` maps a layer name to (steps, batch, units) keep-masks."""
+    """Write every file of a run; `masks` maps a layer name to (steps, batch, units) keep-masks.
+
+    Everything that can be refused (non-finite weights, a layer ONNX cannot express) is checked
+    before the first file is written, so a refused export leaves the folder as it was.
+    """
     folder = Path(folder)
     data = trainer.dataset
     weights = trainer.inference_weights()
     check_finite_weights(folder, weights)
+    identity = run_id(trainer, weights)
+    description = model_description(trainer)
+    onnx_file = onnx_model(trainer.layout, weights, data.mean, data.scale, data.classes,
+                           data.feature_names).SerializeToString()
     written = {
         "config.json": lambda p: write_text_atomic(p, trainer.config.to_json()),
-        "metrics.csv": lambda p: write_text_atomic(p, metrics_csv(history)),
+        "run.json": lambda p: write_text_atomic(
+            p, json.dumps(run_description(trainer, identity), indent=2) + "\n"),
+        "metrics.csv": lambda p: write_text_atomic(p, metrics_csv(history, identity)),
         "weights.npz": lambda p: write_npz_atomic(p, weights),
-        "model.json": lambda p: write_text_atomic(
-            p, json.dumps(model_description(trainer), indent=2) + "\n"),
+        "model.json": lambda p: write_text_atomic(p, json.dumps(description, indent=2) + "\n"),
+        "model.onnx": lambda p: write_bytes_atomic(p, onnx_file),
         "data.npz": lambda p: write_npz_atomic(p, {
             "X_train": data.X_train, "y_train": data.y_train,
             "X_test": data.X_test, "y_test": data.y_test}),
