@@ -7,7 +7,6 @@ arguments or the data ends in one line on stderr and exit status 2, never a trac
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from dataclasses import replace
@@ -17,16 +16,17 @@ from tqdm import tqdm
 
 from dropviz.model.config import CSV_DATASET, DATASET_NAMES, Config, DatasetConfig
 from dropviz.model.errors import DropvizError, TrainingDiverged
-from dropviz.model.evaluation_log import append_evaluation
-from dropviz.model.experiment import load_experiment, save_experiment
-from dropviz.model.export import write_run
+from dropviz.model.experiment import load_experiment
 from dropviz.model.file_names import EXPERIMENT_FILE, RUN_FILES
-from dropviz.model.results import BatchMaskRecorder, Evaluation
+from dropviz.model.results import Evaluation, StepResult
 from dropviz.model.trainer import Trainer
+from dropviz.session.lockstep import Lockstep
+from dropviz.session.loop import TrainingLoop
+from dropviz.session.run import Run
+from dropviz.session.run_record import RunRecord, write_run_folder
 from dropviz.sweep_cli import SWEEP_FILE, run_sweep
 
 EXIT_BAD_INPUT = 2
-CHUNK_STEPS = 256  # steps per compiled call: the call's fixed cost is paid once per chunk
 EXIT_DIVERGED = 1
 
 
@@ -92,32 +92,28 @@ def summary_line(evaluation: Evaluation, steps_per_second: float) -> str:
             f"gap {evaluation.gap:+.4f}  {steps_per_second:,.0f} steps/s")
 
 
-def train(trainer: Trainer, steps: int, eval_every: int, history: list[Evaluation],
-          progress: bool) -> tuple[BatchMaskRecorder, float]:
-    """Run `steps` more steps, appending evaluations to history; stop at a non-finite loss."""
-    if not history or history[-1].step != trainer.step_count:
-        history.append(trainer.evaluate())
-    recorder = BatchMaskRecorder()
-    last = trainer.step_count + steps
+def train(run: Run, steps: int, eval_every: int, progress: bool) -> float:
+    """Run `steps` more steps, evaluating every `eval_every` and at the last; stop at a divergence.
+
+    Returns the steps per second.
+    """
     if steps > 1 and eval_every > 1:  # some calls will train several steps: compile that first
-        trainer.network.prepare_train_steps()
+        run.prepare_multi_step()
     started = time.perf_counter()
     with tqdm(total=steps, disable=not progress, unit="step", leave=False, file=sys.stderr) as bar:
-        while trainer.step_count < last:
-            next_evaluation = (trainer.step_count // eval_every + 1) * eval_every
-            chunk = min(CHUNK_STEPS, min(next_evaluation, last) - trainer.step_count)
-            for result in trainer.run_steps(chunk) if chunk > 1 else [trainer.step()]:
-                recorder.add(result)
-                if not math.isfinite(result.loss):
-                    raise TrainingDiverged(f"training diverged at step {result.step} "
-                                           f"(loss {result.loss}); try a lower learning_rate")
-            if trainer.step_count % eval_every == 0 or trainer.step_count == last:
-                append_evaluation(history, trainer.evaluate())
-                bar.set_postfix(train=f"{history[-1].train_loss:.3f}",
-                                test=f"{history[-1].test_loss:.3f}")
-            bar.update(chunk)
+        def after_chunk(results: list[StepResult]) -> None:
+            divergence = run.divergence
+            if divergence is not None:
+                raise TrainingDiverged(f"training diverged at step {divergence.step} "
+                                       f"(loss {divergence.loss}); try a lower learning_rate")
+            if run.evaluation is not None and run.evaluation.step == run.step:
+                bar.set_postfix(train=f"{run.evaluation.train_loss:.3f}",
+                                test=f"{run.evaluation.test_loss:.3f}")
+            bar.update(len(results))
+
+        TrainingLoop(Lockstep(run), eval_every).run(steps, after_chunk=after_chunk)
     elapsed = time.perf_counter() - started
-    return recorder, steps / elapsed if elapsed > 0 else 0.0
+    return steps / elapsed if elapsed > 0 else 0.0
 
 
 def batch_note(trainer: Trainer) -> str | None:
@@ -137,8 +133,8 @@ def check_out_folder(folder: Path, force: bool) -> None:
                          "pass --force to replace it or choose another folder")
 
 
-def start_or_resume(args: argparse.Namespace) -> tuple[Trainer, list[Evaluation], int, Path | None]:
-    """The trainer, the history so far, how many steps to run, and where to write."""
+def start_or_resume(args: argparse.Namespace) -> tuple[Run, int, Path | None]:
+    """The run (with its evaluations so far), how many steps to train, and where to write."""
     if not args.resume:
         config = config_from_args(args)
         out = Path(args.out) if args.out else None
@@ -147,7 +143,7 @@ def start_or_resume(args: argparse.Namespace) -> tuple[Trainer, list[Evaluation]
         if sys.stderr.isatty():
             print("dropviz: building the network (the first time a shape is compiled takes up to a "
                   "minute)...", file=sys.stderr)
-        return Trainer(config), [], config.steps, out
+        return Run(Trainer(config)), config.steps, out
     if args.config or args.dataset or args.csv or args.label:
         raise UsageError("--resume continues a saved run; it takes no --config, --dataset or --csv")
     folder = Path(args.resume)
@@ -161,7 +157,7 @@ def start_or_resume(args: argparse.Namespace) -> tuple[Trainer, list[Evaluation]
     steps = args.steps if args.steps is not None else trainer.config.steps
     if steps < 1:
         raise UsageError(f"--steps: {steps} is not allowed; expected at least 1")
-    return trainer, experiment.history, steps, out
+    return Run(trainer, RunRecord.of_evaluations(experiment.history)), steps, out
 
 
 def sweep(args: argparse.Namespace) -> int:
@@ -194,19 +190,19 @@ def run(argv: list[str]) -> int:
         return sweep(args)
     if args.export_plots and not (args.out or args.resume):
         raise UsageError("--export-plots writes into the run's folder; give --out DIR")
-    trainer, history, steps, out = start_or_resume(args)
-    note = batch_note(trainer)
+    run, steps, out = start_or_resume(args)
+    note = batch_note(run.trainer)
     if note:
         print(f"dropviz: {note}", file=sys.stderr)
-    recorder, speed = train(trainer, steps, args.eval_every, history, progress=sys.stderr.isatty())
+    speed = train(run, steps, args.eval_every, progress=sys.stderr.isatty())
+    evaluations = run.record.evaluations
     if out:
-        write_run(out, trainer, history, recorder.arrays())
-        save_experiment(out / EXPERIMENT_FILE, trainer, history)
+        write_run_folder(out, run.trainer, run.record, {})
         if args.export_plots:
             from dropviz.ui.views.plot_export import export_plots_offscreen  # Qt only when asked
 
-            export_plots_offscreen(out, trainer, history, recorder)
-    print(summary_line(history[-1], speed))
+            export_plots_offscreen(out, run.trainer, evaluations, run.record.batch_masks)
+    print(summary_line(evaluations[-1], speed))
     if out:
         print(f"wrote {out}")
     return 0

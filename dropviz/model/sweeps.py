@@ -2,11 +2,12 @@
 
 A sweep trains a fresh network for every point (rate or training-set size, and seed) for the
 config's steps, so every point answers "what would a run with this setting have ended at". Runs of
-one shape borrow the same compiled network from a `NetworkPool`, so a sweep compiles at most once.
+one shape borrow the same compiled network from a `NetworkPool`, so a sweep compiles at most once
+(and, for runs trained in chunks of many steps, the multi-step call once).
 
-Long work reports `progress(done, total)` and polls `cancelled()` between two training steps; a
-cancelled sweep raises `Cancelled` rather than returning a partial result that could be mistaken
-for a whole one.
+Long work reports `progress(done, total)` and polls `cancelled()` between two calls of training
+(at least as often as it reports progress); a cancelled sweep raises `Cancelled` rather than
+returning a partial result that could be mistaken for a whole one.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from dropviz.model.errors import ConfigError
 from dropviz.model.inference import hidden_activations
 from dropviz.model.results import Evaluation, StepResult
 from dropviz.model.trainer import NetworkPool, Trainer
+from dropviz.session.lockstep import Lockstep
+from dropviz.session.loop import CHUNK_STEPS, TrainingLoop
+from dropviz.session.run import Run
 
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]
@@ -54,18 +58,20 @@ class Ticker:
                  cancelled: CancelledFn | None = None) -> None:
         self.total = total
         self.done = 0
+        self.spacing = max(1, total // REPORTS_PER_JOB)  # units per report
         self._progress = progress
         self._cancelled = cancelled
-        self._spacing = max(1, total // REPORTS_PER_JOB)
 
     def check(self) -> None:
         """Raise `Cancelled` if the caller wants the work to stop."""
         if self._cancelled is not None and self._cancelled():
             raise Cancelled
 
-    def advance(self) -> None:
-        self.done += 1
-        if self._progress is not None and (self.done % self._spacing == 0 or self.done == self.total):
+    def advance(self, count: int = 1) -> None:
+        """`count` more units done; reported if that passes a report's spacing or ends the job."""
+        before, self.done = self.done, self.done + count
+        if self._progress is not None and (self.done // self.spacing > before // self.spacing
+                                           or self.done == self.total):
             self._progress(self.done, self.total)
 
 
@@ -159,16 +165,21 @@ def trained(config: Config, pool: NetworkPool, dataset: Dataset, ticker: Ticker,
             on_step: Callable[[StepResult], None] | None = None) -> Iterator[Trainer]:
     """A trainer run for config.steps steps, closed again when the block ends (or is cancelled).
 
-    `on_step` sees every step's result, for checks that look at the course of training.
+    It trains in the session's loop, in chunks of one progress report's worth of steps (see
+    Ticker), so progress is reported and a cancel seen as often as with single steps, and the
+    course of training is theirs bit for bit. `on_step` sees every step's result, for checks that
+    look at the course of training.
     """
     trainer = Trainer(config, pool, dataset)
     try:
-        for _ in range(config.steps):
-            ticker.check()
-            result = trainer.step()
+        def after_chunk(results: list[StepResult]) -> None:
             if on_step is not None:
-                on_step(result)
-            ticker.advance()
+                for result in results:
+                    on_step(result)
+            ticker.advance(len(results))
+
+        loop = TrainingLoop(Lockstep(Run(trainer)), max_chunk=min(ticker.spacing, CHUNK_STEPS))
+        loop.run(config.steps, before_chunk=ticker.check, after_chunk=after_chunk)
         yield trainer
     finally:
         trainer.close()

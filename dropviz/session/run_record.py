@@ -1,4 +1,4 @@
-"""What the worker keeps of a run for its files, and how it goes into an experiment file and back.
+"""What a run keeps for its files and curves, and how it goes into an experiment file and back.
 
 The trainer's own state is the model layer's business (save_experiment). Besides it, an experiment
 saved from the window holds `extra` arrays so that opening it shows exactly what was on screen:
@@ -6,8 +6,8 @@ the curves as the window held them (decimated), the live-change markers, the spe
 and the last step's masks. A file without them (from the headless trainer) opens too: the curves
 are then rebuilt from its evaluations. Everything read back is checked before anything is used.
 
-The training modules are imported inside the functions: they load PyTensor, which the window must
-not wait for when it starts (see build.py).
+The experiment and export modules are imported inside the functions: they load PyTensor, which the
+window must not wait for when it starts (see ui/worker/build.py).
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from dropviz.model.config import Config
 from dropviz.model.errors import ExportError
 from dropviz.model.evaluation_log import append_evaluation
 from dropviz.model.file_names import EXPERIMENT_FILE
+from dropviz.model.results import BatchMaskRecorder, Evaluation, StepResult
 from dropviz.session.history import DecimatedHistory
 from dropviz.session.snapshot import RECENT_STEPS, MaskRaster
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # both load PyTensor, which the window must not wait for at start-up
     from dropviz.model.experiment import Experiment
-    from dropviz.model.results import BatchMaskRecorder, Evaluation, StepResult
     from dropviz.model.trainer import Trainer
 
 CURVES = ("train_loss", "test_loss", "train_acc", "test_acc")  # as the window's history
@@ -40,21 +40,28 @@ def curve_values(evaluation: Evaluation) -> tuple[float, ...]:
 
 
 class RunRecord:
-    """Kept by the worker next to its trainer, for the files.
+    """Kept next to a run's trainer (see run.py), for its files and its curves.
 
-    The evaluations the window was sent (one row of metrics.csv each, bounded by
-    `append_evaluation`), the curves exactly as the
-    window holds them (it is sent the same points), and the whole batch's masks of the last steps
-    (masks.npz). Kept in the worker, not read from the window, so a file always matches the
-    trainer's step even when the window has not drawn the last snapshot yet.
+    The evaluations (one row of metrics.csv each, bounded by `append_evaluation`), the curves
+    made of them, decimated (the window draws them from its snapshots), and the whole batch's masks
+    of the last steps (masks.npz). Kept with the trainer, not read from the window, so a file
+    always matches the trainer's step even when the window has not drawn the last snapshot yet.
     """
 
     def __init__(self) -> None:
-        from dropviz.model.results import BatchMaskRecorder
-
         self.evaluations: list[Evaluation] = []
         self.curves = DecimatedHistory(CURVES)
-        self.batch_masks: BatchMaskRecorder = BatchMaskRecorder(RECENT_STEPS)
+        self.batch_masks = BatchMaskRecorder(RECENT_STEPS)
+
+    @classmethod
+    def of_evaluations(cls, evaluations: Sequence[Evaluation]) -> RunRecord:
+        """The record of a run saved without its curves (by the headless trainer): they are its
+        evaluations."""
+        record = cls()
+        record.evaluations = list(evaluations)
+        for evaluation in evaluations:
+            record.curves.append(evaluation.step, curve_values(evaluation))
+        return record
 
     def stepped(self, results: Sequence[StepResult]) -> None:
         """Steps in order; only the last ones the mask recorder keeps are looked at."""
@@ -134,18 +141,15 @@ def restore_run(path: str | Path, experiment: Experiment) -> RestoredRun:
 
 
 def _restore(path: Path, experiment: Experiment) -> RestoredRun:
-    from dropviz.model.results import StepResult
-
     trainer, extra = experiment.trainer, experiment.extra
     widths = trainer.layout.noise_units()
-    record = RunRecord()
-    record.evaluations = list(experiment.history)
     if "curves__rows" in extra:
+        record = RunRecord()
+        record.evaluations = list(experiment.history)
         record.curves.restore({key: _get(extra, f"curves__{key}") for key in
                                ("rows", "stride_pending", "pending_sum", "last_raw")})
-    else:  # a file from the headless trainer: the curves are its evaluations
-        for evaluation in experiment.history:
-            record.curves.append(evaluation.step, curve_values(evaluation))
+    else:  # a file from the headless trainer
+        record = RunRecord.of_evaluations(experiment.history)
     batches = _batch_masks(extra, widths, len(trainer.dataset.y_train))
     for index in range(len(next(iter(batches.values()))) if batches else 0):
         record.batch_masks.add(StepResult(0, 0.0, math.nan,
@@ -200,8 +204,6 @@ def _batch_masks(extra: dict[str, np.ndarray], widths: dict[str, int],
 
 def _raster(extra: dict[str, np.ndarray], widths: dict[str, int], step: int) -> MaskRaster:
     """The mask raster as it was, put back step by step into a recorder that goes on from it."""
-    from dropviz.model.results import StepResult
-
     recorder = MaskRaster(widths)
     if "raster_steps" not in extra:
         return recorder

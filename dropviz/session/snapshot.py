@@ -6,6 +6,7 @@ writes to again. Building these objects reads the trainer and so happens on the 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,8 @@ if TYPE_CHECKING:  # the trainer module loads PyTensor, which the window need no
     from dropviz.model.trainer import Trainer
 
 RECENT_STEPS = 100
+# A run's curves: the steps and one column per curve, as `DecimatedHistory.arrays()` gives them.
+Curves = tuple[np.ndarray, dict[str, np.ndarray]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,10 +89,14 @@ class Snapshot:
     recent_masks: dict[str, np.ndarray]  # bool (units, n)
     weights: dict[str, np.ndarray]  # every parameter by name: W1, b1, W2, b2, ...
     grid: DecisionGrid | None  # test-time probabilities over the plane; None unless 2-D
+    # Every evaluation of the run so far, decimated (see run_record.py): an opened experiment's
+    # curves come with its first snapshot.
+    curves: Curves
     # The baseline trained alongside in lockstep (same seed, data and initial weights), if any.
     baseline_config: Config | None = None
     baseline_evaluation: Evaluation | None = None
     baseline_grid: DecisionGrid | None = None
+    baseline_curves: Curves | None = None  # its own, since it joined the run at step 0
 
 
 class MaskRaster:
@@ -106,21 +113,27 @@ class MaskRaster:
         self._steps = np.zeros(length, dtype=np.int64)
         self._next = 0
         self._count = 0
+        # Steps recorded but not yet written into the raster, whose masks are never written to:
+        # copying a step's column costs 6 us, paid only by steps still in the raster when it is
+        # read (and never by a sweep, which does not read it).
+        self._unwritten: deque[StepResult] = deque(maxlen=length)
 
     def record(self, result: StepResult) -> None:
-        for name, mask in result.masks.items():
-            self._masks[name][:, self._next] = mask[0]
-        self._steps[self._next] = result.step
-        self._next = (self._next + 1) % self.length
-        self._count = min(self._count + 1, self.length)
+        self._unwritten.append(result)
 
     def record_all(self, results: Sequence[StepResult]) -> None:
         """Steps in order; only the last `length` of them can still be in the raster."""
-        for result in results[-self.length:]:
-            self.record(result)
+        self._unwritten.extend(results[-self.length:])
 
     def recent(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Copies, oldest step first."""
+        while self._unwritten:
+            result = self._unwritten.popleft()
+            for name, mask in result.masks.items():
+                self._masks[name][:, self._next] = mask[0]
+            self._steps[self._next] = result.step
+            self._next = (self._next + 1) % self.length
+            self._count = min(self._count + 1, self.length)
         order = (np.arange(self._count) + self._next - self._count) % self.length
         return self._steps[order], {name: masks[:, order] for name, masks in self._masks.items()}
 

@@ -195,3 +195,24 @@ def test_run_sweep_prints_a_table_and_writes_the_csv(pool, tmp_path):
     assert float(rows[3]["test_loss"]) == pytest.approx(alone.test_loss, rel=1e-8)
     mean = np.mean([float(row["test_error"]) for row in rows[2:]])
     assert lines[3].split()[5] == f"{mean:.4f}"  # rate, size, train error, ±, its std, test error
+
+
+def test_a_long_sweep_trains_in_chunks_with_the_points_of_single_steps(pool, monkeypatch):
+    calls = []
+    run_steps = Trainer.run_steps
+
+    def counted(trainer, k):
+        calls.append(k)
+        return run_steps(trainer, k)
+
+    monkeypatch.setattr(Trainer, "run_steps", counted)
+    config = TINY.with_overrides(["steps=1000"])
+    reports = []
+    result = rate_sweep(config, rates=(0.0, 0.5), pool=pool,
+                        progress=lambda done, total: reports.append(done))
+    assert calls == [10] * 200, "2000 steps, a report every 10: chunks of a report's worth"
+    assert reports == list(range(10, 2001, 10))
+    monkeypatch.undo()
+    for point in result.points:
+        alone = _alone(pool, [f"dropout.hidden={point.rate}", "steps=1000"])
+        assert (point.train_loss, point.test_loss) == (alone.train_loss, alone.test_loss)

@@ -34,11 +34,29 @@ def test_the_recorder_keeps_the_first_example_of_the_last_steps_in_order():
     assert recorder.recent()[1]["hidden1"].any(), "callers get copies"
 
 
+def test_the_recorder_read_between_steps_keeps_every_step_once_and_in_order():
+    rng = np.random.default_rng(1)
+    recorder = MaskRaster({"input": 2, "hidden1": 5}, length=4)
+    results = [_result(step, rng) for step in range(1, 12)]
+    recorder.record_all(results[:2])
+    assert list(recorder.recent()[0]) == [1, 2]
+    recorder.record_all(results[2:9])  # more than the raster holds, in one call
+    recorder.record(results[9])
+    assert list(recorder.recent()[0]) == [7, 8, 9, 10]
+    recorder.record(results[10])
+    steps, recent = recorder.recent()
+    assert list(steps) == [8, 9, 10, 11]
+    for column, result in enumerate(results[7:]):
+        np.testing.assert_array_equal(recent["hidden1"][:, column], result.masks["hidden1"][0])
+    assert recent["input"].dtype == bool and recent["input"].shape == (2, 4)
+
+
 def test_status_line_reads_like_the_issue_asks():
     evaluation = Evaluation(1234, 12.34, 0.2104, 0.4812, 0.953, 0.8312)
     snapshot = Snapshot(step=1234, epoch=12.34, steps_per_second=812.4, playing=True,
                         config=Config(), batch_loss=0.3, evaluation=evaluation, masks={},
-                        recent_steps=np.zeros(0), recent_masks={}, weights=(), grid=None)
+                        recent_steps=np.zeros(0), recent_masks={}, weights={}, grid=None,
+                        curves=(np.zeros(0), {}))
     assert status_text(snapshot) == ("step 1234 · epoch 12.3 · 812 steps/s · train loss 0.21 "
                                      "acc 0.95 · test loss 0.481 acc 0.83")
     assert "· paused ·" in status_text(replace(snapshot, playing=False))

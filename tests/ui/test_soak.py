@@ -198,9 +198,9 @@ def worker_idle(window: MainWindow) -> bool:
     """No run or baseline being built, no change waiting for one, no job: read across threads,
     which is safe for plain attributes, and only a hint: see `Soak.settle`."""
     worker = window.handle.worker
-    return (worker._trainer is not None and worker._build is None
-            and worker._baseline_build is None and worker._pending is None
-            and worker._job is None and not worker._deferred)
+    return (worker.playback.pair is not None and worker.runs.build is None
+            and worker.baselines.build is None and worker.runs.pending is None
+            and worker.jobs.job is None and not worker.jobs.deferred)
 
 
 def worker_barrier(window: MainWindow) -> None:
@@ -429,7 +429,7 @@ class Soak:
         assert shown == controls.config, "the widgets show other settings than the panel's"
         assert snapshot.config == controls.config, (
             f"training with {snapshot.config}\nwhile the controls show {controls.config}")
-        assert window.handle.worker._speed == window.transport.steps_per_update()
+        assert window.handle.worker.playback.pace.speed == window.transport.steps_per_update()
         assert window.compare.toggle_action.isChecked() == (snapshot.baseline_config is not None)
         self._check_masks(snapshot)
         if snapshot.step <= REPLAY_MAX_STEPS and not opened(self.log.info):

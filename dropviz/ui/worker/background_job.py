@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # both load PyTensor: the job's thread imports them
     from dropviz.model.sweeps import CancelledFn, ProgressFn
     from dropviz.model.trainer import NetworkPool, Trainer
 

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dropviz.model.errors import DropvizError, ExportError
+from dropviz.session.run_record import RestoredRun, restore_run
 from dropviz.ui.worker.build import DaemonTask
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the trainer loads PyTensor: the load's thread imports it, see build.py
     from dropviz.model.trainer import NetworkPool, Trainer
-    from dropviz.session.run_record import RestoredRun
 
 
 class ExperimentLoad(DaemonTask):
@@ -42,7 +42,6 @@ class ExperimentLoad(DaemonTask):
         # Imported here, off the GUI thread: see build.py.
         from dropviz.model.experiment import load_experiment
         from dropviz.model.trainer import NetworkPool
-        from dropviz.session.run_record import restore_run
 
         experiment = load_experiment(self.path, self._pool or NetworkPool())
         try:
