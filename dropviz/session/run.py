@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dropviz.model.config import Config
 from dropviz.model.results import DecisionGrid, Evaluation, StepResult
 from dropviz.session.run_record import RestoredRun, RunRecord
 from dropviz.session.snapshot import MaskRaster, RunInfo, Snapshot, run_info
 
 if TYPE_CHECKING:  # the trainer loads PyTensor, and the window imports this module at start-up
-    from dropviz.model.config import Config
     from dropviz.model.trainer import Trainer
 
 
