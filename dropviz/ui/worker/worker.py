@@ -87,10 +87,10 @@ class Worker(QObject):
 
     def __init__(self, config: Config, pool: NetworkPool | None = None) -> None:
         super().__init__()
-        self.playback = Playback(self)
-        self.runs = RunBuilds(self, config, pool)
-        self.baselines = BaselineBuilds(self)
-        self.jobs = Jobs(self)
+        self.playback = Playback(self)  # the run and its baseline, trained as they play
+        self.runs = RunBuilds(self, config, pool)  # the config in force, and builds of runs
+        self.baselines = BaselineBuilds(self)  # the baseline wanted, and its build
+        self.jobs = Jobs(self)  # analyses, on a thread of their own
         self._timer: QTimer | None = None
 
     # --- requests (queued slots) -----------------------------------------------------------
