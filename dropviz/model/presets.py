@@ -1,11 +1,12 @@
 """Presets: short experiments that each tell one thing about dropout, and prove it on the numbers.
 
-A preset file (`assets/presets/NN_name.json`, NN its place in the menu) holds a title, a paragraph
-for students, a config, an optional `compare` config (changes to the first, e.g. no dropout) that
-the window can run alongside, and a `claim`: the name of a check and its thresholds. The app only
-carries the claim; a test (tests/model/preset_claims.py, which holds the checks) trains each
-preset headless and tests its numbers against the thresholds, so a preset cannot quietly stop
-showing what it says. Loading checks the claim's form, so a malformed file is refused here.
+A preset file (`dropviz/assets/presets/NN_name.json`, NN its place in the menu) holds a title, a
+paragraph for students, a config, an optional `compare` config (changes to the first, e.g. no
+dropout) that the window can run alongside, and a `claim`: the name of a check and its thresholds.
+The app only carries the claim; a test (tests/model/preset_claims.py, which holds the checks)
+trains each preset headless and tests its numbers against the thresholds, so a preset cannot
+quietly stop showing what it says. Loading checks the claim's form, so a malformed file is refused
+here.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import Any
 
 from dropviz.model.config import Config
 from dropviz.model.errors import ConfigError, DropvizError
+from dropviz.resources import asset_path
 
-PRESETS_FOLDER = Path(__file__).resolve().parents[2] / "assets" / "presets"
+PRESETS_FOLDER = asset_path("presets")  # package data: found the same in a wheel and a checkout
 PRESET_KEYS = {"title", "explanation", "config", "claim", "compare"}
 REQUIRED_KEYS = ("title", "explanation", "config", "claim")
 NAME_PATTERN = re.compile(r"^(\d+)_[A-Za-z0-9_]+\.json$")

@@ -1,5 +1,4 @@
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,8 +8,9 @@ from dropviz.model.config import DatasetConfig
 from dropviz.model.data import datasets
 from dropviz.model.data.datasets import GENERATORS, Dataset, load_dataset, split_and_standardise
 from dropviz.model.errors import DatasetError
+from dropviz.resources import sample_csv_path
 
-SAMPLE_CSV = Path(__file__).parents[2] / "assets" / "sample_data" / "iris_field_samples.csv"
+SAMPLE_CSV = sample_csv_path()
 TWO_CLASS_SETS = ("moons", "circles", "xor", "spiral")
 
 
