@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PyQt5.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PyQt5.QtGui import QDropEvent
 from PyQt5.QtWidgets import QApplication
 from ui_helpers import START_TIMEOUT, TIMEOUT, press
 
+from dropviz.resources import sample_csv_path
 from dropviz.ui.panels.csv_dialog import LabelDialog
 
-IRIS = Path(__file__).resolve().parents[2] / "assets" / "sample_data" / "iris_field_samples.csv"
+IRIS = sample_csv_path()
 
 
 def test_a_new_dataset_restarts_the_run_and_says_so(make_window, qtbot):
