@@ -11,9 +11,12 @@ from contextlib import contextmanager
 from types import TracebackType
 
 from PyQt5.QtCore import QSocketNotifier, Qt, QTimer
+from PyQt5.QtGui import QIcon
 from PyQt5.QtWidgets import QApplication
 
+from dropviz.logs import log_unexpected, start_window_log, stop_window_log
 from dropviz.model.config import Config
+from dropviz.resources import icon_path
 from dropviz.ui.garbage import GuiGarbageCollector
 from dropviz.ui.main_window import MainWindow
 from dropviz.ui.settings import restore_window, stored_config
@@ -30,6 +33,9 @@ def run_app(config: Config | None = None) -> int:
         QApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("dropviz")
+    app.setDesktopFileName("dropviz")  # Wayland matches the window to dropviz.desktop by this
+    app.setWindowIcon(QIcon(str(icon_path())))
+    start_window_log()
     collector = GuiGarbageCollector()
     note = ""
     if config is None:
@@ -49,6 +55,7 @@ def run_app(config: Config | None = None) -> int:
     with _closing_on_signals(window):
         code = app.exec_()
     collector.stop()
+    stop_window_log()
     return code
 
 
@@ -83,10 +90,12 @@ def _closing_on_signals(window: MainWindow) -> Iterator[None]:
 
 
 def _show_in(window: MainWindow) -> Callable[..., None]:
-    """Errors raised in the window's own code show in the window, not only on the console."""
+    """Errors raised in the window's own code show in the window and go to the log file, not only
+    to the console (which a window started from a desktop menu does not have)."""
 
     def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
         traceback.print_exception(kind, error, trace)
+        log_unexpected(kind, error, trace)
         window.show_error(f"Unexpected error: {kind.__name__}: {error}")
 
     return hook

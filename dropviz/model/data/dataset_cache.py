@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from platformdirs import user_cache_dir
 
 from dropviz.model.data.dataset import Dataset
 from dropviz.model.data.dataset_arrays import dataset_arrays, dataset_description, dataset_from_arrays
@@ -30,11 +31,13 @@ MAX_BYTES = 64 * 2**20  # a million-point set is about 12 MB; the default one is
 
 
 def cache_folder() -> Path:
+    """The platform's cache folder: on Linux $XDG_CACHE_HOME/dropviz/datasets, else
+    ~/.cache/dropviz/datasets, where earlier versions kept it; ~/Library/Caches on macOS,
+    %LOCALAPPDATA% on Windows."""
     explicit = os.environ.get(CACHE_DIR_VARIABLE)
     if explicit:
         return Path(explicit) / "datasets"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "dropviz" / "datasets"
+    return Path(user_cache_dir("dropviz", appauthor=False)) / "datasets"
 
 
 def cached_dataset(key: dict, build: Callable[[], Dataset]) -> Dataset:
