@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test wheel-check install-desktop lint bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+# The wheel in a fresh virtual environment with its declared dependencies, used from outside the
+# source tree: a headless run, a preset, an ONNX export, the window (scripts/wheel_check.py).
+wheel-check: $(STAMP)
+	$(PY) scripts/wheel_check.py
+
+# dropviz.desktop and the icon in the user's XDG data folder: dropviz in the applications menu.
+install-desktop: $(STAMP)
+	$(PY) -m dropviz.desktop
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
