@@ -26,6 +26,8 @@ LOG_FILE = "dropviz.log"
 MAX_BYTES = 256 * 1024  # about 2,000 errors with their tracebacks; then the file rotates
 BACKUP_COUNT = 3  # dropviz.log.1 ... .3: at most 1 MB in all
 LOGGER = logging.getLogger("dropviz.window")
+# Without a log file (tests, a notebook) the records go nowhere, not to stderr as Python's last resort.
+LOGGER.addHandler(logging.NullHandler())
 
 
 def log_folder() -> Path:
@@ -65,8 +67,6 @@ def start_window_log() -> Path:
                                    encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     LOGGER.addHandler(handler)
-    LOGGER.setLevel(logging.INFO)
-    LOGGER.propagate = False  # the console already shows these; a root handler would repeat them
     _State.handler = handler
     _State.previous_sys_hook, _State.previous_thread_hook = sys.excepthook, threading.excepthook
     sys.excepthook = _sys_hook

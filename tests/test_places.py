@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -165,3 +166,12 @@ def test_starting_twice_keeps_one_handler(log_dir):
     finally:
         stop_window_log()
     assert not files()
+
+
+def test_without_a_log_file_an_error_goes_nowhere():
+    """Not to stderr either, as Python's last resort would (a fresh interpreter: pytest's own
+    logging handlers would hide that)."""
+    done = subprocess.run([sys.executable, "-c", "from dropviz.logs import log_window_error; "
+                           "log_window_error('no file, no console')"],
+                          capture_output=True, text=True, check=True)
+    assert done.stderr == ""
