@@ -201,7 +201,7 @@ def run(argv: list[str]) -> int:
         if args.export_plots:
             from dropviz.ui.views.plot_export import export_plots_offscreen  # Qt only when asked
 
-            export_plots_offscreen(out, run.trainer, evaluations, run.record.batch_masks)
+            export_plots_offscreen(out, run)
     print(summary_line(evaluations[-1], speed))
     if out:
         print(f"wrote {out}")
