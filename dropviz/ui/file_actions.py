@@ -5,22 +5,33 @@ while the window stays usable, and answers with sigFilesWritten or sigFilesFaile
 then rendered here, because painting happens on the GUI thread only. The worker pauses the run
 before it writes, so the files and the plots show the same step. Every question to the user is a
 method of its own (`ask_...`, `confirm_replace`) that tests replace.
+
+It is given what it uses (the window as a Qt main window, its state, the views, the worker's handle
+and the banner), not the window's class: the window makes it, and nothing here imports the window.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import QObject, Qt, QTimer
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import QAction, QFileDialog, QLabel, QMenu, QMessageBox, QProgressBar
+from PyQt5.QtWidgets import (
+    QAction,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+)
 
 from dropviz.model.errors import ExportError
 from dropviz.model.file_names import EXPERIMENT_FILE, EXPERIMENT_SUFFIX, RUN_FILES
 from dropviz.session.run_record import RestoredWindow
 from dropviz.session.snapshot import RunInfo
+from dropviz.ui.banner import Banner
 from dropviz.ui.settings import (
     add_recent,
     last_folder,
@@ -32,19 +43,17 @@ from dropviz.ui.settings import (
 )
 from dropviz.ui.views.pinned_runs import PINNED_CSV, PINNED_JSON, write_pinned
 from dropviz.ui.views.plot_export import (
-    PLOT_NAMES,
     WINDOW_FILE,
-    PlotViews,
     graphics_view,
     plot_file_names,
     write_plots,
     write_view,
     write_window,
 )
-from dropviz.ui.worker.worker import SPEEDS
-
-if TYPE_CHECKING:
-    from dropviz.ui.main_window import MainWindow
+from dropviz.ui.views.registry import PLOT_NAMES
+from dropviz.ui.views.view import View
+from dropviz.ui.window_state import WindowState
+from dropviz.ui.worker.worker import WorkerHandle
 
 EXPERIMENT_FILTER = "dropviz experiments (*.dropviz);;All files (*)"
 NEWS_SECONDS = 15.0
@@ -58,11 +67,14 @@ def export_file_names() -> list[str]:
 class FileActions(QObject):
     """The window's file side: its menu actions, dialogs and answers from the worker."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, state: WindowState, views: Mapping[str, View],
+                 handle: WorkerHandle, banner: Banner) -> None:
         super().__init__(window)
         self.window = window
-        self.views = PlotViews(window.loss_view, window.accuracy_view, window.gap_view,
-                               window.mask_view, window.network_view, window.decision_view)
+        self.state = state
+        self.views = views
+        self.handle = handle
+        self.banner = banner
         self.current_path: Path | None = None  # the experiment this run was opened or saved as
         # The run's status line fills the status bar, so a message of the bar's own would not
         # show: files have a note and a progress bar of their own at its right end.
@@ -92,9 +104,8 @@ class FileActions(QObject):
                                         self.open)
         self.recent_menu = QMenu("Open &recent", window)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self._install_menu()
         self._install_plot_menus()
-        worker = window.handle.worker
+        worker = handle.worker
         worker.sigFilesWritten.connect(self._written)
         worker.sigFilesFailed.connect(self._failed)
         worker.sigRunStarted.connect(self._run_started)
@@ -109,8 +120,8 @@ class FileActions(QObject):
         self.window.addAction(action)  # the shortcut works with the menu bar hidden too
         return action
 
-    def _install_menu(self) -> None:
-        menu, before = self.window.file_menu, self.window.quit_action
+    def install_menu(self, menu: QMenu, before: QAction) -> None:
+        """The file actions go into the window's File menu, above `before`."""
         menu.setToolTipsVisible(True)
         menu.insertActions(before, [self.open_action])
         menu.insertMenu(before, self.recent_menu)
@@ -185,7 +196,7 @@ class FileActions(QObject):
             return
         remember_folder(folder)
         self._begin(f"Exporting the run to {folder}...")
-        self.window.handle.sigExportRun.emit(str(folder), self._markers())
+        self.handle.sigExportRun.emit(str(folder), list(self.state.markers))
 
     def save(self) -> None:
         """To the file this run was opened from or saved to; the first time, ask where."""
@@ -202,7 +213,7 @@ class FileActions(QObject):
     def save_to(self, path: Path) -> None:
         remember_folder(path.parent)
         self._begin(f"Saving the experiment to {path}...")
-        self.window.handle.sigSaveExperiment.emit(str(path), self._markers())
+        self.handle.sigSaveExperiment.emit(str(path), list(self.state.markers))
 
     def open(self) -> None:
         path = self.ask_open_path()
@@ -219,10 +230,10 @@ class FileActions(QObject):
             if str(path.resolve()) in recent_experiments():
                 remove_recent(path)
                 text = f"{path} no longer exists, so it was removed from Open recent."
-            self.window.show_error(text)
+            self._error(text)
             return
         remember_folder(path.parent)
-        self.window.handle.sigOpenExperiment.emit(str(path))
+        self.handle.sigOpenExperiment.emit(str(path))
 
     def export_plot(self, name: str, kind: str) -> None:
         path = self.ask_plot_path(name, kind)
@@ -231,20 +242,20 @@ class FileActions(QObject):
         try:
             write_view(graphics_view(self.views, name), path)
         except ExportError as error:
-            self.window.show_error(str(error))
+            self._error(str(error))
             return
         remember_folder(path.parent)
-        self.window.banner.show_message(f"Exported the {name} plot to {path}.", "info",
+        self.banner.show_message(f"Exported the {name} plot to {path}.", "info",
                                         seconds=NEWS_SECONDS)
 
     def remember(self) -> None:
         """On closing: the settings in force and the window's geometry, for the next session."""
-        snapshot = self.window.last_snapshot
-        remember_config(snapshot.config if snapshot is not None else self.window.controls.config)
+        snapshot = self.state.snapshot
+        remember_config(snapshot.config if snapshot is not None else self.state.config)
         remember_window(self.window)
 
-    def _markers(self) -> list[tuple[float, str]]:
-        return self.window.loss_view.markers.items()
+    def _error(self, text: str) -> None:
+        self.banner.show_message(text, "error")
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -285,54 +296,45 @@ class FileActions(QObject):
         self.progress.repaint()  # rendering holds the event loop until the plots are written
 
     def _written(self, kind: str, path: str, paths: list[Path]) -> None:
-        step = self.window.last_snapshot.step
+        step = self.state.snapshot.step
         if kind == "save":
             self._end()
             self.current_path = Path(path)
             add_recent(path)
-            self.window.banner.show_message(f"Saved the experiment at step {step} to {path}.",
+            self.banner.show_message(f"Saved the experiment at step {step} to {path}.",
                                             "info", seconds=NEWS_SECONDS)
             return
         folder = Path(path)
         try:
             plots = write_plots(self.views, folder, self._show_progress)
-            plots += write_pinned(folder, self.window.pinned_runs)
+            plots += write_pinned(folder, self.state.pins)
             self._end()  # the bar is not part of the picture of the window
             write_window(self.window, folder / WINDOW_FILE)
         except ExportError as error:
-            self.window.show_error(f"The model's files were written to {folder}, but the plots "
+            self._error(f"The model's files were written to {folder}, but the plots "
                                    f"were not: {error}")
             return
         finally:
             self._end()
         add_recent(folder / EXPERIMENT_FILE)
-        self.window.banner.show_message(
+        self.banner.show_message(
             f"Exported the run at step {step} to {folder}: {len(paths)} model and experiment "
             f"files, {len(plots)} plot files and {WINDOW_FILE}.", "info", seconds=NEWS_SECONDS)
 
     def _failed(self, kind: str, message: str) -> None:
         self._end()
         what = "Export" if kind == "export" else "Saving"
-        self.window.show_error(f"{what} failed: {message}")
+        self._error(f"{what} failed: {message}")
 
     def _run_started(self, info: RunInfo) -> None:
         """A new run is not the experiment saved before: Save asks for a file again."""
         self.current_path = None
 
     def _restored(self, restored: RestoredWindow) -> None:
-        """What a snapshot does not bring: curves as they were, markers, speed, the controls."""
-        window = self.window
-        window.history.restore(restored.curves)
-        for view in (window.loss_view, window.accuracy_view, window.gap_view):
-            for step, text in restored.markers:
-                view.markers.add(step, text)
-        window.controls.show_config(restored.config)
-        window.handle.sigRestoredShown.emit()
-        if restored.speed is not None:
-            nearest = min(SPEEDS, key=lambda speed: abs(speed - restored.speed))
-            window.transport.speed.setValue(SPEEDS.index(nearest))
+        """The window state takes the experiment's settings and markers (see the window); here
+        it becomes the file Save writes to, and a recent one."""
         self.current_path = restored.path
         add_recent(restored.path)
-        window.banner.show_message(
+        self.banner.show_message(
             f"Opened {restored.path.name} at step {restored.step}, paused where it was saved: "
             "press Space to continue training.", "info", seconds=NEWS_SECONDS)

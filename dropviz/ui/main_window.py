@@ -1,14 +1,13 @@
 """The window: lays out the panels and views and passes data between them and the worker.
 
-Data flows one way: the controls send a Config to the worker, the worker sends snapshots back, and
-the window hands each view the part it shows. Views never talk to each other, and nothing here
-touches the trainer.
+Data flows one way: the controls edit the window state, which sends each edit to the worker; the
+worker sends run infos and snapshots back, and every view draws them through one protocol
+(views/view.py), in the stages the list of views gives (views/registry.py). Views never talk to
+each other, and nothing here touches the trainer.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +30,7 @@ from dropviz.model.errors import DropvizError
 from dropviz.model.file_names import EXPERIMENT_SUFFIX
 from dropviz.session.changes import describe_live_change
 from dropviz.session.compare import preset_spec
-from dropviz.session.history import DecimatedHistory
+from dropviz.session.run_record import RestoredWindow
 from dropviz.session.snapshot import RunInfo, Snapshot, status_text
 from dropviz.ui.analysis.tabs import AnalysisTabs
 from dropviz.ui.banner import Banner
@@ -41,27 +40,22 @@ from dropviz.ui.lecture_mode import LectureMode
 from dropviz.ui.panels.compare_controls import CompareControls
 from dropviz.ui.panels.controls_panel import ControlsPanel
 from dropviz.ui.panels.csv_dialog import LabelDialog
+from dropviz.ui.panels.pins_menu import PinsMenu
 from dropviz.ui.panels.presets_menu import ExplanationPanel, PresetsMenu
 from dropviz.ui.panels.transport import Transport
 from dropviz.ui.staged_drawing import StagedDrawing
 from dropviz.ui.style import configure_pyqtgraph
-from dropviz.ui.views.baseline_views import BaselineViews
-from dropviz.ui.views.decision_view import DecisionView
-from dropviz.ui.views.gap_view import GapView
-from dropviz.ui.views.loss_view import AccuracyView, LossView
-from dropviz.ui.views.mask_view import MaskView
-from dropviz.ui.views.network_view import NetworkView
-from dropviz.ui.views.pinned_runs import PinnedRuns
+from dropviz.ui.views.pinned_runs import PinnedRun
+from dropviz.ui.views.registry import BOTTOM, TOP, VIEWS, make_views, stages
+from dropviz.ui.views.step_plot import StepPlot
+from dropviz.ui.window_state import WindowState
 from dropviz.ui.worker.build import building_aside
-from dropviz.ui.worker.worker import WorkerHandle
+from dropviz.ui.worker.worker import SPEEDS, WorkerHandle
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from dropviz.model.presets import Preset
     from dropviz.model.trainer import NetworkPool
 
-MERGE_MARKERS_SECONDS = 0.5  # changes closer than this (a slider drag) share one marker
 NEWS_SECONDS = 8.0
 
 
@@ -69,59 +63,64 @@ class MainWindow(QMainWindow):
     def __init__(self, config: Config | None = None, pool: NetworkPool | None = None) -> None:
         super().__init__()
         configure_pyqtgraph()
-        config = config if config is not None else Config()
+        self.state = WindowState(config if config is not None else Config(), self)
         self.setWindowTitle("dropviz")
         self.setAcceptDrops(True)
-        self.controls = ControlsPanel(config)
+        self.controls = ControlsPanel(self.state)
         self.transport = Transport()
         self.banner = Banner()
-        self.loss_view, self.accuracy_view, self.gap_view = LossView(), AccuracyView(), GapView()
-        self.mask_view, self.network_view = MaskView(), NetworkView()
-        self.decision_view = DecisionView()
-        self.baseline_decision_view = DecisionView()
-        self.history = DecimatedHistory(("train_loss", "test_loss", "train_acc", "test_acc"))
-        self.baseline_views = BaselineViews([self.loss_view, self.accuracy_view], self.gap_view,
-                                            self.decision_view, self.baseline_decision_view,
-                                            self.network_view, self.history.names)
-        self.pins = PinnedRuns(self._pin_source, [self.loss_view.pins, self.accuracy_view.pins,
-                                                  self.gap_view.pins], self)
-        self.pinned_runs = self.pins.runs  # PinnedRun objects: label, config, steps, columns
-        self.compare = CompareControls(lambda: self.controls.config, self)
+        self.views = views = make_views()
+        self.step_plots = [view for view in views.values() if isinstance(view, StepPlot)]
+        self.loss_view, self.accuracy_view, self.gap_view = (views["loss"], views["accuracy"],
+                                                             views["gap"])
+        self.mask_view, self.network_view = views["masks"], views["network"]
+        self.decision_view = views["decision"]
+        self.baseline_decision_view = views["baseline_decision"]
+        self.pins = PinsMenu(self.state, self)
+        self.compare = CompareControls(lambda: self.state.config, self)
         self.presets_menu = PresetsMenu(self)
         self.explanation = ExplanationPanel()
-        self.analysis = AnalysisTabs(lambda: self.controls.config)
+        self.analysis = AnalysisTabs(lambda: self.state.config)
         self.lecture = LectureMode(self, self.controls)
-        self.last_snapshot: Snapshot | None = None  # the one every view shows
-        self.drawing = StagedDrawing((self._draw_curves, self._draw_masks,
-                                      self._draw_network_and_maps), self)
+        self.drawing = StagedDrawing(stages(views), self)
         self.drawing.sigStarted.connect(lambda _: self.handle.sigShown.emit())  # send the next
         self.drawing.sigDrawn.connect(self._on_drawn)
-        self.run_info: RunInfo | None = None
-        self._last_marker_time = -math.inf
         self._layout()
         self._menus()
-        self.handle = WorkerHandle(config, pool, self)
+        self.handle = WorkerHandle(self.state.config, pool, self)
         self._connect()
-        self.files = FileActions(self)
+        self.files = FileActions(self, self.state, views, self.handle, self.banner)
+        self.files.install_menu(self.file_menu, self.quit_action)
         self.handle.sigSpeed.emit(self.transport.steps_per_update())
         self.handle.start()
+
+    @property
+    def last_snapshot(self) -> Snapshot | None:
+        """The snapshot every view shows."""
+        return self.state.snapshot
+
+    @property
+    def run_info(self) -> RunInfo | None:
+        return self.state.run_info
+
+    @property
+    def pinned_runs(self) -> list[PinnedRun]:
+        return self.state.pins
 
     def _layout(self) -> None:
         self.transport.setObjectName("transport")  # saveState() names what it saves
         self.addToolBar(self.transport)
         self.transport.addSeparator()
         self.transport.addActions([self.compare.toggle_action, self.pins.pin_action])
-        top = QSplitter(Qt.Horizontal)
-        for view in (self.decision_view, self.baseline_decision_view, self.network_view,
-                     self.mask_view):
-            top.addWidget(view)
-        top.setSizes([420, 420, 420, 460])
-        bottom = QSplitter(Qt.Horizontal)
-        for view in (self.loss_view, self.accuracy_view, self.gap_view):
-            bottom.addWidget(view)
+        rows = {TOP: QSplitter(Qt.Horizontal), BOTTOM: QSplitter(Qt.Horizontal)}
+        for entry in VIEWS:
+            rows[entry.row].addWidget(self.views[entry.name])
+        for row, splitter in rows.items():
+            splitter.setSizes([entry.width for entry in VIEWS if entry.row == row])
+        self.baseline_decision_view.hide()
         views = QSplitter(Qt.Vertical)
-        views.addWidget(top)
-        views.addWidget(bottom)
+        views.addWidget(rows[TOP])
+        views.addWidget(rows[BOTTOM])
         views.setSizes([560, 380])
         main = QSplitter(Qt.Horizontal)
         main.addWidget(self.controls)
@@ -166,20 +165,25 @@ class MainWindow(QMainWindow):
         shortcuts.triggered.connect(self.show_shortcuts)
 
     def _connect(self) -> None:
-        worker, handle = self.handle.worker, self.handle
+        worker, handle, state = self.handle.worker, self.handle, self.state
         self.transport.sigToggle.connect(handle.sigToggle)
         self.transport.sigStep.connect(handle.sigStep)
         self.transport.sigReset.connect(handle.sigReset)
         self.transport.sigSpeed.connect(handle.sigSpeed)
-        self.controls.sigConfigChanged.connect(handle.sigConfig)
+        state.sigEdited.connect(handle.sigConfig)
+        for view in self.step_plots:
+            state.sigMarkers.connect(view.show_markers)
+            state.sigPins.connect(view.show_pins)
+        state.sigPins.connect(self.lecture.refresh)  # after the plots drew the new pins
         self.controls.sigOpenCsv.connect(self.ask_csv)
         self.controls.sigError.connect(self.show_error)
-        handle.sigSnapshot.connect(self._on_snapshot)
+        handle.sigSnapshot.connect(self.drawing.draw)
         worker.sigBusy.connect(self._on_busy)
         worker.sigRunStarted.connect(self._on_run_started)
+        worker.sigRestored.connect(self._on_restored)
         worker.sigPlaying.connect(self.transport.set_playing)
         worker.sigLiveChange.connect(self._on_live_change)
-        worker.sigConfigInForce.connect(self.controls.show_config)
+        worker.sigConfigInForce.connect(state.set_config)
         worker.sigDiverged.connect(lambda text: self.banner.show_message(text, "warning"))
         worker.sigError.connect(self.show_error)
         worker.sigNotice.connect(lambda text: self.banner.show_message(text, "info",
@@ -189,7 +193,6 @@ class MainWindow(QMainWindow):
         self.presets_menu.sigChosen.connect(self.apply_preset)
         self.presets_menu.sigError.connect(self.show_error)
         self.analysis.connect_worker(handle)
-        self.pins.sigChanged.connect(self.lecture.refresh)
         for panel in self.analysis.panels.values():
             panel.sigDrawn.connect(self.lecture.refresh)
 
@@ -202,18 +205,12 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("dropviz · compiling...")
 
     def _on_run_started(self, info: RunInfo) -> None:
-        self.run_info = info
         self.drawing.cancel()
-        self.history.clear()
-        for view in (self.loss_view, self.accuracy_view, self.gap_view, self.mask_view,
-                     self.decision_view):
-            view.reset()
-        names = info.layer_names
-        self.mask_view.set_layers(names, info.widths[: len(names)])
-        self.network_view.set_architecture(info.layout)
-        self.decision_view.set_run(info)
+        self.state.run_started(info)
+        for view in self.views.values():
+            view.run_started(info)
+        self._make_room()
         self.controls.set_report(info.report)
-        self.baseline_views.run_started(info)
         self.analysis.set_run(info)
         self.lecture.refresh()  # the mask view made new plots
         self.banner.clear("info")
@@ -223,65 +220,47 @@ class MainWindow(QMainWindow):
                 f"New run: {info.reason}. That needs a new network, so training starts again "
                 "from step 0.", "info", seconds=NEWS_SECONDS)
 
-    def _on_snapshot(self, snapshot: Snapshot) -> None:
-        """Every snapshot joins the curves' history; the views draw the newest, in stages."""
-        ev = snapshot.evaluation
-        self.history.append(snapshot.step, (ev.train_loss, ev.test_loss, ev.train_acc,
-                                            ev.test_acc))
-        self.baseline_views.record(snapshot)
-        self.drawing.draw(snapshot)
-
-    def _draw_curves(self, snapshot: Snapshot) -> None:
-        steps, columns = self.history.arrays()
-        self.loss_view.set_curves(steps, columns)
-        self.accuracy_view.set_curves(steps, columns)
-        self.gap_view.set_gap(steps, columns["test_loss"] - columns["train_loss"])
-        self.baseline_views.draw_curves(snapshot)
-
-    def _draw_masks(self, snapshot: Snapshot) -> None:
-        config = snapshot.config
-        rates = dict(zip(config.dropout_layer_names, config.dropout_rates, strict=True))
-        self.mask_view.set_masks(snapshot.step, snapshot.recent_steps, snapshot.recent_masks,
-                                 snapshot.masks, rates, config.mask == "per_example")
-
-    def _draw_network_and_maps(self, snapshot: Snapshot) -> None:
-        self.network_view.set_state(snapshot.weights, snapshot.masks)
-        self.decision_view.set_grid(snapshot.grid)
-        self.baseline_views.draw_map(snapshot)
+    def _on_restored(self, restored: RestoredWindow) -> None:
+        """What a snapshot does not bring: the controls, the markers and the speed."""
+        self.state.restore(restored)
+        self.handle.sigRestoredShown.emit()
+        if restored.speed is not None:
+            nearest = min(SPEEDS, key=lambda speed: abs(speed - restored.speed))
+            self.transport.speed.setValue(SPEEDS.index(nearest))
 
     def _on_drawn(self, snapshot: Snapshot) -> None:
         """Every view shows `snapshot`."""
-        self.last_snapshot = snapshot
+        self.state.drawn(snapshot)
         self.status.setText(status_text(snapshot))
-        name = self.run_info.dataset_name if self.run_info else snapshot.config.dataset.name
+        info = self.state.run_info
+        name = info.dataset_name if info is not None else snapshot.config.dataset.name
         self.setWindowTitle(f"dropviz · {name} · step {snapshot.step}")
 
     def _on_live_change(self, step: int, old: Config, new: Config) -> None:
         text = describe_live_change(old, new)
-        if not text:
-            return
-        now = time.monotonic()
-        merge = now - self._last_marker_time < MERGE_MARKERS_SECONDS
-        self._last_marker_time = now
-        for view in (self.loss_view, self.accuracy_view, self.gap_view):
-            view.markers.add(step, text, merge=merge)
+        if text:
+            self.state.live_change(step, text)
 
     def show_error(self, text: str) -> None:
         self.banner.show_message(text, "error")
 
-    # --- compare, pins, presets, help -------------------------------------------------------
+    # --- compare, presets, help -------------------------------------------------------------
 
     def _on_compare_changed(self, label: str) -> None:
         """The worker's word on the baseline: its label when one joins, "" when it goes."""
         self.compare.show_active(label)
-        self.baseline_views.set_label(label)
+        for view in self.views.values():
+            view.set_compare(label)
+        self._make_room()
         self.lecture.refresh()
 
-    def _pin_source(self) -> tuple[Config, np.ndarray, dict[str, np.ndarray]] | None:
-        if self.last_snapshot is None:
-            return None
-        steps, columns = self.history.arrays()
-        return self.last_snapshot.config, steps, columns
+    def _make_room(self) -> None:
+        """While comparing 2-D data the baseline's map takes the thinned network's place: four
+        views in a row would leave each too narrow to read."""
+        info = self.state.run_info
+        maps = bool(self.compare.active_label) and info is not None and info.is_2d
+        self.baseline_decision_view.setVisible(maps)
+        self.network_view.setVisible(not maps)
 
     def apply_preset(self, preset: Preset) -> None:
         """A new run of the preset, with its compare run alongside, and its story shown."""
@@ -290,7 +269,7 @@ class MainWindow(QMainWindow):
         except DropvizError as error:
             self.show_error(f"Preset {preset.title}: {error}")
             return
-        self.controls.show_config(preset.config)
+        self.state.set_config(preset.config)
         if spec is not None:
             self.compare.spec = spec
         self.handle.sigStartRun.emit(preset.config, spec, f"preset “{preset.title}”")

@@ -136,7 +136,7 @@ def test_pinned_runs_stay_as_labelled_overlays_until_removed(make_window, qtbot)
     assert len(window.pinned_runs) == 1
     pin = window.pinned_runs[0]
     assert pin.label == "p=0.5 inverted (pinned)"
-    steps, columns = window.history.arrays()
+    steps, columns = window.last_snapshot.curves
     np.testing.assert_array_equal(pin.steps, steps)
     np.testing.assert_array_equal(pin.columns["test_loss"], columns["test_loss"])
 

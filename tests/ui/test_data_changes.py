@@ -66,7 +66,7 @@ def test_dropping_a_csv_asks_for_the_label_and_trains_on_it(make_window, qtbot):
     assert f"dataset moons → {IRIS.name}; " not in window.banner.text()
     assert f"dataset moons → {IRIS.name}." in window.banner.text()
     assert IRIS.name in window.controls.dataset.report.text()
-    assert not window.decision_view.showing_map()
+    assert not window.decision_view.has_plot()
     assert "needs 2-D data" in window.decision_view.message()
     window.activateWindow()  # the offscreen platform does not give it back after the dialog
     qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)

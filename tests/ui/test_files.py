@@ -71,7 +71,7 @@ def open_experiment(qtbot, window: MainWindow, path: Path) -> None:
     window.files.open_path(path)
     wait_news(qtbot, window, f"Opened {(path / EXPERIMENT_FILE if path.is_dir() else path).name}")
     qtbot.waitUntil(lambda: window.last_snapshot is not before, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: window.history.state()["rows"].size > 0, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.last_snapshot.curves[0].size > 0, timeout=TIMEOUT)
 
 
 def screen(window: MainWindow) -> dict:
@@ -110,15 +110,14 @@ def test_an_opened_experiment_shows_the_same_and_continues_exactly(make_window, 
     window.transport.speed.setValue(5)
     step(qtbot, window, 4)
     live = replace(window.controls.config, learning_rate=0.02)
-    window.controls.show_config(live)
-    window.handle.sigConfig.emit(live)  # a live change: a marker on the curves
+    window.state.edit(live)  # a live change: a marker on the curves
     qtbot.waitUntil(lambda: len(window.loss_view.markers.items()) == 1, timeout=TIMEOUT)
     step(qtbot, window, 3)
     path = tmp_path / "run.dropviz"
     save(qtbot, window, path)
     saved_step = window.last_snapshot.step
     before = screen(window)
-    history_before = window.history.state()
+    curves_before = window.last_snapshot.curves
 
     recorder = Recorder(window)
     step(qtbot, window, 5)
@@ -129,8 +128,10 @@ def test_an_opened_experiment_shows_the_same_and_continues_exactly(make_window, 
     assert window.last_snapshot.step == saved_step
     assert not window.last_snapshot.playing, "an opened experiment waits, paused"
     assert_same_screen(before, screen(window))
-    for key, value in history_before.items():
-        np.testing.assert_array_equal(window.history.state()[key], value, err_msg=key)
+    steps, columns = window.last_snapshot.curves
+    np.testing.assert_array_equal(steps, curves_before[0])
+    for key, value in curves_before[1].items():
+        np.testing.assert_array_equal(columns[key], value, err_msg=key)
     assert window.files.current_path == path
     assert recent_experiments()[0] == str(path.resolve())
 
@@ -145,9 +146,7 @@ def test_export_writes_every_file_and_the_weights_reproduce_the_test_predictions
     window = make_window()
     recorder = Recorder(window)
     for scaling in ("weight_scaling", "inverted", "none"):
-        config = replace(window.controls.config, scaling=scaling)
-        window.controls.show_config(config)
-        window.handle.sigConfig.emit(config)
+        window.state.edit(replace(window.controls.config, scaling=scaling))
         step(qtbot, window, 3)
         folder = tmp_path / scaling
         window.files.ask_export_folder = lambda folder=folder: folder

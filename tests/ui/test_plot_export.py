@@ -11,30 +11,31 @@ from ui_helpers import SMALL
 
 from dropviz.model.config import DatasetConfig
 from dropviz.model.errors import ExportError
-from dropviz.model.results import BatchMaskRecorder
 from dropviz.model.trainer import Trainer
+from dropviz.session.run import Run
 from dropviz.ui.views.loss_view import LossView
 from dropviz.ui.views.plot_export import PLOT_NAMES, PNG_SCALE, export_plots_offscreen, write_view
 
 SIZE = (480, 320)
 
 
-def _trained(config, pool, steps: int = 30):
-    trainer = Trainer(config, pool)
-    recorder, history = BatchMaskRecorder(), [trainer.evaluate()]
+def _trained(config, pool, steps: int) -> Run:
+    """Evaluated every 10 steps and at the last, as the headless trainer does."""
+    run = Run(Trainer(config, pool))
+    run.evaluate()
     for _ in range(steps):
-        recorder.add(trainer.step())
-        if trainer.step_count % 10 == 0:
-            history.append(trainer.evaluate())
-    return trainer, history, recorder
+        run.train(1)
+        if run.step % 10 == 0 or run.step == steps:
+            run.evaluate()
+    return run
 
 
 def test_every_plot_is_written_as_a_png_and_an_svg_of_the_right_size(pool, tmp_path):
-    trainer, history, recorder = _trained(SMALL, pool)
+    run = _trained(SMALL, pool, steps=30)
     try:
-        paths = export_plots_offscreen(tmp_path, trainer, history, recorder, size=SIZE)
+        paths = export_plots_offscreen(tmp_path, run, size=SIZE)
     finally:
-        trainer.close()
+        run.close()
     names = [f"{name}.{kind}" for name in PLOT_NAMES for kind in ("png", "svg")]
     assert [path.name for path in paths] == names
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(names), "nothing else"
@@ -51,11 +52,11 @@ def test_every_plot_is_written_as_a_png_and_an_svg_of_the_right_size(pool, tmp_p
 
 def test_data_with_more_than_two_features_has_no_decision_map(pool, tmp_path):
     config = replace(SMALL, dataset=DatasetConfig(name="breast_cancer"), hidden_layers=(8,))
-    trainer, history, _ = _trained(config, pool, steps=5)
+    run = _trained(config, pool, steps=5)
     try:
-        paths = export_plots_offscreen(tmp_path, trainer, history, size=SIZE)
+        paths = export_plots_offscreen(tmp_path, run, size=SIZE)
     finally:
-        trainer.close()
+        run.close()
     assert {path.stem for path in paths} == set(PLOT_NAMES) - {"decision"}
 
 

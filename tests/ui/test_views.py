@@ -72,7 +72,7 @@ def test_decision_map_shows_the_grid_of_the_snapshot(make_window, qtbot):
     qtbot.waitUntil(lambda: window.last_snapshot.step == 1, timeout=10_000)
     grid = window.last_snapshot.grid
     image = window.decision_view.image()
-    assert window.decision_view.showing_map()
+    assert window.decision_view.has_plot()
     assert image.shape == (len(grid.ys), len(grid.xs), 3)
     # Where class 1 is more likely the map leans to its colour (orange: more red than blue).
     confident = grid.probs[..., 1] > 0.9

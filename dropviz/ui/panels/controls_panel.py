@@ -1,9 +1,9 @@
-"""The left panel: every control of the experiment, grouped, editing one Config.
+"""The left panel: every control of the experiment, grouped, editing the window state's Config.
 
-The panel keeps the Config it last sent. Each edit reads the widgets into a new Config and sends
-it if it differs; a value the Config refuses shows as a message and the widgets go back. When the
-worker refuses a change (a file that fails to load), `show_config` puts the widgets back to the
-settings still in force.
+The panel keeps no Config of its own. Each edit reads the widgets into a new Config made from the
+state's, and the state sends it on if it differs; a value the Config refuses shows as a message and
+the widgets go back. Whatever the state is set to (a change the worker refused, an opened
+experiment, a preset) the widgets show.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from dropviz.ui.panels.dataset_panel import DatasetPanel
 from dropviz.ui.panels.dropout_panel import DropoutPanel
 from dropviz.ui.panels.network_panel import NetworkPanel
 from dropviz.ui.panels.widgets import RESTARTS
+from dropviz.ui.window_state import WindowState
 
 PANEL_WIDTH = 330
 
 
 class ControlsPanel(QScrollArea):
-    sigConfigChanged = pyqtSignal(object)  # a Config
     sigOpenCsv = pyqtSignal()
     sigError = pyqtSignal(str)
 
-    def __init__(self, config: Config, parent: QWidget | None = None) -> None:
+    def __init__(self, state: WindowState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.dataset = DatasetPanel()
         self.network = NetworkPanel()
@@ -46,8 +46,9 @@ class ControlsPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.setMinimumWidth(PANEL_WIDTH)
         self.setMaximumWidth(PANEL_WIDTH + 60)
-        self._config = config
-        self.show_config(config)
+        self._state = state
+        self.show_config(state.config)
+        state.sigConfig.connect(self.show_config)
         for panel in (self.dataset, self.network, self.dropout):
             panel.sigEdited.connect(self._edited)
         self.dataset.sigRegenerate.connect(self._regenerate)
@@ -55,48 +56,42 @@ class ControlsPanel(QScrollArea):
 
     @property
     def config(self) -> Config:
-        return self._config
+        """The state's: what the widgets show."""
+        return self._state.config
 
     def show_config(self, config: Config) -> None:
-        """Show a config without sending it."""
-        self._config = config
+        """The widgets show `config` without sending it: the state's, whenever it is set."""
         for panel in (self.dataset, self.network, self.dropout):
             panel.show_config(config)
 
     def _edited(self) -> None:
         try:
-            config = self.dropout.apply(self.network.apply(self.dataset.apply(self._config)))
+            config = self.dropout.apply(self.network.apply(self.dataset.apply(self.config)))
         except DropvizError as error:
             self.sigError.emit(str(error))
-            self.show_config(self._config)
+            self.show_config(self.config)
             return
-        self._send(config)
-
-    def _send(self, config: Config) -> None:
-        if config != self._config:
-            self._config = config
-            self.sigConfigChanged.emit(config)
-        self.show_config(config)  # e.g. enables the noise box again for a generated set
+        self._state.edit(config)
 
     def _regenerate(self) -> None:
-        self._send(replace(self._config, seed=(self._config.seed + 1) % 2**32))
+        self._state.edit(replace(self.config, seed=(self.config.seed + 1) % 2**32))
 
     def _open_csv(self) -> None:
-        self.dataset.show_config(self._config)  # the combo shows the data in use meanwhile
+        self.dataset.show_config(self.config)  # the combo shows the data in use meanwhile
         self.sigOpenCsv.emit()
 
     def use_csv(self, path: str, label: str) -> None:
         """Train on a CSV file with the chosen label column."""
         try:
-            dataset = DatasetConfig(name=CSV_DATASET, n_samples=self._config.dataset.n_samples,
-                                    noise=self._config.dataset.noise,
-                                    train_fraction=self._config.dataset.train_fraction,
+            data = self.config.dataset
+            dataset = DatasetConfig(name=CSV_DATASET, n_samples=data.n_samples, noise=data.noise,
+                                    train_fraction=data.train_fraction,
                                     csv_path=path, label_column=label)
         except DropvizError as error:
             self.sigError.emit(str(error))
             return
         self.dataset.use_csv(path, label)
-        self._send(replace(self._config, dataset=dataset))
+        self._state.edit(replace(self.config, dataset=dataset))
 
     def set_report(self, text: str) -> None:
         self.dataset.set_report(text)

@@ -4,6 +4,9 @@ The colour is the predicted class and its strength the network's confidence, so 
 this is a diverging map of P(class 1) around the white boundary, and it reads the same way for three
 or more classes. Training points are filled, test points hollow: test points on the wrong colour
 are the errors that overfitting makes.
+
+While a baseline trains alongside, a second map shows its predictions and each map's heading says
+whose it is.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from PyQt5.QtCore import QRectF, Qt
 from PyQt5.QtWidgets import QLabel, QStackedWidget, QWidget
 
 from dropviz.model.results import DecisionGrid
-from dropviz.session.snapshot import RunInfo
+from dropviz.session.compare import run_label
+from dropviz.session.snapshot import RunInfo, Snapshot
 from dropviz.ui.style import class_colour, plain_axes, set_title
 
 STRENGTH = 0.8  # the most confident colour stays light enough for the points to stand out
 UNKNOWN = 200  # grey where the probabilities are not numbers (a diverged network)
+MAIN_HEADING = "Decision map"
 NOTE = "colour: predicted class, strength: confidence<br>points: train filled, test hollow"
 SHORT_NOTE = "points: train filled, test hollow"
 
@@ -40,13 +45,13 @@ def _scatter(filled: bool) -> pg.ScatterPlotItem:
 
 
 class DecisionView(QStackedWidget):
-    """Passive: `set_run` when a run starts, `set_grid` when the worker sends a new grid."""
+    """The run's map; for data that is not 2-D, a message saying why there is none."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._plot_widget = pg.PlotWidget()
         plot = self._plot_widget.getPlotItem()
-        set_title(plot, "Decision map", NOTE)
+        set_title(plot, MAIN_HEADING, NOTE)
         plot.setLabel("bottom", "x1 (standardised)")
         plot.setLabel("left", "x2 (standardised)")
         plot.setMenuEnabled(False)
@@ -65,8 +70,12 @@ class DecisionView(QStackedWidget):
         self.addWidget(self._plot_widget)
         self.addWidget(self._message)
         self._grid: DecisionGrid | None = None
+        self._compare = ""  # the baseline's label while one is shown
+        self._heading = MAIN_HEADING
 
-    def set_run(self, info: RunInfo) -> None:
+    # --- the view protocol (view.py) ----------------------------------------------------------
+
+    def run_started(self, info: RunInfo) -> None:
         self._grid = None
         self._image.clear()
         if not info.is_2d:
@@ -83,7 +92,25 @@ class DecisionView(QStackedWidget):
         self._test.setData(*info.X_test.T, brush=pg.mkBrush(255, 255, 255, 230),
                            pen=[pg.mkPen(class_colour(k), width=2.2) for k in info.y_test])
 
-    def set_grid(self, grid: DecisionGrid | None) -> None:
+    def draw(self, snapshot: Snapshot) -> None:
+        if self._compare and snapshot.baseline_evaluation is not None:
+            self._set_heading(f"This run: {run_label(snapshot.config)}")
+        self._set_grid(snapshot.grid)
+
+    def set_compare(self, label: str) -> None:
+        self._compare = label
+        if not label:
+            self._set_heading(MAIN_HEADING)
+
+    def plot_widget(self) -> pg.GraphicsView:
+        return self._plot_widget
+
+    def has_plot(self) -> bool:
+        return self.currentWidget() is self._plot_widget
+
+    # ---------------------------------------------------------------------------------------------
+
+    def _set_grid(self, grid: DecisionGrid | None) -> None:
         """A grid the view already shows is not redrawn: the worker resends it between updates."""
         if grid is None or grid is self._grid:
             return
@@ -94,15 +121,13 @@ class DecisionView(QStackedWidget):
         self._image.setRect(QRectF(grid.xs[0] - dx / 2, grid.ys[0] - dy / 2,
                                    dx * len(grid.xs), dy * len(grid.ys)))
 
-    def set_heading(self, heading: str, short: bool = False) -> None:
-        """Two maps side by side say whose each is, with a shorter note to fit."""
-        set_title(self._plot_widget.getPlotItem(), heading, SHORT_NOTE if short else NOTE)
-
-    def plot_item(self) -> pg.PlotItem:
-        return self._plot_widget.getPlotItem()
-
-    def showing_map(self) -> bool:
-        return self.currentWidget() is self._plot_widget
+    def _set_heading(self, heading: str) -> None:
+        """Two maps side by side say whose each is, with a shorter note to fit; only on a change,
+        as a new title re-lays out the plot."""
+        if heading != self._heading:
+            self._heading = heading
+            set_title(self._plot_widget.getPlotItem(), heading,
+                      NOTE if heading == MAIN_HEADING else SHORT_NOTE)
 
     def message(self) -> str:
         return self._message.text()
@@ -110,6 +135,15 @@ class DecisionView(QStackedWidget):
     def image(self) -> np.ndarray | None:
         return self._image.image
 
-    def reset(self) -> None:
-        self._grid = None
-        self._image.clear()
+
+class BaselineDecisionView(DecisionView):
+    """The baseline's map, beside the run's while comparing 2-D data (the window shows it then)."""
+
+    def draw(self, snapshot: Snapshot) -> None:
+        if self._compare and snapshot.baseline_evaluation is not None:
+            self._set_grid(snapshot.baseline_grid)
+
+    def set_compare(self, label: str) -> None:
+        self._compare = label
+        if label:
+            self._set_heading(f"Baseline: {label}")

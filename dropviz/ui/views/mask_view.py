@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtWidgets import QWidget
 
-from dropviz.session.snapshot import RECENT_STEPS
+from dropviz.session.snapshot import RECENT_STEPS, RunInfo, Snapshot
 from dropviz.ui.style import DROPPED_COLOUR, KEPT_COLOUR, plain_axes
 
 LUT = np.array([DROPPED_COLOUR, KEPT_COLOUR], dtype=np.uint8)  # 0 dropped, 1 kept
@@ -52,18 +52,22 @@ class _Row:
 
 
 class MaskView(pg.GraphicsLayoutWidget):
-    """Passive: `set_layers` when a run starts, `set_masks` for every snapshot."""
+    """A row per layer that draws a mask, in the network's order."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: dict[str, _Row] = {}
         self._per_example = True
 
-    def set_layers(self, names: tuple[str, ...], widths: tuple[int, ...]) -> None:
+    # --- the view protocol (view.py) ----------------------------------------------------------
+
+    def run_started(self, info: RunInfo) -> None:
         self.clear()
         self._rows = {}
         grid = self.ci.layout
-        for index, (name, units) in enumerate(zip(names, widths, strict=True)):
+        widths = info.layout.noise_units()
+        names = tuple(widths)
+        for index, (name, units) in enumerate(widths.items()):
             raster_plot = self.addPlot(row=index, col=0)
             _quiet_plot(raster_plot)
             raster_plot.setLabel("left", "unit")
@@ -89,9 +93,13 @@ class MaskView(pg.GraphicsLayoutWidget):
         grid.setColumnStretchFactor(1, 1)
         self._show_batch(self._per_example)
 
-    def set_masks(self, step: int, recent_steps: np.ndarray, recent: dict[str, np.ndarray],
-                  batch: dict[str, np.ndarray], rates: dict[str, float], per_example: bool) -> None:
-        """Arrays are used as given (the worker sent copies); `batch` is empty at step 0."""
+    def draw(self, snapshot: Snapshot) -> None:
+        """Arrays are used as given (the worker sent copies); the masks are empty at step 0."""
+        config = snapshot.config
+        rates = dict(zip(config.dropout_layer_names, config.dropout_rates, strict=True))
+        per_example = config.mask == "per_example"
+        step, recent_steps = snapshot.step, snapshot.recent_steps
+        recent, batch = snapshot.recent_masks, snapshot.masks
         if per_example != self._per_example:
             self._show_batch(per_example)
         for name, row in self._rows.items():
@@ -116,6 +124,17 @@ class MaskView(pg.GraphicsLayoutWidget):
         if first is not None:
             first.raster_plot.setXRange(step - RECENT_STEPS + 0.5, step + 0.5, padding=0)
 
+    def set_compare(self, label: str) -> None:
+        """Only the run's masks are shown: a second raster per layer would not fit."""
+
+    def plot_widget(self) -> pg.GraphicsView:
+        return self
+
+    def has_plot(self) -> bool:
+        return True
+
+    # ---------------------------------------------------------------------------------------------
+
     def _show_batch(self, visible: bool) -> None:
         self._per_example = visible
         for row in self._rows.values():
@@ -131,8 +150,3 @@ class MaskView(pg.GraphicsLayoutWidget):
 
     def batch_visible(self) -> bool:
         return self._per_example
-
-    def reset(self) -> None:
-        for row in self._rows.values():
-            row.raster.clear()
-            row.batch.clear()

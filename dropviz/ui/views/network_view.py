@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PyQt5.QtWidgets import QWidget
 
 from dropviz.model.results import NetworkLayout
+from dropviz.session.snapshot import RunInfo, Snapshot
 from dropviz.ui.style import NEGATIVE_WEIGHT, POSITIVE_WEIGHT, set_title
 
 MAX_SHOWN = 16
@@ -36,7 +37,7 @@ def _layer_caption(name: str, units: int, shown: int) -> str:
 
 
 class NetworkView(pg.GraphicsLayoutWidget):
-    """Passive: `set_architecture` when a run starts, `set_state` for every snapshot."""
+    """The run's network as a column of units per layer, thinned by the step's masks."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +66,26 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._weights: list[str] = []  # per pair of layers of units, the weight between them
         self._kept: list[np.ndarray] = []
         self._truncated = False
+
+    # --- the view protocol (view.py) ----------------------------------------------------------
+
+    def run_started(self, info: RunInfo) -> None:
+        self.set_architecture(info.layout)
+
+    def draw(self, snapshot: Snapshot) -> None:
+        self.set_state(snapshot.weights, snapshot.masks)
+
+    def set_compare(self, label: str) -> None:
+        """Only the run's network is drawn; while comparing 2-D data the window shows the
+        baseline's map in this view's place."""
+
+    def plot_widget(self) -> pg.GraphicsView:
+        return self
+
+    def has_plot(self) -> bool:
+        return True
+
+    # ---------------------------------------------------------------------------------------------
 
     def set_architecture(self, layout: NetworkLayout) -> None:
         """Columns of units, input to output, each thinned by the mask of the layer before its
@@ -151,6 +172,3 @@ class NetworkView(pg.GraphicsLayoutWidget):
         """Links drawn: those between two kept units among the shown ones."""
         counts = (curve.getData()[0] for curve in self._links.values())
         return sum(0 if xs is None else len(xs) // 2 for xs in counts)
-
-    def reset(self) -> None:
-        self.set_state(None, {})

@@ -1,9 +1,9 @@
 """Pinned runs: the curves of a run kept as a faint overlay, so several rates share one chart.
 
-Pinning copies the window's curve history (numpy arrays the GUI thread already has), so it costs
-the worker nothing and survives resets and new runs. Every curve view draws the pins through a
-`PinOverlay`; the `PinnedRuns` menu pins, lists and removes them. `window.pinned_runs` is the
-list itself, which the export reads.
+Pinning copies the curves of the snapshot shown (numpy arrays the GUI thread already has), so it
+costs the worker nothing and survives resets and new runs. The window state keeps the list, which
+the export reads; the Pinned runs menu (panels/pins_menu.py) edits it, and every plot against
+steps draws it through a `PinOverlay`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QObject, Qt, pyqtSignal
-from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import QAction, QMenu, QWidget
+from PyQt5.QtCore import Qt
 
 from dropviz.model.config import Config
 from dropviz.model.files import write_text_atomic
@@ -132,65 +130,3 @@ def pin_of(config: Config, steps: np.ndarray, columns: dict[str, np.ndarray],
     colour = PIN_COLOURS[len(taken) % len(PIN_COLOURS)]
     return PinnedRun(label, config, steps.copy(),
                      {name: values.copy() for name, values in columns.items()}, colour)
-
-
-class PinnedRuns(QObject):
-    """The "Pinned runs" menu, the list it edits and the overlays that draw it.
-
-    `sigChanged` follows every change, after the overlays have been redrawn.
-    """
-
-    sigChanged = pyqtSignal()
-
-    def __init__(self, current: Callable[[], tuple[Config, np.ndarray, dict] | None],
-                 overlays: list[PinOverlay], parent: QWidget) -> None:
-        super().__init__(parent)
-        self._current = current  # the run's config and curves now, None before the first step
-        self._overlays = overlays
-        self.runs: list[PinnedRun] = []
-        self.menu = QMenu("&Pinned runs", parent)
-        self.pin_action = QAction("&Pin this run", parent)
-        self.pin_action.setShortcut(QKeySequence(Qt.Key_P))
-        self.pin_action.setShortcutContext(Qt.WindowShortcut)
-        self.pin_action.setToolTip("Keep this run's curves as a faint overlay with a legend "
-                                   "entry, to compare it with the next runs (P).")
-        self.pin_action.triggered.connect(self.pin)
-        self.clear_action = QAction("Remove &all pins", parent)
-        self.clear_action.triggered.connect(self.clear)
-        self.menu.aboutToShow.connect(self._fill_menu)
-        self._fill_menu()
-
-    def _fill_menu(self) -> None:
-        """The remove actions are made afresh each time: one per pin, named by its label."""
-        self.menu.clear()
-        self.menu.addAction(self.pin_action)
-        self.clear_action.setEnabled(bool(self.runs))
-        self.menu.addAction(self.clear_action)
-        if self.runs:
-            self.menu.addSeparator()
-        for pin in self.runs:
-            action = self.menu.addAction(f"Remove {pin.label}")
-            action.triggered.connect(lambda _=False, pin=pin: self.remove(pin))
-
-    def pin(self) -> PinnedRun | None:
-        """Pin the curves shown now; None when there is nothing to pin yet."""
-        current = self._current()
-        if current is None:
-            return None
-        pin = pin_of(*current, self.runs)
-        self.runs.append(pin)
-        self._changed()
-        return pin
-
-    def remove(self, pin: PinnedRun) -> None:
-        self.runs.remove(pin)
-        self._changed()
-
-    def clear(self) -> None:
-        self.runs.clear()
-        self._changed()
-
-    def _changed(self) -> None:
-        for overlay in self._overlays:
-            overlay.set_pins(self.runs)
-        self.sigChanged.emit()

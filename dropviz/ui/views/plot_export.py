@@ -1,21 +1,20 @@
-"""Every plot as a PNG and an SVG, from the window or from a trainer with no window at all.
+"""Every plot as a PNG and an SVG, from the window or from a run with no window at all.
 
 pyqtgraph's exporters draw a view's whole scene, title and axes included, at the size it has on
 screen; PNGs are drawn at PNG_SCALE times that, sharp enough for a slide. Images are rendered to
 bytes first and written to a temporary name that is renamed over the real one, so a failed export
 never leaves half an image. Rendering paints widgets, so it runs on the GUI thread only.
+Without a window, the views of the list (registry.py) draw a run's RunInfo and Snapshot through
+the same protocol (view.py) as in the window.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import (
     QBuffer,
@@ -32,19 +31,11 @@ from pyqtgraph.exporters import ImageExporter, SVGExporter
 
 from dropviz.model.errors import ExportError
 from dropviz.model.files import write_bytes_atomic
-from dropviz.session.snapshot import run_info
+from dropviz.session.run import Run
 from dropviz.ui.style import configure_pyqtgraph
-from dropviz.ui.views.decision_view import DecisionView
-from dropviz.ui.views.gap_view import GapView
-from dropviz.ui.views.loss_view import AccuracyView, LossView
-from dropviz.ui.views.mask_view import MaskView
-from dropviz.ui.views.network_view import NetworkView
+from dropviz.ui.views.registry import PLOT_NAMES, make_views
+from dropviz.ui.views.view import View
 
-if TYPE_CHECKING:
-    from dropviz.model.results import BatchMaskRecorder, Evaluation
-    from dropviz.model.trainer import Trainer
-
-PLOT_NAMES = ("loss", "accuracy", "gap", "masks", "network", "decision")
 FORMATS = ("png", "svg")
 WINDOW_FILE = "window.png"
 PNG_SCALE = 2
@@ -53,40 +44,23 @@ OFFSCREEN_SIZE = (900, 600)  # pixels of each view drawn without a window, befor
 _app: QApplication | None = None  # the application made for offscreen export, kept alive
 
 
-@dataclass
-class PlotViews:
-    """The views that have plots, as the window holds them; offscreen export makes its own."""
-
-    loss_view: LossView
-    accuracy_view: AccuracyView
-    gap_view: GapView
-    mask_view: MaskView
-    network_view: NetworkView
-    decision_view: DecisionView
-
-
 def plot_file_names() -> list[str]:
     """Every file a full plot export may write, for asking before any is replaced."""
     return [f"{name}.{kind}" for name in PLOT_NAMES for kind in FORMATS]
 
 
-def graphics_view(views: PlotViews, name: str) -> pg.GraphicsView:
-    """The pyqtgraph widget drawing the plot `name`; the decision map's sits in a stack."""
-    if name == "decision":
-        return views.decision_view.findChild(pg.PlotWidget)
-    attribute = {"loss": "loss_view", "accuracy": "accuracy_view", "gap": "gap_view",
-                 "masks": "mask_view", "network": "network_view"}[name]
-    return getattr(views, attribute)
+def graphics_view(views: Mapping[str, View], name: str) -> pg.GraphicsView:
+    """The pyqtgraph widget drawing the plot `name` (the decision map's sits in a stack)."""
+    return views[name].plot_widget()
 
 
-def shown_plots(views: PlotViews) -> dict[str, pg.GraphicsView]:
-    """The plots there are to export: no decision map unless the data is 2-D, and no thinned
-    network while the baseline's map has taken its place (see baseline_views): hidden in its
-    splitter, it has no size to be drawn at, and the run's other plots must not fail with it."""
-    names = [name for name in PLOT_NAMES
-             if (name != "decision" or views.decision_view.showing_map())
-             and (name != "network" or not views.network_view.isHidden())]
-    return {name: graphics_view(views, name) for name in names}
+def shown_plots(views: Mapping[str, View]) -> dict[str, pg.GraphicsView]:
+    """The plots there are to export: those with a plot now (no decision map unless the data is
+    2-D) and not hidden, like the thinned network while the baseline's map has taken its place:
+    hidden in its splitter, it has no size to be drawn at, and the run's other plots must not
+    fail with it."""
+    return {name: graphics_view(views, name) for name in PLOT_NAMES
+            if views[name].has_plot() and not views[name].isHidden()}
 
 
 def _check_size(view: pg.GraphicsView) -> None:
@@ -137,7 +111,7 @@ def write_view(view: pg.GraphicsView, path: str | Path) -> Path:
     return path
 
 
-def write_plots(views: PlotViews, folder: str | Path,
+def write_plots(views: Mapping[str, View], folder: str | Path,
                 progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Every shown plot as PNG and SVG; `progress(done, total)` after each file."""
     folder = Path(folder)
@@ -197,61 +171,30 @@ def _errors_only(kind: QtMsgType, _context: QMessageLogContext, text: str) -> No
         print(text, file=sys.stderr)
 
 
-def export_plots_offscreen(folder: str | Path, trainer: Trainer, history: Sequence[Evaluation],
-                           recorder: BatchMaskRecorder | None = None,
+def export_plots_offscreen(folder: str | Path, run: Run,
                            size: tuple[int, int] = OFFSCREEN_SIZE) -> list[Path]:
-    """Draw the trainer's plots without a window and write each as PNG and SVG into `folder`.
+    """Draw a run's plots without a window and write each as PNG and SVG into `folder`.
 
-    For the headless trainer, which has no worker thread: the trainer is read on the calling
-    thread. `history` gives the curves; `recorder` (the masks of the last steps, taken to end at
-    the trainer's current step) gives the mask raster and the thinned network, which without it
-    show the full network. Returns the paths written.
+    For the headless trainer, which has no worker thread: the run is read on the calling thread,
+    at its latest evaluation, which must be of its current step (see `Run.snapshot`). The views
+    draw its RunInfo and Snapshot as the window's do. Returns the paths written.
     """
+    run.refresh_grid()
+    info, snapshot = run.info("export"), run.snapshot()
     offscreen_application()
     configure_pyqtgraph()
-    views = PlotViews(LossView(), AccuracyView(), GapView(), MaskView(), NetworkView(),
-                      DecisionView())
-    _show_run(views, trainer, history, recorder.arrays() if recorder is not None else {})
-    widgets = [getattr(views, field) for field in PlotViews.__dataclass_fields__]
-    for widget in widgets:
-        widget.setAttribute(Qt.WA_DontShowOnScreen)  # laid out and painted, never on a screen
-        widget.resize(*size)
-        widget.show()
+    views = make_views(exported_only=True)
+    for view in views.values():
+        view.run_started(info)
+        view.draw(snapshot)
+    for view in views.values():
+        view.setAttribute(Qt.WA_DontShowOnScreen)  # laid out and painted, never on a screen
+        view.resize(*size)
+        view.show()
     QApplication.processEvents()  # layouts settle on the resize events
     try:
         return write_plots(views, folder)
     finally:
-        for widget in widgets:
-            widget.close()
-            widget.deleteLater()
-
-
-def _show_run(views: PlotViews, trainer: Trainer, history: Sequence[Evaluation],
-              batches: dict[str, np.ndarray]) -> None:
-    """Feed the views as the window does from snapshots, from the trainer directly."""
-    info = run_info(trainer, "export")
-    config = trainer.config
-    names = info.layer_names
-    steps = np.array([e.step for e in history], dtype=np.float64)
-    columns = {key: np.array([getattr(e, key) for e in history], dtype=np.float64)
-               for key in ("train_loss", "test_loss", "train_acc", "test_acc")}
-    views.loss_view.set_curves(steps, columns)
-    views.accuracy_view.set_curves(steps, columns)
-    views.gap_view.set_gap(steps, columns["test_loss"] - columns["train_loss"])
-    count = next(iter(batches.values())).shape[0] if batches else 0
-    step = trainer.step_count
-    recent_steps = np.arange(step - count + 1, step + 1)
-    recent = {name: (batches[name][:, 0, :].T.copy() if batches else
-                     np.zeros((width, 0), dtype=bool))
-              for name, width in zip(names, info.widths[: len(names)], strict=True)}
-    last = {name: batches[name][-1].copy() for name in names} if batches else {}
-    rates = dict(zip(config.dropout_layer_names, config.dropout_rates, strict=True))
-    views.mask_view.set_layers(names, info.widths[: len(names)])
-    views.mask_view.set_masks(step, recent_steps, recent, last, rates,
-                              config.mask == "per_example")
-    views.network_view.set_architecture(info.layout)
-    views.network_view.set_state(trainer.network.weights(), last)
-    views.decision_view.set_run(info)
-    if info.is_2d:
-        with np.errstate(all="ignore"):
-            views.decision_view.set_grid(trainer.decision_grid())
+        for view in views.values():
+            view.close()
+            view.deleteLater()
