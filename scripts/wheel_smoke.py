@@ -44,7 +44,7 @@ def close_once_shown():
 timer = QTimer()
 timer.timeout.connect(close_once_shown)
 timer.start(100)
-QTimer.singleShot(180_000, lambda: app.exit(3))  # no first snapshot (the network built and drawn)
+QTimer.singleShot(180_000, lambda: app.exit(3))  # never built and drew the network
 code = main([])
 print("icon", icon_ok[:1])
 sys.exit(code)
