@@ -7,6 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from dropviz.logs import LOG_DIR_VARIABLE
 from dropviz.model.data.dataset_cache import CACHE_DIR_VARIABLE
 from dropviz.model.trainer import NetworkPool
 
@@ -16,6 +17,14 @@ def dataset_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Datasets the tests build are cached here, not in the user's cache; subprocesses inherit it."""
     folder = tmp_path_factory.mktemp("cache")
     os.environ[CACHE_DIR_VARIABLE] = str(folder)
+    return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Errors of windows the tests open (and their subprocesses) go here, not to the user's log."""
+    folder = tmp_path_factory.mktemp("log")
+    os.environ[LOG_DIR_VARIABLE] = str(folder)
     return folder
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from PyQt5.QtCore import Qt, QTimer
 from PyQt5.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from dropviz.logs import log_window_error
+
 STYLES = {
     "info": "background: #e8f1fb; border: 1px solid #8fb5de; color: #123a63;",
     "warning": "background: #fff4d6; border: 1px solid #e0b040; color: #5a4000;",
@@ -38,7 +40,12 @@ class Banner(QFrame):
         self.hide()
 
     def show_message(self, text: str, kind: str = "info", seconds: float | None = None) -> None:
-        """Show `text`; with `seconds` it goes away by itself (for news, not for problems)."""
+        """Show `text`; with `seconds` it goes away by itself (for news, not for problems).
+
+        An error also goes to the log file: a window started from a desktop menu has no terminal.
+        """
+        if kind == "error":
+            log_window_error(text)
         self._kind = kind
         self._label.setText(text)
         self.setStyleSheet(f"QFrame {{ {STYLES[kind]} border-radius: 4px; }} "
