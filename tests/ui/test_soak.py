@@ -238,6 +238,10 @@ def file_problem(path: Path) -> str | None:
                 return "not a whole PNG"
         elif path.suffix == ".svg":
             ET.fromstring(data)
+        elif path.suffix == ".onnx":
+            import onnx  # only where an export wrote a model
+
+            onnx.checker.check_model(onnx.load_from_string(data))
         elif path.suffix == ".csv":
             rows = list(csv.reader(data.decode("utf-8").splitlines()))
             if not rows or len({len(row) for row in rows}) != 1:
