@@ -100,8 +100,8 @@ def window_run(config: Config, seconds: float, rounds: int, started: float) -> d
     window.handle.sigSnapshot.connect(on_snapshot)
     process_until(app, lambda: "first_step_seconds" in times)
     worker = window.handle.worker
-    process_until(app, lambda: worker._trainer is not None
-                  and worker._trainer.network.train_steps_ready)
+    process_until(app, lambda: worker.playback.pair is not None
+                  and worker.playback.pair.multi_step_ready)
     warm_until = time.perf_counter() + 1.0
     process_until(app, lambda: time.perf_counter() > warm_until)
     window.handle.sigPause.emit()

@@ -201,13 +201,16 @@ def soak(mode: Mode, seed: int) -> tuple[list[str], bool]:
 
 def sizes(window: object) -> dict[str, int]:
     """What the window and its worker keep that could grow with the run."""
-    worker = window.handle.worker
-    return {"curve_points": len(window.history), "curve_stride": window.history.stride,
-            "baseline_points": len(window.baseline_views.history),
-            "evaluations": len(worker._record.evaluations),
-            "record_curve_points": len(worker._record.curves),
-            "raster_steps": worker._recorder.length,
-            "batch_mask_steps": len(worker._record.batch_masks._steps),
+    run = window.handle.worker.playback.pair.run
+    snapshot = window.last_snapshot
+    baseline = snapshot.baseline_curves if snapshot is not None else None
+    return {"curve_points": len(snapshot.curves[0]) if snapshot is not None else 0,
+            "curve_stride": run.record.curves.stride,
+            "baseline_points": len(baseline[0]) if baseline is not None else 0,
+            "evaluations": len(run.record.evaluations),
+            "record_curve_points": len(run.record.curves),
+            "raster_steps": run.raster.length,
+            "batch_mask_steps": len(run.record.batch_masks._steps),
             "markers": len(window.loss_view.markers.items())}
 
 

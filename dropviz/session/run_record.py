@@ -115,7 +115,6 @@ class RestoredWindow:
     path: Path
     config: Config
     step: int
-    curves: dict[str, np.ndarray]  # a DecimatedHistory state
     markers: tuple[tuple[float, str], ...]
     speed: int | None  # None: the file does not say (the headless trainer's)
 
@@ -160,7 +159,7 @@ def _restore(path: Path, experiment: Experiment) -> RestoredRun:
     if batches and math.isfinite(loss):
         last = StepResult(trainer.step_count, trainer.sampler.epoch, loss,
                           {name: masks[-1] for name, masks in batches.items()})
-    window = RestoredWindow(path, trainer.config, trainer.step_count, record.curves.state(),
+    window = RestoredWindow(path, trainer.config, trainer.step_count,
                             _markers(extra), _speed(extra))
     return RestoredRun(trainer, record, raster, last, window)
 
