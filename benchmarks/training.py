@@ -17,7 +17,8 @@ from measure import Sample, interleaved
 
 from dropviz.model.config import Config
 from dropviz.model.graph import backend
-from dropviz.model.graph.network import Architecture, DropoutNetwork
+from dropviz.model.graph.architecture import Architecture
+from dropviz.model.graph.network import DropoutNetwork
 from dropviz.model.trainer import BatchSampler, Trainer
 
 

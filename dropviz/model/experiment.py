@@ -19,6 +19,7 @@ from dropviz.model.data.dataset_arrays import dataset_arrays, dataset_descriptio
 from dropviz.model.errors import DropvizError, ExportError
 from dropviz.model.export import check_finite_weights
 from dropviz.model.files import read_npz, write_npz_atomic
+from dropviz.model.graph.layers import layout_of
 from dropviz.model.results import Evaluation
 from dropviz.model.trainer import NetworkPool, Trainer, architecture_for
 
@@ -113,7 +114,7 @@ def _history_row(row: list) -> list:
 
 
 def _check_params(path: Path, config: Config, dataset: Dataset, arrays: dict) -> None:
-    for name, shape in architecture_for(config, dataset).layout().param_shapes().items():
+    for name, shape in layout_of(architecture_for(config, dataset)).param_shapes().items():
         value = arrays.get(f"param__{name}")
         if value is None or value.dtype != np.float32 or value.shape != shape:
             found = "missing" if value is None else f"{value.dtype} {value.shape}"

@@ -13,7 +13,8 @@ import numpy as np
 from dropviz.model.config import Config
 from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
-from dropviz.model.graph.network import Architecture, DropoutNetwork
+from dropviz.model.graph.architecture import Architecture
+from dropviz.model.graph.network import DropoutNetwork
 from dropviz.model.results import DecisionGrid, Evaluation, NetworkLayout, StepResult
 
 

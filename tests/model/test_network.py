@@ -7,9 +7,10 @@ import pytensor.tensor as pt
 import pytest
 from weights_check import assert_same_weights
 
+from dropviz.model.graph.architecture import Architecture
 from dropviz.model.graph.backend import compile_function
 from dropviz.model.graph.dropout_controls import DropoutControls, apply_mask, draw_mask, scale_factors
-from dropviz.model.graph.network import Architecture, DropoutNetwork
+from dropviz.model.graph.network import DropoutNetwork
 
 RNG = np.random.default_rng(7)
 X = RNG.normal(size=(40, 3)).astype(np.float32)

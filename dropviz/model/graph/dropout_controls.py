@@ -14,8 +14,6 @@ import pytensor.tensor as pt
 from dropviz.model.graph.backend import FLOAT, pytensor
 from dropviz.model.graph.uniform_draw import draw_uniform
 
-APPLY_MODES = ("multiply", "switch")
-
 
 def scale_factors(rate: float, scaling: str) -> tuple[float, float]:
     """(train factor, test factor) that compensate for dropped units in a scaling mode.

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 import pytensor.tensor as pt
 
+from dropviz.model.graph.architecture import Architecture
 from dropviz.model.graph.backend import (
     FLOAT,
     call_with_blas_threads,
@@ -23,40 +23,10 @@ from dropviz.model.graph.backend import (
     in_graph_scope,
     pytensor,
 )
-from dropviz.model.graph.dropout_controls import APPLY_MODES, DropoutControls
-from dropviz.model.graph.layers import Pass, build_layers, layout_of
+from dropviz.model.graph.dropout_controls import DropoutControls
+from dropviz.model.graph.layers import Pass, build_layers
 from dropviz.model.graph.optimizers import Optimizer
 from dropviz.model.results import NetworkLayout
-
-
-@dataclass(frozen=True)
-class Architecture:
-    """What fixes the graph: anything else can change without a compile."""
-
-    n_inputs: int
-    hidden_layers: tuple[int, ...]
-    n_classes: int
-    activation: str
-    optimizer: str
-    apply: str = "multiply"
-
-    def __post_init__(self) -> None:
-        if self.n_classes < 2:
-            raise ValueError("a classifier needs at least two classes")
-        if self.apply not in APPLY_MODES:
-            raise ValueError(f"apply must be one of {APPLY_MODES}")
-
-    @property
-    def widths(self) -> tuple[int, ...]:
-        """Units of every layer, input to output (one output unit for two classes)."""
-        return (self.n_inputs, *self.hidden_layers, 1 if self.n_classes == 2 else self.n_classes)
-
-    @property
-    def output_activation(self) -> str:
-        return "sigmoid" if self.n_classes == 2 else "softmax"
-
-    def layout(self) -> NetworkLayout:
-        return layout_of(self)
 
 
 def _cross_entropy(logits, targets, n_classes: int):

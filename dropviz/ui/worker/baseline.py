@@ -12,22 +12,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dropviz.model.errors import DropvizError
+from dropviz.model.graph.architecture import Architecture
 from dropviz.session.compare import CompareSpec, compare_config
 from dropviz.session.lockstep import Lockstep
 from dropviz.session.run import Run
 from dropviz.ui.worker.build import RunBuild
+from dropviz.ui.worker.owner import Owner
 from dropviz.ui.worker.runs import POLL_MS
 
-if TYPE_CHECKING:  # the trainer loads PyTensor (see build.py); worker.py imports this module
-    from dropviz.model.graph.network import Architecture
+if TYPE_CHECKING:  # the trainer loads PyTensor (see build.py)
     from dropviz.model.trainer import Trainer
-    from dropviz.ui.worker.worker import Worker
 
 
 class BaselineBuilds:
     """The baseline wanted (None: none), the build under way, and a spare trainer to reuse."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: Owner) -> None:
         self._worker = worker
         self.wanted: CompareSpec | None = None
         self.build: RunBuild | None = None

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dropviz.model.config import Config
+from dropviz.model.graph.architecture import Architecture
 
 if TYPE_CHECKING:  # the training modules are imported by the build thread itself, see RunBuild
-    from dropviz.model.graph.network import Architecture, DropoutNetwork
+    from dropviz.model.graph.network import DropoutNetwork
     from dropviz.model.trainer import NetworkPool, Trainer
 
 

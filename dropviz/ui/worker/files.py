@@ -10,17 +10,14 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dropviz.model.errors import DropvizError
 from dropviz.session.run_record import window_extra
 from dropviz.ui.worker.jobs import user_message
-
-if TYPE_CHECKING:  # the worker imports this module
-    from dropviz.ui.worker.worker import Worker
+from dropviz.ui.worker.owner import Owner
 
 
-def write_files(worker: Worker, kind: str, path: str, write: Callable[..., list[Path]],
+def write_files(worker: Owner, kind: str, path: str, write: Callable[..., list[Path]],
                 markers: object) -> None:
     """`kind` is "export" or "save"; the window waits for one answer or the other."""
     playback = worker.playback

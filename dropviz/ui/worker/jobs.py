@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from dropviz.model.errors import DropvizError
 from dropviz.ui.worker.background_job import BackgroundJob, JobRequest
+from dropviz.ui.worker.owner import Owner
 from dropviz.ui.worker.runs import POLL_MS
 
-if TYPE_CHECKING:  # the trainer loads PyTensor (see build.py); worker.py imports this module
+if TYPE_CHECKING:  # the trainer loads PyTensor (see build.py)
     from dropviz.model.trainer import Trainer
-    from dropviz.ui.worker.worker import Worker
 
 JOB_STOP_SECONDS = 0.5  # a cancelled job stops at its next check, between two steps or passes
 
@@ -31,7 +31,7 @@ def user_message(error: BaseException) -> str:
 class Jobs:
     """The job under way (None: none) and the requests waiting for it to end."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: Owner) -> None:
         self._worker = worker
         self.job: BackgroundJob | None = None
         self.deferred: list[Callable[[], None]] = []

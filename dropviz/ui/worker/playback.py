@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
 
 from dropviz.model.results import StepResult
 from dropviz.session.lockstep import Lockstep
 from dropviz.session.loop import TrainingLoop
 from dropviz.session.snapshot import Snapshot
 from dropviz.ui.worker.build import prepare_train_steps_aside
+from dropviz.ui.worker.owner import Owner
 from dropviz.ui.worker.pacing import MAX_CHUNK, TICK_SECONDS, Pacer
-
-if TYPE_CHECKING:  # the worker imports this module
-    from dropviz.ui.worker.worker import Worker
 
 
 def divergence_message(snapshot: Snapshot, step: int) -> str:
@@ -36,7 +33,7 @@ def divergence_message(snapshot: Snapshot, step: int) -> str:
 class Playback:
     """The run and its baseline (None while a new run is built), and whether and how they play."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: Owner) -> None:
         self._worker = worker
         self.loop: TrainingLoop | None = None
         self.pace = Pacer()

@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dropviz.model.config import Config
+from dropviz.model.graph.architecture import Architecture
 from dropviz.session.changes import describe_restart
 from dropviz.session.lockstep import Lockstep
 from dropviz.session.run import Run
 from dropviz.session.run_record import RestoredRun
 from dropviz.ui.worker.build import DaemonTask, RunBuild, compiling_message
 from dropviz.ui.worker.experiment_load import ExperimentLoad
+from dropviz.ui.worker.owner import Owner
 
-if TYPE_CHECKING:  # the trainer loads PyTensor (see build.py); worker.py imports this module
-    from dropviz.model.graph.network import Architecture
+if TYPE_CHECKING:  # the trainer loads PyTensor (see build.py)
     from dropviz.model.trainer import NetworkPool, Trainer
-    from dropviz.ui.worker.worker import Worker
 
 POLL_MS = 20  # how often a running build is checked
 
@@ -30,7 +30,7 @@ POLL_MS = 20  # how often a running build is checked
 class RunBuilds:
     """The config in force, the build under way (None: none), and the change waiting for it."""
 
-    def __init__(self, worker: Worker, config: Config, pool: NetworkPool | None) -> None:
+    def __init__(self, worker: Owner, config: Config, pool: NetworkPool | None) -> None:
         self._worker = worker
         self.pool = pool  # made by the first build when None: see RunBuild
         self.config = config  # the config of the current run

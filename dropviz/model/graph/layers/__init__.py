@@ -6,15 +6,12 @@ A new kind is a module here and a place in `build_layers`; nothing else lists ki
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
+from dropviz.model.graph.architecture import Architecture
 from dropviz.model.graph.layers.base import Layer, Pass
 from dropviz.model.graph.layers.dense import Dense
 from dropviz.model.graph.layers.unit_dropout import UnitDropout
 from dropviz.model.results import NetworkLayout
-
-if TYPE_CHECKING:  # network.py imports this module
-    from dropviz.model.graph.network import Architecture
 
 __all__ = ["Dense", "Layer", "Pass", "UnitDropout", "build_layers", "layout_of"]
 

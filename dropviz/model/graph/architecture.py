@@ -1,0 +1,37 @@
+"""What fixes a network's graph; anything else can change without a compile.
+
+Plain data, no PyTensor: the window's threads and the files name architectures freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+APPLY_MODES = ("multiply", "switch")
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What fixes the graph: anything else can change without a compile."""
+
+    n_inputs: int
+    hidden_layers: tuple[int, ...]
+    n_classes: int
+    activation: str
+    optimizer: str
+    apply: str = "multiply"
+
+    def __post_init__(self) -> None:
+        if self.n_classes < 2:
+            raise ValueError("a classifier needs at least two classes")
+        if self.apply not in APPLY_MODES:
+            raise ValueError(f"apply must be one of {APPLY_MODES}")
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Units of every layer, input to output (one output unit for two classes)."""
+        return (self.n_inputs, *self.hidden_layers, 1 if self.n_classes == 2 else self.n_classes)
+
+    @property
+    def output_activation(self) -> str:
+        return "sigmoid" if self.n_classes == 2 else "softmax"
