@@ -10,14 +10,12 @@ config, so a new dataset or network shape rebuilds the baseline with its own set
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dropviz.model.config import LIVE_KEYS, Config, DropoutConfig
 from dropviz.model.errors import ConfigError
+from dropviz.model.presets import Preset
 from dropviz.session.changes import describe_live_change
-
-if TYPE_CHECKING:  # the presets module loads PyTensor, which the window need not wait for
-    from dropviz.model.presets import Preset
 
 SCALING_NAMES = {"inverted": "inverted", "weight_scaling": "weight scaling", "none": "no scaling"}
 # Keys a baseline may set: the live ones, except the run's length, which the baseline shares.

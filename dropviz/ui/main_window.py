@@ -28,6 +28,7 @@ from dropviz.model.config import Config
 from dropviz.model.data.csv_loader import csv_columns
 from dropviz.model.errors import DropvizError
 from dropviz.model.file_names import EXPERIMENT_SUFFIX
+from dropviz.model.presets import Preset
 from dropviz.session.changes import describe_live_change
 from dropviz.session.compare import preset_spec
 from dropviz.session.run_record import RestoredWindow
@@ -52,8 +53,7 @@ from dropviz.ui.window_state import WindowState
 from dropviz.ui.worker.build import building_aside
 from dropviz.ui.worker.worker import SPEEDS, WorkerHandle
 
-if TYPE_CHECKING:
-    from dropviz.model.presets import Preset
+if TYPE_CHECKING:  # the trainer loads PyTensor, which the window's thread need not wait for
     from dropviz.model.trainer import NetworkPool
 
 NEWS_SECONDS = 8.0

@@ -2,21 +2,17 @@
 
 A preset is a one-minute lesson: choosing it starts its run (with its compare run as a baseline
 when it has one) and shows its paragraph above the plots until closed. The files are read when the
-menu first opens: the presets module loads PyTensor, which the window need not wait for at start.
+menu first opens, so a damaged file costs the start-up nothing and is reported when asked for.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QPalette
 from PyQt5.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from dropviz.model.errors import DropvizError
-
-if TYPE_CHECKING:
-    from dropviz.model.presets import Preset
+from dropviz.model.presets import Preset, load_presets
 
 BACKGROUND = "#f3f0fa"
 TEXT = "#2b1d4a"
@@ -37,8 +33,6 @@ class PresetsMenu(QMenu):
     def presets(self) -> list[Preset]:
         """The presets, read on first use; a bad file is reported and the menu stays empty."""
         if self._presets is None:
-            from dropviz.model.presets import load_presets
-
             try:
                 self._presets = load_presets()
             except DropvizError as error:
