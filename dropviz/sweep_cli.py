@@ -1,35 +1,74 @@
 """Sweeps from the command line: `--sweep dropout=0,0.1,0.5` or `--sweep size=20,40,60`.
 
 The headless front end of `model/sweeps.py`: it reads the sweep from one argument, prints a table a
-course can paste into its notes, and writes every run to `sweep.csv` for plotting elsewhere.
+course can paste into its notes, and writes every run to `sweep.csv` for plotting elsewhere. An
+extension of the command line (see dropviz/cli/__init__.py): `add_arguments` and `run`. The sweeps
+load PyTensor, so they are imported inside the functions that run them, not when `--help` builds
+the parser.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from dropviz.cli.options import UsageError
+from dropviz.cli.settings import config_from_args
 from dropviz.model.config import Config
 from dropviz.model.errors import ConfigError
-from dropviz.model.files import write_text_atomic
-from dropviz.model.sweeps import (
-    DEFAULT_RATES,
-    ProgressFn,
-    SweepResult,
-    SweepSummary,
-    rate_sweep,
-    size_sweep,
-)
-from dropviz.model.trainer import NetworkPool
+
+if TYPE_CHECKING:
+    from dropviz.model.sweeps import ProgressFn, SweepResult, SweepSummary
+    from dropviz.model.trainer import NetworkPool
 
 SWEEP_KINDS = ("dropout", "size")
 SWEEP_FILE = "sweep.csv"
 EXAMPLES = "dropout, dropout=0,0.2,0.5 or size=20,40,60"
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sweep", metavar="SPEC",
+                        help=f"train a fresh network per setting: {EXAMPLES}; prints a table and "
+                             f"writes {SWEEP_FILE} to --out")
+    parser.add_argument("--seeds", type=int, default=1, metavar="N",
+                        help="seeds per sweep setting, for error bars (default 1)")
+
+
+def run(args: argparse.Namespace) -> int | None:
+    """Run the sweep that --sweep asks for; None without --sweep."""
+    if not args.sweep:
+        return None
+    if args.resume:
+        raise UsageError("--sweep trains fresh networks; it does not go with --resume")
+    if args.seeds < 1:
+        raise UsageError(f"--seeds: {args.seeds} is not allowed; expected at least 1")
+    config = config_from_args(args)
+    out = Path(args.out) if args.out else None
+    if out and (out / SWEEP_FILE).exists() and not args.force:
+        raise UsageError(f"{out} already holds {SWEEP_FILE}; pass --force to replace it")
+    from tqdm import tqdm
+
+    with tqdm(disable=not sys.stderr.isatty(), unit="step", leave=False, file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        table = run_sweep(config, args.sweep, args.seeds, out, progress=progress)
+    print(table)
+    if out:
+        print(f"wrote {out / SWEEP_FILE}")
+    return 0
+
+
 def parse_sweep(spec: str) -> tuple[str, tuple[float, ...] | tuple[int, ...]]:
     """The kind of sweep and its values; `dropout` alone means the rates 0 to 0.8 by 0.1."""
+    from dropviz.model.sweeps import DEFAULT_RATES
+
     kind, sep, raw = spec.strip().partition("=")
     kind = kind.strip()
     if kind not in SWEEP_KINDS:
@@ -65,6 +104,9 @@ def _size(spec: str, text: str) -> int:
 def run_sweep(config: Config, spec: str, seeds: int = 1, out: Path | None = None,
               progress: ProgressFn | None = None, pool: NetworkPool | None = None) -> str:
     """Run the sweep `spec` describes, write out/sweep.csv when `out` is given, return the table."""
+    from dropviz.model.files import write_text_atomic
+    from dropviz.model.sweeps import rate_sweep, size_sweep
+
     kind, values = parse_sweep(spec)
     sweep = rate_sweep if kind == "dropout" else size_sweep
     result = sweep(config, values, seeds=seeds, pool=pool, progress=progress)

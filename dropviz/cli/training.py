@@ -1,7 +1,7 @@
-"""Headless training: `python main.py --headless ...` runs the trainer without a window.
+"""A training run from the command line: build or resume it, train it, write its folder.
 
-Courses script their figures and people train on servers with it, so every mistake in the
-arguments or the data ends in one line on stderr and exit status 2, never a traceback.
+Imported only once the arguments are parsed: it loads PyTensor, numpy and tqdm (over a second),
+which `--help` and a usage error must not wait for.
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
 
-from dropviz.model.config import CSV_DATASET, DATASET_NAMES, Config, DatasetConfig
-from dropviz.model.errors import DropvizError, TrainingDiverged
+from dropviz.cli.options import UsageError
+from dropviz.cli.settings import config_from_args
+from dropviz.model.errors import TrainingDiverged
 from dropviz.model.experiment import load_experiment
 from dropviz.model.file_names import EXPERIMENT_FILE, RUN_FILES
 from dropviz.model.results import Evaluation, StepResult
@@ -24,65 +24,6 @@ from dropviz.session.lockstep import Lockstep
 from dropviz.session.loop import TrainingLoop
 from dropviz.session.run import Run
 from dropviz.session.run_record import RunRecord, write_run_folder
-from dropviz.sweep_cli import SWEEP_FILE, run_sweep
-
-EXIT_BAD_INPUT = 2
-EXIT_DIVERGED = 1
-
-
-class UsageError(DropvizError):
-    """The command line itself is wrong."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
-        raise UsageError(message)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="main.py --headless",
-                     description="Train a dropout network without a window and write the results.")
-    parser.add_argument("--config", metavar="FILE", help="an experiment file (JSON)")
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--dataset", choices=[n for n in DATASET_NAMES if n != CSV_DATASET],
-                        help="a built-in dataset")
-    source.add_argument("--csv", metavar="FILE", help="train on a CSV file")
-    parser.add_argument("--label", metavar="COLUMN", help="the label column of --csv (default: last)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="change one setting, dotted keys allowed, e.g. dropout.hidden=0.5")
-    parser.add_argument("--steps", type=int, help="training steps (default: the config's)")
-    parser.add_argument("--eval-every", type=int, default=100, metavar="K",
-                        help="evaluate on train and test every K steps (default 100)")
-    parser.add_argument("--out", metavar="DIR",
-                        help="write config, metrics, weights, data, masks and the experiment")
-    parser.add_argument("--force", action="store_true", help="replace a run already in --out")
-    parser.add_argument("--resume", metavar="DIR",
-                        help="continue a run saved with --out for --steps more steps")
-    parser.add_argument("--export-plots", action="store_true",
-                        help="also render every plot as PNG and SVG into --out (no window needed)")
-    parser.add_argument("--sweep", metavar="SPEC",
-                        help="train a fresh network per setting: dropout, dropout=0,0.2,0.5 or "
-                             "size=20,40,60; prints a table and writes sweep.csv to --out")
-    parser.add_argument("--seeds", type=int, default=1, metavar="N",
-                        help="seeds per sweep setting, for error bars (default 1)")
-    return parser
-
-
-def config_from_args(args: argparse.Namespace) -> Config:
-    """The config file, then --dataset/--csv, then each --set, then --steps: later wins."""
-    config = Config.load(args.config) if args.config else Config()
-    if args.label and not args.csv:
-        raise UsageError("--label goes with --csv")
-    if args.dataset:
-        config = replace(config, dataset=replace(config.dataset, name=args.dataset))
-    if args.csv:
-        config = replace(config, dataset=DatasetConfig(
-            name=CSV_DATASET, train_fraction=config.dataset.train_fraction,
-            csv_path=args.csv, label_column=args.label))
-    config = config.with_overrides(args.overrides)
-    if args.steps is not None:
-        config = config.with_overrides([f"steps={args.steps}"])
-    return config
 
 
 def summary_line(evaluation: Evaluation, steps_per_second: float) -> str:
@@ -160,34 +101,8 @@ def start_or_resume(args: argparse.Namespace) -> tuple[Run, int, Path | None]:
     return Run(trainer, RunRecord.of_evaluations(experiment.history)), steps, out
 
 
-def sweep(args: argparse.Namespace) -> int:
-    if args.resume:
-        raise UsageError("--sweep trains fresh networks; it does not go with --resume")
-    if args.seeds < 1:
-        raise UsageError(f"--seeds: {args.seeds} is not allowed; expected at least 1")
-    config = config_from_args(args)
-    out = Path(args.out) if args.out else None
-    if out and (out / SWEEP_FILE).exists() and not args.force:
-        raise UsageError(f"{out} already holds {SWEEP_FILE}; pass --force to replace it")
-    with tqdm(disable=not sys.stderr.isatty(), unit="step", leave=False, file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        table = run_sweep(config, args.sweep, args.seeds, out, progress=progress)
-    print(table)
-    if out:
-        print(f"wrote {out / SWEEP_FILE}")
-    return 0
-
-
-def run(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
-    if args.eval_every < 1:
-        raise UsageError(f"--eval-every: {args.eval_every} is not allowed; expected at least 1")
-    if args.sweep:
-        return sweep(args)
+def run_training(args: argparse.Namespace) -> int:
+    """Train (or resume) one run as the arguments say, print its summary, write its folder."""
     if args.export_plots and not (args.out or args.resume):
         raise UsageError("--export-plots writes into the run's folder; give --out DIR")
     run, steps, out = start_or_resume(args)
@@ -206,14 +121,3 @@ def run(argv: list[str]) -> int:
     if out:
         print(f"wrote {out}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    try:
-        return run(sys.argv[1:] if argv is None else argv)
-    except TrainingDiverged as error:
-        print(f"dropviz: {error}", file=sys.stderr)
-        return EXIT_DIVERGED
-    except DropvizError as error:
-        print(f"dropviz: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
