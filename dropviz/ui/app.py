@@ -17,6 +17,7 @@ from PyQt5.QtWidgets import QApplication
 from dropviz.logs import log_unexpected, start_window_log, stop_window_log
 from dropviz.model.config import Config
 from dropviz.resources import icon_path
+from dropviz.session.setup_string import Setup
 from dropviz.ui.garbage import GuiGarbageCollector
 from dropviz.ui.main_window import MainWindow
 from dropviz.ui.settings import restore_window, stored_config
@@ -25,8 +26,9 @@ WINDOW_SIZE = (1600, 1000)
 CLOSING_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl+C in the terminal; logout, kill
 
 
-def run_app(config: Config | None = None) -> int:
-    """Show the window on `config` (default: the last session's, else moons) until it closes."""
+def run_app(config: Config | None = None, setup: Setup | None = None) -> int:
+    """Show the window on `config` (default: the last session's, else moons) or on a setup
+    (`dropviz --setup`) until it closes."""
     if QApplication.instance() is None:
         # Before the application exists: sharp text on high-DPI screens and projectors.
         QApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
@@ -38,7 +40,9 @@ def run_app(config: Config | None = None) -> int:
     start_window_log()
     collector = GuiGarbageCollector()
     note = ""
-    if config is None:
+    if setup is not None:
+        config = setup.config
+    elif config is None:
         config, note = stored_config()
     window = MainWindow(config)
     collector.busy = window.is_busy
@@ -49,6 +53,8 @@ def run_app(config: Config | None = None) -> int:
     restore_window(window)
     if note:
         window.files.show_note(note, seconds=30)
+    if setup is not None:
+        window.setups.open(setup)
     window.show()
     window.raise_()
     window.activateWindow()

@@ -1,11 +1,13 @@
 """A message across the top of the window: readable from the back row, and easy to test.
 
-A modal box would stop a lecture; a banner stays until it is closed or replaced.
+A modal box would stop a lecture; a banner stays until it is closed or replaced. A new message
+replaces the one shown, and the preset's explanation waits behind it (see `sigShowing`): two
+messages stacked pushed the plots down.
 """
 
 from __future__ import annotations
 
-from PyQt5.QtCore import Qt, QTimer
+from PyQt5.QtCore import Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from dropviz.logs import log_window_error
@@ -18,6 +20,8 @@ STYLES = {
 
 
 class Banner(QFrame):
+    sigShowing = pyqtSignal(bool)  # a message appeared (True) or went (False)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._label = QLabel()
@@ -54,15 +58,19 @@ class Banner(QFrame):
         if seconds is not None:
             self._timer.start(round(seconds * 1000))
         self.show()
+        self.sigShowing.emit(True)
 
     def clear(self, kind: str | None = None) -> None:
         """Hide the message; with `kind`, only a message of that kind."""
         if kind is not None and kind != self._kind:
             return
         self._timer.stop()
+        showing = bool(self._kind)
         self._kind = ""
         self._label.clear()
         self.hide()
+        if showing:
+            self.sigShowing.emit(False)
 
     def text(self) -> str:
         return self._label.text()

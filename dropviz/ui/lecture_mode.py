@@ -13,7 +13,10 @@ import weakref
 import pyqtgraph as pg
 from PyQt5.QtCore import QObject, Qt
 from PyQt5.QtGui import QFont, QKeySequence, QPen
-from PyQt5.QtWidgets import QAction, QMainWindow, QWidget
+from PyQt5.QtWidgets import QAction, QMainWindow
+
+from dropviz.ui.panels.drawer import ControlsDrawer
+from dropviz.ui.settings import clamp_to_screen
 
 LECTURE_SCALE = 1.5
 AXES = ("left", "bottom", "right", "top")
@@ -39,10 +42,10 @@ def _set_pen(item: pg.GraphicsObject, pen: QPen) -> None:
 class LectureMode(QObject):
     """The actions (F11, Esc, Ctrl+L) and the state; `active` says whether it is on."""
 
-    def __init__(self, window: QMainWindow, controls: QWidget) -> None:
+    def __init__(self, window: QMainWindow, drawer: ControlsDrawer) -> None:
         super().__init__(window)
         self._window = window
-        self._controls = controls
+        self._drawer = drawer
         self.active = False
         self.scale = 1.0
         self._normal_font = QFont(window.font())
@@ -61,7 +64,8 @@ class LectureMode(QObject):
                                             "the plots the whole width (Ctrl+L).")
         self.controls_action.setCheckable(True)
         self.controls_action.setChecked(True)
-        self.controls_action.toggled.connect(controls.setVisible)
+        self.controls_action.triggered.connect(drawer.set_open)  # the user's, not the fit's
+        drawer.sigOpenChanged.connect(self.controls_action.setChecked)
 
     def _action(self, text: str, key: str, tip: str) -> QAction:
         action = QAction(text, self._window)
@@ -84,6 +88,8 @@ class LectureMode(QObject):
             self._window.showFullScreen()
         else:
             self._window.showNormal()
+            clamp_to_screen(self._window)
+        self._drawer.fit(self._window.width(), self.scale)
         self.refresh()
 
     def refresh(self) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import Qt
-from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent
 from PyQt5.QtWidgets import (
     QAction,
     QDialog,
@@ -30,7 +30,7 @@ from dropviz.model.errors import DropvizError
 from dropviz.model.file_names import EXPERIMENT_SUFFIX
 from dropviz.model.presets import Preset
 from dropviz.session.changes import describe_live_change
-from dropviz.session.compare import preset_spec
+from dropviz.session.compare import CompareSpec, preset_spec
 from dropviz.session.run_record import RestoredWindow
 from dropviz.session.snapshot import RunInfo, Snapshot, status_text
 from dropviz.ui.analysis.tabs import AnalysisTabs
@@ -41,9 +41,12 @@ from dropviz.ui.lecture_mode import LectureMode
 from dropviz.ui.panels.compare_controls import CompareControls
 from dropviz.ui.panels.controls_panel import ControlsPanel
 from dropviz.ui.panels.csv_dialog import LabelDialog
+from dropviz.ui.panels.drawer import ControlsDrawer
 from dropviz.ui.panels.pins_menu import PinsMenu
 from dropviz.ui.panels.presets_menu import ExplanationPanel, PresetsMenu
 from dropviz.ui.panels.transport import Transport
+from dropviz.ui.record_dialog import Recorder
+from dropviz.ui.setup_actions import SetupActions
 from dropviz.ui.staged_drawing import StagedDrawing
 from dropviz.ui.style import configure_pyqtgraph
 from dropviz.ui.views.pinned_runs import PinnedRun
@@ -81,7 +84,8 @@ class MainWindow(QMainWindow):
         self.presets_menu = PresetsMenu(self)
         self.explanation = ExplanationPanel()
         self.analysis = AnalysisTabs(lambda: self.state.config)
-        self.lecture = LectureMode(self, self.controls)
+        self.drawer = ControlsDrawer(self.controls)
+        self.lecture = LectureMode(self, self.drawer)
         self.drawing = StagedDrawing(stages(views), self)
         self.drawing.sigStarted.connect(lambda _: self.handle.sigShown.emit())  # send the next
         self.drawing.sigDrawn.connect(self._on_drawn)
@@ -91,6 +95,15 @@ class MainWindow(QMainWindow):
         self._connect()
         self.files = FileActions(self, self.state, views, self.handle, self.banner)
         self.files.install_menu(self.file_menu, self.quit_action)
+        self.setups = SetupActions(self, self.state, self.handle, self.compare,
+                                   self.presets_menu, self.explanation, self.banner)
+        self.recorder = Recorder(self, lambda: self.state.config, self._compared, self.handle,
+                                 self.banner)
+        self.file_menu.insertActions(self.quit_action, [self.setups.copy_action,
+                                                        self.setups.open_action,
+                                                        self.recorder.action])
+        self.file_menu.insertSeparator(self.quit_action)
+        self.transport.addAction(self.recorder.action)
         self.handle.sigSpeed.emit(self.transport.steps_per_update())
         self.handle.start()
 
@@ -123,7 +136,7 @@ class MainWindow(QMainWindow):
         views.addWidget(rows[BOTTOM])
         views.setSizes([560, 380])
         main = QSplitter(Qt.Horizontal)
-        main.addWidget(self.controls)
+        main.addWidget(self.drawer)
         main.addWidget(views)
         main.setStretchFactor(1, 1)
         central = QWidget()
@@ -175,6 +188,7 @@ class MainWindow(QMainWindow):
             state.sigMarkers.connect(view.show_markers)
             state.sigPins.connect(view.show_pins)
         state.sigPins.connect(self.lecture.refresh)  # after the plots drew the new pins
+        self.banner.sigShowing.connect(self.explanation.hold)
         self.controls.sigOpenCsv.connect(self.ask_csv)
         self.controls.sigError.connect(self.show_error)
         handle.sigSnapshot.connect(self.drawing.draw)
@@ -254,6 +268,11 @@ class MainWindow(QMainWindow):
         self._make_room()
         self.lecture.refresh()
 
+    def _compared(self) -> tuple[CompareSpec | None, str]:
+        """The baseline training alongside and its label; (None, "") when none is."""
+        label = self.compare.active_label
+        return (self.compare.spec if label else None), label
+
     def _make_room(self) -> None:
         """While comparing 2-D data the baseline's map takes the thinned network's place: four
         views in a row would leave each too narrow to read."""
@@ -313,6 +332,10 @@ class MainWindow(QMainWindow):
                 self.files.open_path(files[0])
             else:
                 self.open_csv(files[0])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.drawer.fit(self.width(), self.lecture.scale)
 
     def is_busy(self) -> bool:
         """Training, or building a run: when a long garbage-collection pass would be felt."""

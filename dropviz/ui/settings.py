@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PyQt5.QtCore import QByteArray, QSettings
-from PyQt5.QtWidgets import QMainWindow
+from PyQt5.QtCore import QByteArray, QRect, QSettings
+from PyQt5.QtWidgets import QApplication, QMainWindow, QWidget
 
 from dropviz.model.config import CSV_DATASET, Config
 from dropviz.model.errors import DropvizError
@@ -54,14 +54,41 @@ def remember_window(window: QMainWindow) -> None:
 
 
 def restore_window(window: QMainWindow) -> None:
-    """Where and how large the window was; nothing happens if nothing was stored."""
+    """Where and how large the window was, within the screen it opens on; nothing happens if
+    nothing was stored."""
     settings = app_settings()
     geometry = settings.value("window/geometry", QByteArray(), type=QByteArray)
     state = settings.value("window/state", QByteArray(), type=QByteArray)
     if not geometry.isEmpty():
         window.restoreGeometry(geometry)
+        clamp_to_screen(window)
     if not state.isEmpty():
         window.restoreState(state)
+
+
+def clamped(frame: QRect, available: QRect) -> QRect:
+    """`frame` made no larger than `available` and moved inside it, as little as it takes."""
+    width, height = min(frame.width(), available.width()), min(frame.height(), available.height())
+    left = min(max(frame.left(), available.left()), available.left() + available.width() - width)
+    top = min(max(frame.top(), available.top()), available.top() + available.height() - height)
+    return QRect(left, top, width, height)
+
+
+def clamp_to_screen(window: QWidget) -> None:
+    """Keep a normal window on the screen it opens on (the one under its centre, else the
+    primary). A size remembered from a larger screen ran off a 1280x720 projector's edges, and
+    Qt restores it as it was; full screen and maximised windows fit by themselves."""
+    if window.isFullScreen() or window.isMaximized():
+        return
+    frame = window.frameGeometry()
+    screen = QApplication.screenAt(frame.center()) or QApplication.primaryScreen()
+    available = screen.availableGeometry()
+    inner = window.geometry()
+    # The frame (title bar, borders) is what must fit; the window is sized without it.
+    border_w, border_h = frame.width() - inner.width(), frame.height() - inner.height()
+    fitted = clamped(frame, available)
+    window.resize(fitted.width() - border_w, fitted.height() - border_h)
+    window.move(fitted.topLeft())
 
 
 def recent_experiments() -> list[str]:

@@ -65,14 +65,19 @@ class AnalysisTabs(QTabWidget):
         worker.sigJobResult.connect(self._result)
         worker.sigJobStopped.connect(self._stopped)
 
+    # Jobs of other kinds (a recording) are not the panels' business.
+
     def _progress(self, kind: str, done: int, total: int) -> None:
-        self.panels[kind].job_progress(done, total)
+        if kind in self.panels:
+            self.panels[kind].job_progress(done, total)
 
     def _result(self, kind: str, result: object) -> None:
-        self.panels[kind].job_result(result)
+        if kind in self.panels:
+            self.panels[kind].job_result(result)
 
     def _stopped(self, kind: str, message: str) -> None:
-        self.panels[kind].job_stopped(message)
+        if kind in self.panels:
+            self.panels[kind].job_stopped(message)
 
     def open(self, panel: JobPanel) -> None:
         self.setCurrentWidget(panel)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PyQt5.QtCore import pyqtSignal
-from PyQt5.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PyQt5.QtCore import QEvent, Qt, pyqtSignal
+from PyQt5.QtWidgets import QLabel, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 from dropviz.model.config import CSV_DATASET, Config, DatasetConfig
 from dropviz.model.errors import DropvizError
@@ -22,6 +22,7 @@ from dropviz.ui.panels.widgets import RESTARTS
 from dropviz.ui.window_state import WindowState
 
 PANEL_WIDTH = 330
+SPARE_WIDTH = 60  # how much wider than its controls need the panel may be dragged
 
 
 class ControlsPanel(QScrollArea):
@@ -44,8 +45,8 @@ class ControlsPanel(QScrollArea):
         layout.addStretch(1)
         self.setWidget(inner)
         self.setWidgetResizable(True)
-        self.setMinimumWidth(PANEL_WIDTH)
-        self.setMaximumWidth(PANEL_WIDTH + 60)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self._fit_width()
         self._state = state
         self.show_config(state.config)
         state.sigConfig.connect(self.show_config)
@@ -53,6 +54,25 @@ class ControlsPanel(QScrollArea):
             panel.sigEdited.connect(self._edited)
         self.dataset.sigRegenerate.connect(self._regenerate)
         self.dataset.sigOpenCsv.connect(self._open_csv)
+
+    def needed_width(self) -> int:
+        """As wide as the controls need with the font in use, and the vertical scroll bar."""
+        bar = self.style().pixelMetric(QStyle.PM_ScrollBarExtent, None, self)
+        inner = self.widget().minimumSizeHint().width()
+        return max(PANEL_WIDTH, inner + bar + 2 * self.frameWidth() + 2)
+
+    def _fit_width(self) -> None:
+        """A panel narrower than its controls cut their values off behind a second scroll bar
+        (lecture mode's larger font needs about half as much again): the panel is as wide as
+        they need, at any font."""
+        width = self.needed_width()
+        self.setMinimumWidth(width)
+        self.setMaximumWidth(width + SPARE_WIDTH)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:
+            self._fit_width()
 
     @property
     def config(self) -> Config:

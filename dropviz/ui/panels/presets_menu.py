@@ -54,7 +54,9 @@ class PresetsMenu(QMenu):
 class ExplanationPanel(QFrame):
     """The chosen preset's title and paragraph, above the plots, until closed.
 
-    Its text takes the window's font, so lecture mode enlarges it with everything else.
+    Its text takes the window's font, so lecture mode enlarges it with everything else. While the
+    banner shows a message the explanation waits (`hold`), and comes back when the banner goes:
+    one message at a time above the plots.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -76,8 +78,10 @@ class ExplanationPanel(QFrame):
         close.setAutoRaise(True)
         close.setToolTip("Close the explanation.")
         close.setFocusPolicy(Qt.NoFocus)
-        close.clicked.connect(self.hide)
+        close.clicked.connect(self.dismiss)
         self.close_button = close
+        self.preset_key: str | None = None  # the preset explained, until closed
+        self._held = False
         words = QVBoxLayout()
         words.setContentsMargins(0, 0, 0, 0)
         words.addWidget(self.title)
@@ -94,4 +98,14 @@ class ExplanationPanel(QFrame):
         note = (f" Dashed curves and the second map: the compare run ({baseline})."
                 if baseline else "")
         self.text.setText(preset.explanation + note)
-        self.show()
+        self.preset_key = preset.key
+        self.setVisible(not self._held)
+
+    def dismiss(self) -> None:
+        self.preset_key = None
+        self.hide()
+
+    def hold(self, held: bool) -> None:
+        """Wait behind the banner's message (True), or come back if still wanted (False)."""
+        self._held = held
+        self.setVisible(self.preset_key is not None and not held)

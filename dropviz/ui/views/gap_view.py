@@ -10,7 +10,7 @@ from PyQt5.QtWidgets import QWidget
 from dropviz.session.snapshot import Curves
 from dropviz.ui.style import GAP_COLOUR
 from dropviz.ui.views.pinned_runs import PinnedRun
-from dropviz.ui.views.step_plot import StepPlot
+from dropviz.ui.views.step_plot import StepPlot, set_curve
 
 NOTE = "test loss minus train loss; above 0 = overfitting"
 
@@ -24,7 +24,7 @@ class GapView(StepPlot):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Overfitting gap", NOTE, "gap", labelled_markers=False, parent=parent)
         zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#444444", width=1.5, style=Qt.DashLine))
-        self.getPlotItem().addItem(zero, ignoreBounds=True)
+        self.getPlotItem().addItem(zero)  # in range: the gap's sign is what the plot is about
         fill = pg.mkColor(GAP_COLOUR)
         fill.setAlpha(60)
         self._curve = self._line(pg.mkPen(pg.mkColor(GAP_COLOUR), width=2.5), fillLevel=0.0,
@@ -54,4 +54,4 @@ def _set_gap(line: pg.PlotDataItem, curves: Curves | None) -> None:
         line.setData([], [])
     else:
         steps, columns = curves
-        line.setData(steps, columns["test_loss"] - columns["train_loss"])
+        set_curve(line, steps, columns["test_loss"] - columns["train_loss"])

@@ -14,7 +14,7 @@ from PyQt5.QtWidgets import QWidget
 from dropviz.session.snapshot import Curves
 from dropviz.ui.style import TEST_COLOUR, TRAIN_COLOUR
 from dropviz.ui.views.pinned_runs import PinnedRun
-from dropviz.ui.views.step_plot import StepPlot
+from dropviz.ui.views.step_plot import StepPlot, set_curve
 
 SERIES = (("train", TRAIN_COLOUR), ("test", TEST_COLOUR))
 # The legend is in the subtitle, where it never covers a curve.
@@ -60,7 +60,7 @@ def _set_lines(lines: dict[str, pg.PlotDataItem], curves: Curves | None) -> None
         if curves is None:
             line.setData([], [])
         else:
-            line.setData(curves[0], curves[1][key])
+            set_curve(line, curves[0], curves[1][key])
 
 
 class LossView(CurvesView):

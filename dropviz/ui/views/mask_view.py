@@ -3,6 +3,10 @@
 Dark is dropped, light is kept; the newest column is the current step. The raster follows the
 first example of each batch (see `Snapshot`). With per-example masks every example has its own
 mask, so a second, small image shows the whole current batch: rows are examples, columns units.
+
+Before the first step there are no masks, but the class should already see the layers: each
+raster and batch image is laid out at its final size on a grey ground (NOT_YET_COLOUR), and the
+step axis runs from 1 to RECENT_STEPS until the raster fills, then scrolls.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import pyqtgraph as pg
 from PyQt5.QtWidgets import QWidget
 
 from dropviz.session.snapshot import RECENT_STEPS, RunInfo, Snapshot
-from dropviz.ui.style import DROPPED_COLOUR, KEPT_COLOUR, plain_axes
+from dropviz.ui.style import DROPPED_COLOUR, KEPT_COLOUR, NOT_YET_COLOUR, plain_axes, set_title
 
+MASK_TITLE_SIZE = "10pt"
 LUT = np.array([DROPPED_COLOUR, KEPT_COLOUR], dtype=np.uint8)  # 0 dropped, 1 kept
 
 
@@ -31,7 +36,20 @@ def _quiet_plot(plot: pg.PlotItem) -> None:
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
     plot.getViewBox().invertY(True)
+    plot.getViewBox().setBackgroundColor(NOT_YET_COLOUR)
     plain_axes(plot)
+
+
+def _edge_ticks(axis: pg.AxisItem, count: int) -> None:
+    """Ticks at the two ends only: "0" and the count of units or examples. Every tick between
+    crowded a raster a few rows tall (a 2-unit input layer read "0 0.5 1.0 1.5 2.0")."""
+    axis.setTicks([[(0, "0"), (count, str(count))], []])
+
+
+def step_window(step: int) -> tuple[float, float]:
+    """The steps the raster spans: the last RECENT_STEPS, or the first ones until there are."""
+    last = max(step, RECENT_STEPS)
+    return last - RECENT_STEPS + 0.5, last + 0.5
 
 
 @dataclass
@@ -48,7 +66,7 @@ class _Row:
         """Only on a change: a new title re-lays out the whole view, too slow for every frame."""
         if text != self.title:
             self.title = text
-            self.raster_plot.setTitle(text, size="10pt")
+            set_title(self.raster_plot, text, size=MASK_TITLE_SIZE)
 
 
 class MaskView(pg.GraphicsLayoutWidget):
@@ -66,17 +84,22 @@ class MaskView(pg.GraphicsLayoutWidget):
         self._rows = {}
         grid = self.ci.layout
         widths = info.layout.noise_units()
+        batch_rows = min(info.config.batch_size, len(info.y_train))
         names = tuple(widths)
         for index, (name, units) in enumerate(widths.items()):
             raster_plot = self.addPlot(row=index, col=0)
             _quiet_plot(raster_plot)
-            raster_plot.setLabel("left", "unit")
-            raster_plot.setYRange(0, units, padding=0)
+            raster_plot.setLabel("left", f"{units} units")
+            _edge_ticks(raster_plot.getAxis("left"), units)
+            raster_plot.setRange(xRange=step_window(0), yRange=(0, units), padding=0)
             raster = _image_item()
             raster_plot.addItem(raster)
             batch_plot = self.addPlot(row=index, col=1)
             _quiet_plot(batch_plot)
-            batch_plot.setTitle("batch", size="10pt")
+            set_title(batch_plot, "batch", size=MASK_TITLE_SIZE)
+            batch_plot.setRange(xRange=(0, units), yRange=(0, batch_rows), padding=0)
+            _edge_ticks(batch_plot.getAxis("bottom"), units)
+            _edge_ticks(batch_plot.getAxis("left"), batch_rows)
             batch = _image_item()
             batch_plot.addItem(batch)
             if index == len(names) - 1:
@@ -109,7 +132,7 @@ class MaskView(pg.GraphicsLayoutWidget):
                 row.raster.setRect(float(recent_steps[0]) - 0.5, 0.0, raster.shape[1], row.units)
             else:
                 row.raster.clear()
-            row.set_title(f"<b>{name}</b>: {row.units} units, p = {rates.get(name, 0.0):.2f}")
+            row.set_title(f"<b>{name}</b>: p = {rates.get(name, 0.0):.2f}")
             if name in batch:
                 kept = batch[name].astype(np.uint8)
                 row.batch.setImage(kept, autoLevels=False)
@@ -118,11 +141,12 @@ class MaskView(pg.GraphicsLayoutWidget):
                     row.batch.setRect(0.0, 0.0, row.units, kept.shape[0])
                     row.batch_plot.setRange(xRange=(0, row.units), yRange=(0, kept.shape[0]),
                                             padding=0)
+                    _edge_ticks(row.batch_plot.getAxis("left"), kept.shape[0])
             else:
                 row.batch.clear()
         first = next(iter(self._rows.values()), None)
         if first is not None:
-            first.raster_plot.setXRange(step - RECENT_STEPS + 0.5, step + 0.5, padding=0)
+            first.raster_plot.setXRange(*step_window(step), padding=0)
 
     def set_compare(self, label: str) -> None:
         """Only the run's masks are shown: a second raster per layer would not fit."""
