@@ -1,16 +1,17 @@
-"""Sweeps from the command line: `--sweep dropout=0,0.1,0.5` or `--sweep size=20,40,60`.
+"""Sweeps from the command line: `--sweep KEY=V1,V2,...` (repeatable) or `--sweep-file FILE`.
 
-The headless front end of `model/sweeps.py`: it reads the sweep from one argument, prints a table a
-course can paste into its notes, and writes every run to `sweep.csv` for plotting elsewhere. An
-extension of the command line (see dropviz/cli/__init__.py): `add_arguments` and `run`. The sweeps
-load PyTensor, so they are imported inside the functions that run them, not when `--help` builds
-the parser.
+The headless front end of the session's sweeps (session/sweep_grid.py, sweep_cluster.py): the
+grid's runs go to a local Dask cluster of one worker process per core (`--workers N`), or to an
+existing cluster (`--scheduler ADDRESS`); `--workers 0` trains them here, one after another. Every
+finished run is a row of `sweep.csv` at once, so a killed sweep loses only the runs under way, and
+the same command again trains only the rest. At the end it prints a table a course can paste into
+its notes. An extension of the command line (see dropviz/cli/__init__.py): `add_arguments` and
+`run`; the sweeps load PyTensor and Dask, so they are imported only when a sweep runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,119 +19,138 @@ from typing import TYPE_CHECKING
 
 from dropviz.cli.options import UsageError
 from dropviz.cli.settings import config_from_args
-from dropviz.model.config import Config
-from dropviz.model.errors import ConfigError
 
 if TYPE_CHECKING:
-    from dropviz.model.sweeps import ProgressFn, SweepResult, SweepSummary
-    from dropviz.model.trainer import NetworkPool
+    from dropviz.model.sweeps import SweepResult, SweepSummary
+    from dropviz.session.sweep_cluster import Sweep
 
-SWEEP_KINDS = ("dropout", "size")
 SWEEP_FILE = "sweep.csv"
-EXAMPLES = "dropout, dropout=0,0.2,0.5 or size=20,40,60"
+EXAMPLES = "dropout=0,0.2,0.5, size=20,40,60 or learning_rate=0.01,0.001"
+METRIC_HEADERS = {"train_error": "train error", "test_error": "test error",
+                  "train_loss": "train loss", "test_loss": "test loss"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sweep", metavar="SPEC",
-                        help=f"train a fresh network per setting: {EXAMPLES}; prints a table and "
-                             f"writes {SWEEP_FILE} to --out")
-    parser.add_argument("--seeds", type=int, default=1, metavar="N",
+    parser.add_argument("--sweep", action="append", metavar="KEY=V1,V2",
+                        help=f"train a fresh network per setting, e.g. {EXAMPLES}; any --set key, "
+                             "repeatable for a grid; `dropout` alone means 0 to 0.8 by 0.1. Prints "
+                             f"a table and writes {SWEEP_FILE} to --out, a row per finished run; the "
+                             "same command again trains only the runs missing there")
+    parser.add_argument("--sweep-file", metavar="FILE",
+                        help='a sweep as JSON: {"grid": {"dropout.hidden": [0, 0.5], '
+                             '"learning_rate": [0.01, 0.001]}, "seeds": 3}')
+    parser.add_argument("--seeds", type=int, metavar="N",
                         help="seeds per sweep setting, for error bars (default 1)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="worker processes of the local Dask cluster that trains a sweep "
+                             "(default: one per core; 0: no cluster, one run after another here)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="send a sweep's runs to the Dask cluster of this scheduler, e.g. "
+                             "tcp://10.0.0.5:8786, instead of starting one here")
+
+
+def _specs(args: argparse.Namespace) -> list[str]:
+    """--sweep's specs, and the SPEC of the `sweep SPEC` command."""
+    specs = list(args.sweep or [])
+    if getattr(args, "command", None) == "sweep" and getattr(args, "target", None):
+        specs.insert(0, args.target)
+    return specs
 
 
 def run(args: argparse.Namespace) -> int | None:
-    """Run the sweep that --sweep asks for; None without --sweep."""
-    if not args.sweep:
+    """Run the sweep that --sweep or --sweep-file asks for; None without either."""
+    specs = _specs(args)
+    if not specs and not args.sweep_file:
+        for option in ("seeds", "workers", "scheduler"):
+            if getattr(args, option) is not None:
+                raise UsageError(f"--{option} goes with --sweep or --sweep-file")
         return None
     if args.resume:
         raise UsageError("--sweep trains fresh networks; it does not go with --resume")
-    if args.seeds < 1:
+    if args.seeds is not None and args.seeds < 1:
         raise UsageError(f"--seeds: {args.seeds} is not allowed; expected at least 1")
-    config = config_from_args(args)
-    out = Path(args.out) if args.out else None
-    if out and (out / SWEEP_FILE).exists() and not args.force:
-        raise UsageError(f"{out} already holds {SWEEP_FILE}; pass --force to replace it")
-    from tqdm import tqdm
-
-    with tqdm(disable=not sys.stderr.isatty(), unit="step", leave=False, file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        table = run_sweep(config, args.sweep, args.seeds, out, progress=progress)
-    print(table)
-    if out:
-        print(f"wrote {out / SWEEP_FILE}")
+    if args.workers is not None and (args.workers < 0 or args.scheduler):
+        raise UsageError(f"--workers: {args.workers} is not allowed; expected 0 or more, "
+                         "and not with --scheduler")
+    sweep = prepare(args, specs)
+    if sweep.kept:
+        print(f"dropviz: {sweep.kept} of {len(sweep.tasks)} runs are in {sweep.out.path} already; "
+              "training the rest", file=sys.stderr)
+    result = _run(sweep, args)
+    print(format_table(result, sweep.grid.config.steps, sweep.grid.seeds))
+    failed = [point for point in result.points if not point.ok]
+    if failed:
+        print(f"dropviz: {len(failed)} runs did not finish well; the status column of "
+              f"{SWEEP_FILE} says why", file=sys.stderr)
+    if sweep.out is not None:
+        print(f"wrote {sweep.out.path}")
     return 0
 
 
-def parse_sweep(spec: str) -> tuple[str, tuple[float, ...] | tuple[int, ...]]:
-    """The kind of sweep and its values; `dropout` alone means the rates 0 to 0.8 by 0.1."""
-    from dropviz.model.sweeps import DEFAULT_RATES
+def prepare(args: argparse.Namespace, specs: list[str]) -> Sweep:
+    """The grid checked and sweep.csv read, before any cluster starts."""
+    from dropviz.session.sweep_cluster import Sweep
+    from dropviz.session.sweep_csv import SweepCsv
+    from dropviz.session.sweep_grid import SweepGrid, parse_axis
 
-    kind, sep, raw = spec.strip().partition("=")
-    kind = kind.strip()
-    if kind not in SWEEP_KINDS:
-        raise ConfigError(f"--sweep {spec!r}: unknown sweep {kind!r}; expected {EXAMPLES}")
-    if not sep:
-        if kind == "dropout":
-            return kind, DEFAULT_RATES
-        raise ConfigError(f"--sweep {spec!r}: give the training-set sizes, e.g. size=20,40,60")
-    items = [item.strip() for item in raw.split(",")]
-    if not all(items):
-        raise ConfigError(f"--sweep {spec!r}: expected a comma-separated list of values, e.g. {EXAMPLES}")
-    return kind, tuple(_rate(spec, item) if kind == "dropout" else _size(spec, item) for item in items)
+    config = config_from_args(args)
+    if args.sweep_file:
+        grid = SweepGrid.from_file(config, args.sweep_file, args.seeds)
+        grid = SweepGrid(config, (*grid.axes, *(parse_axis(spec) for spec in specs)), grid.seeds)
+    else:
+        grid = SweepGrid.from_specs(config, specs, args.seeds or 1)
+    out = SweepCsv(Path(args.out) / SWEEP_FILE, grid.extra_columns) if args.out else None
+    return Sweep(grid, out, args.force)
 
 
-def _rate(spec: str, text: str) -> float:
-    try:
-        rate = float(text)
-    except ValueError:
-        rate = math.nan
-    if not 0.0 <= rate < 1.0:
-        raise ConfigError(f"--sweep {spec!r}: {text!r} is not a dropout rate; "
-                          "expected numbers from 0, below 1")
-    return rate
+def _run(sweep: Sweep, args: argparse.Namespace) -> SweepResult:
+    """Train the pending runs with a progress bar (runs done, and the estimated time left)."""
+    from contextlib import nullcontext
 
+    from tqdm import tqdm
 
-def _size(spec: str, text: str) -> int:
-    if not text.isdecimal() or int(text) < 1:
-        raise ConfigError(f"--sweep {spec!r}: {text!r} is not a training-set size; "
-                          "expected whole numbers from 1")
-    return int(text)
+    from dropviz.session.sweep_cluster import sweep_client
 
+    if not sweep.pending:
+        return sweep.result()
+    if sys.stderr.isatty():
+        where = args.scheduler or ("this process" if args.workers == 0 else "a local Dask cluster")
+        print(f"dropviz: {len(sweep.pending)} runs on {where} (a network shape's first compile "
+              "takes up to a minute)...", file=sys.stderr)
+    local = args.workers == 0
+    with (nullcontext() if local else sweep_client(args.workers, args.scheduler)) as client, \
+            tqdm(total=len(sweep.tasks), initial=sweep.kept, unit="run", leave=False,
+                 disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.update(done - bar.n)
 
-def run_sweep(config: Config, spec: str, seeds: int = 1, out: Path | None = None,
-              progress: ProgressFn | None = None, pool: NetworkPool | None = None) -> str:
-    """Run the sweep `spec` describes, write out/sweep.csv when `out` is given, return the table."""
-    from dropviz.model.files import write_text_atomic
-    from dropviz.model.sweeps import rate_sweep, size_sweep
-
-    kind, values = parse_sweep(spec)
-    sweep = rate_sweep if kind == "dropout" else size_sweep
-    result = sweep(config, values, seeds=seeds, pool=pool, progress=progress)
-    if out is not None:
-        write_text_atomic(Path(out) / SWEEP_FILE, result.to_csv())
-    return format_table(result, config.steps, seeds)
+        return sweep.run(client, progress=progress)
 
 
 def format_table(result: SweepResult, steps: int, seeds: int) -> str:
     """Mean (± standard deviation over seeds) of each metric, one line per setting."""
-    header = ("rate", "train size", "train error", "test error", "train loss", "test loss")
-    rows = [_row(summary, seeds) for summary in result.summary()]
+    summary = result.summary()
+    labels = [column for column, _ in summary[0].labels] if summary else []
+    swept_steps = len({s.steps for s in summary}) > 1
+    failed = any(s.failed for s in summary)
+    header = (*labels, "rate", "train size", *(["steps"] if swept_steps else []),
+              *METRIC_HEADERS.values(), *(["failed"] if failed else []))
+    rows = [_row(s, seeds, swept_steps, failed) for s in summary]
     widths = [max(len(line[i]) for line in (header, *rows)) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
              for line in (header, *rows)]
     runs = "1 seed" if seeds == 1 else f"{seeds} seeds (mean ± standard deviation)"
-    title = f"{result.kind} sweep: {steps} steps per run, {runs}"
-    return "\n".join([title, *lines])
+    per_run = "" if swept_steps else f"{steps} steps per run, "
+    return "\n".join([f"{result.kind} sweep: {per_run}{runs}", *lines])
 
 
-def _row(summary: SweepSummary, seeds: int) -> Sequence[str]:
+def _row(summary: SweepSummary, seeds: int, swept_steps: bool, failed: bool) -> Sequence[str]:
+    from dropviz.model.sweeps import rate_text
+
     def cell(name: str) -> str:
         mean = f"{summary.mean[name]:.4f}"
         return mean if seeds == 1 else f"{mean} ± {summary.std[name]:.4f}"
 
-    return (f"{summary.rate:g}", str(summary.train_size),
-            *(cell(name) for name in ("train_error", "test_error", "train_loss", "test_loss")))
+    return (*(text for _, text in summary.labels), rate_text(summary.rate), str(summary.train_size),
+            *([str(summary.steps)] if swept_steps else []), *(cell(name) for name in METRIC_HEADERS),
+            *([str(summary.failed)] if failed else []))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -75,11 +76,22 @@ class Ticker:
             self._progress(self.done, self.total)
 
 
+OK = "ok"
+DIVERGED = "diverged"
+FAILED = "failed"  # followed by ": " and the reason
+TRAILING_COLUMNS = ("status", "seconds", "point")
+
+
 @dataclass(frozen=True)
 class SweepPoint:
-    """The final evaluation of one run; errors are 1 - accuracy, measured at test time."""
+    """The final evaluation of one run; errors are 1 - accuracy, measured at test time.
 
-    rate: float
+    `rate` is the hidden rate (one per hidden layer when the config gives several); `labels` are
+    the swept settings that have no column of their own here, as (column, text). `status` is OK,
+    DIVERGED (its losses are not finite) or FAILED: with the reason, and NaN metrics.
+    """
+
+    rate: float | tuple[float, ...]
     seed: int
     train_size: int
     steps: int
@@ -87,59 +99,105 @@ class SweepPoint:
     test_loss: float
     train_error: float
     test_error: float
+    labels: tuple[tuple[str, str], ...] = ()
+    status: str = OK
+    seconds: float = 0.0  # the task's own time: data, network, training and evaluation
+    point: str = ""  # see session/sweep_grid.py: point_id
 
     @classmethod
-    def from_evaluation(cls, rate: float, seed: int, train_size: int,
-                        evaluation: Evaluation) -> SweepPoint:
+    def from_evaluation(cls, rate: float | tuple[float, ...], seed: int, train_size: int,
+                        evaluation: Evaluation, **extra: object) -> SweepPoint:
         return cls(rate, seed, train_size, evaluation.step, evaluation.train_loss,
-                   evaluation.test_loss, 1.0 - evaluation.train_acc, 1.0 - evaluation.test_acc)
+                   evaluation.test_loss, 1.0 - evaluation.train_acc, 1.0 - evaluation.test_acc,
+                   **extra)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    @property
+    def setting(self) -> tuple:
+        """What tells this point's setting from another's: every column but the seed's."""
+        return (self.labels, self.rate, self.train_size, self.steps)
+
+    def metrics_equal(self, other: SweepPoint) -> bool:
+        """Same setting, seed and results; the time taken may differ."""
+        return replace(self, seconds=0.0) == replace(other, seconds=0.0)
 
 
 @dataclass(frozen=True)
 class SweepSummary:
     """All seeds of one setting: mean and standard deviation of each metric, for error bars.
 
-    The standard deviation is the sample one (ddof=1) over seeds, and 0.0 for a single seed.
+    Only runs that finished well count (`runs`); `failed` counts the others. The standard
+    deviation is the sample one (ddof=1) over seeds, and 0.0 for a single seed; with no run that
+    finished well, both are NaN.
     """
 
-    rate: float
+    rate: float | tuple[float, ...]
     train_size: int
     runs: int
     mean: dict[str, float]
     std: dict[str, float]
+    labels: tuple[tuple[str, str], ...] = ()
+    failed: int = 0
+    steps: int = 0
+
+
+def csv_columns(label_columns: Sequence[str]) -> tuple[str, ...]:
+    """The columns of sweep.csv: the swept settings without a column of their own, then the rest."""
+    return (*label_columns, *POINT_COLUMNS, *TRAILING_COLUMNS)
+
+
+def rate_text(rate: float | tuple[float, ...]) -> str:
+    """As the rate column shows it: 0.5, or [0.5,0.2] with a rate per hidden layer."""
+    if isinstance(rate, tuple):
+        return "[" + ",".join(f"{r:.12g}" for r in rate) + "]"
+    return f"{rate:.12g}"
+
+
+def csv_cells(point: SweepPoint) -> list[str]:
+    """One row of sweep.csv; floats as Python writes them, so they read back exactly."""
+    return [*(text for _, text in point.labels), rate_text(point.rate), str(point.seed),
+            str(point.train_size), str(point.steps), *(repr(float(getattr(point, name)))
+                                                       for name in METRICS),
+            point.status, f"{point.seconds:.3f}", point.point]
 
 
 @dataclass(frozen=True)
 class SweepResult:
-    """Every run of a sweep, in the order run: settings outermost, seeds innermost."""
+    """Every run of a sweep, in the grid's order: settings outermost, seeds innermost."""
 
-    kind: str  # "dropout" or "size"
+    kind: str  # "dropout", "size" or "grid"
     points: tuple[SweepPoint, ...]
 
     def summary(self) -> list[SweepSummary]:
-        groups: dict[tuple[float, int], list[SweepPoint]] = {}
+        groups: dict[tuple, list[SweepPoint]] = {}
         for point in self.points:
-            groups.setdefault((point.rate, point.train_size), []).append(point)
-        return [_summarise(rate, size, points) for (rate, size), points in groups.items()]
+            groups.setdefault(point.setting, []).append(point)
+        return [_summarise(points) for points in groups.values()]
 
     def to_csv(self) -> str:
         """One row per run, so a spreadsheet can redo any average or error bar."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(POINT_COLUMNS)
-        for p in self.points:
-            writer.writerow([f"{p.rate:g}", p.seed, p.train_size, p.steps,
-                             *(f"{getattr(p, name):.9g}" for name in METRICS)])
+        labels = [column for column, _ in self.points[0].labels] if self.points else []
+        writer.writerow(csv_columns(labels))
+        for point in self.points:
+            writer.writerow(csv_cells(point))
         return buffer.getvalue()
 
 
-def _summarise(rate: float, train_size: int, points: list[SweepPoint]) -> SweepSummary:
+def _summarise(points: list[SweepPoint]) -> SweepSummary:
+    good = [point for point in points if point.ok]
     mean, std = {}, {}
     for name in METRICS:
-        values = np.array([getattr(p, name) for p in points])
-        mean[name] = float(values.mean())
-        std[name] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
-    return SweepSummary(rate, train_size, len(points), mean, std)
+        values = np.array([getattr(p, name) for p in good])
+        mean[name] = float(values.mean()) if len(values) else math.nan
+        std[name] = float(values.std(ddof=1)) if len(values) > 1 else 0.0 if len(values) else math.nan
+    first = points[0]
+    return SweepSummary(first.rate, first.train_size, len(good), mean, std, first.labels,
+                        len(points) - len(good), first.steps)
 
 
 def with_hidden_rate(config: Config, rate: float) -> Config:

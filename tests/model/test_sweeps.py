@@ -1,4 +1,8 @@
-"""Sweeps: every point equals a run trained on its own, the CSV reads back, cancel stops cleanly."""
+"""Sweeps: every point equals a run trained on its own, the CSV reads back, cancel stops cleanly.
+
+The sweeps here run their tasks in this process, one after another, on the session's pool: the
+serial result that tests/session/test_sweep_cluster.py compares the Dask cluster's with.
+"""
 
 import csv
 import io
@@ -10,15 +14,13 @@ import pytest
 from dropviz.model.config import Config
 from dropviz.model.data.datasets import load_dataset
 from dropviz.model.errors import ConfigError
-from dropviz.model.sweeps import (
-    Cancelled,
-    activation_sparsity,
-    rate_sweep,
-    size_sweep,
-    subsample,
-)
+from dropviz.model.sweeps import Cancelled, activation_sparsity, subsample
 from dropviz.model.trainer import NetworkPool, Trainer
-from dropviz.sweep_cli import parse_sweep, run_sweep
+from dropviz.session.loop import CHUNK_STEPS
+from dropviz.session.sweep_cluster import Sweep
+from dropviz.session.sweep_csv import SweepCsv
+from dropviz.session.sweep_grid import SweepGrid
+from dropviz.sweep_cli import format_table
 
 # The architecture of the 2-D presets, so the session pool compiles it once for all these tests.
 TINY = Config().with_overrides(["hidden_layers=[64,64]", "steps=40", "seed=3", "dropout.input=0.1"])
@@ -41,6 +43,11 @@ class CountingPool:
         self.pool.release(network)
 
 
+def _sweep(config, specs, seeds=1, pool=None, **run):
+    """A sweep trained here, one task after another (no cluster)."""
+    return Sweep(SweepGrid.from_specs(config, specs, seeds)).run(None, pool=pool, **run)
+
+
 def _alone(pool, overrides, dataset=None):
     """A run trained on its own, the way a user would start it, evaluated at its last step."""
     config = TINY.with_overrides(overrides)
@@ -55,7 +62,7 @@ def _alone(pool, overrides, dataset=None):
 
 def test_every_point_of_a_rate_sweep_is_the_run_trained_alone(pool):
     counting = CountingPool(pool)
-    result = rate_sweep(TINY, rates=(0.0, 0.5), seeds=2, pool=counting)
+    result = _sweep(TINY, ["dropout=0,0.5"], seeds=2, pool=counting)
     assert [(p.rate, p.seed) for p in result.points] == [(0.0, 3), (0.0, 4), (0.5, 3), (0.5, 4)]
     for point in result.points:
         alone = _alone(pool, [f"dropout.hidden={point.rate}", f"seed={point.seed}"])
@@ -69,16 +76,17 @@ def test_every_point_of_a_rate_sweep_is_the_run_trained_alone(pool):
 
 
 def test_csv_reads_back_as_the_points_and_the_summary_averages_the_seeds(pool):
-    result = rate_sweep(TINY, rates=(0.2, 0.6), seeds=2, pool=pool)
+    result = _sweep(TINY, ["dropout=0.2,0.6"], seeds=2, pool=pool)
     rows = list(csv.DictReader(io.StringIO(result.to_csv())))
     assert list(rows[0]) == ["rate", "seed", "train_size", "steps", "train_loss", "test_loss",
-                             "train_error", "test_error"]
+                             "train_error", "test_error", "status", "seconds", "point"]
     assert len(rows) == len(result.points)
     for row, point in zip(rows, result.points, strict=True):
         assert float(row["rate"]) == point.rate and int(row["seed"]) == point.seed
         assert int(row["train_size"]) == 60 and int(row["steps"]) == 40
         for name in ("train_loss", "test_loss", "train_error", "test_error"):
-            assert float(row[name]) == pytest.approx(getattr(point, name), rel=1e-8)
+            assert float(row[name]) == getattr(point, name), "written exactly"
+        assert row["status"] == "ok"
     summary = result.summary()
     assert [(s.rate, s.runs) for s in summary] == [(0.2, 2), (0.6, 2)]
     losses = [p.test_loss for p in result.points if p.rate == 0.6]
@@ -88,16 +96,15 @@ def test_csv_reads_back_as_the_points_and_the_summary_averages_the_seeds(pool):
 
 def test_progress_reaches_the_total_and_cancel_returns_every_network(pool):
     reports = []
-    rate_sweep(TINY, rates=(0.0, 0.3), pool=pool, progress=lambda d, t: reports.append((d, t)))
-    assert reports[-1] == (80, 80)
-    assert [d for d, _ in reports] == sorted({d for d, _ in reports})
+    _sweep(TINY, ["dropout=0,0.3"], pool=pool, progress=lambda d, t: reports.append((d, t)))
+    assert reports == [(0, 2), (1, 2), (2, 2)], "one report per point"
 
     counting = CountingPool(pool)
     done = []
     with pytest.raises(Cancelled):
-        rate_sweep(TINY, rates=(0.0, 0.3, 0.6), pool=counting, progress=lambda d, t: done.append(d),
-                   cancelled=lambda: bool(done) and done[-1] >= 50)
-    assert done[-1] == 50  # stopped in the second run, between two steps
+        _sweep(TINY, ["dropout=0,0.3,0.6"], pool=counting, on_point=done.append,
+               cancelled=lambda: len(done) >= 2)
+    assert len(done) == 2  # stopped between two runs
     assert counting.lent == counting.returned == 2
 
 
@@ -114,7 +121,7 @@ def test_subsamples_are_nested_rows_of_the_training_split_with_the_test_split_wh
 
 
 def test_every_point_of_a_size_sweep_is_the_run_trained_alone_on_its_subset(pool):
-    result = size_sweep(TINY, sizes=(15, 60), rates=(0.0, 0.5), pool=pool)
+    result = _sweep(TINY, ["size=15,60"], pool=pool)
     assert [(p.rate, p.train_size) for p in result.points] == [(0.0, 15), (0.0, 60), (0.5, 15), (0.5, 60)]
     data = load_dataset(TINY.dataset, TINY.seed)
     for point in result.points:
@@ -149,42 +156,21 @@ def test_sparsity_fractions_and_histograms_match_a_direct_numpy_computation(pool
 
 def test_bad_sweep_settings_fail_before_any_training(pool):
     counting = CountingPool(pool)
+    with pytest.raises(ConfigError, match="is not a dropout rate"):
+        _sweep(TINY, ["dropout=0,1.0"], pool=counting)
     with pytest.raises(ConfigError, match=r"dropout\.hidden"):
-        rate_sweep(TINY, rates=(0.0, 1.0), pool=counting)
+        _sweep(TINY, ["dropout.hidden=0,1.0"], pool=counting)
     with pytest.raises(ConfigError, match="seeds"):
-        rate_sweep(TINY, rates=(0.0,), seeds=0, pool=counting)
-    with pytest.raises(ConfigError, match="empty"):
-        size_sweep(TINY, sizes=(), pool=counting)
+        _sweep(TINY, ["dropout=0"], seeds=0, pool=counting)
     with pytest.raises(ConfigError, match="from 1 to 60"):
-        size_sweep(TINY, sizes=(20, 500), pool=counting)
+        _sweep(TINY, ["size=20,500"], pool=counting)
     assert counting.lent == 0
 
 
-@pytest.mark.parametrize(("spec", "expected"), [
-    ("dropout=0,0.25,0.5", ("dropout", (0.0, 0.25, 0.5))),
-    (" size = 20, 40 ", ("size", (20, 40))),
-    ("dropout", ("dropout", (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8))),
-])
-def test_parse_sweep(spec, expected):
-    assert parse_sweep(spec) == expected
-
-
-@pytest.mark.parametrize(("spec", "message"), [
-    ("rate=0.1", "unknown sweep 'rate'"),
-    ("size", "give the training-set sizes"),
-    ("dropout=0,,0.5", "comma-separated"),
-    ("dropout=0,1", "'1' is not a dropout rate"),
-    ("dropout=nan", "'nan' is not a dropout rate"),
-    ("size=20,4.5", "'4.5' is not a training-set size"),
-    ("size=0", "'0' is not a training-set size"),
-])
-def test_parse_sweep_rejects_with_one_clear_message(spec, message):
-    with pytest.raises(ConfigError, match=message):
-        parse_sweep(spec)
-
-
-def test_run_sweep_prints_a_table_and_writes_the_csv(pool, tmp_path):
-    table = run_sweep(TINY, "dropout=0,0.5", seeds=2, out=tmp_path, pool=pool)
+def test_the_table_and_the_csv_of_a_sweep(pool, tmp_path):
+    grid = SweepGrid.from_specs(TINY, ["dropout=0,0.5"], seeds=2)
+    sweep = Sweep(grid, SweepCsv(tmp_path / "sweep.csv", grid.extra_columns))
+    table = format_table(sweep.run(None, pool=pool), TINY.steps, 2)
     lines = table.splitlines()
     assert lines[0] == "dropout sweep: 40 steps per run, 2 seeds (mean ± standard deviation)"
     assert lines[1].split() == ["rate", "train", "size", "train", "error", "test", "error", "train",
@@ -192,7 +178,7 @@ def test_run_sweep_prints_a_table_and_writes_the_csv(pool, tmp_path):
     assert [line.split()[0] for line in lines[2:]] == ["0", "0.5"]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "sweep.csv").read_text())))
     alone = _alone(pool, ["dropout.hidden=0.5", "seed=4"])
-    assert float(rows[3]["test_loss"]) == pytest.approx(alone.test_loss, rel=1e-8)
+    assert float(rows[3]["test_loss"]) == alone.test_loss
     mean = np.mean([float(row["test_error"]) for row in rows[2:]])
     assert lines[3].split()[5] == f"{mean:.4f}"  # rate, size, train error, ±, its std, test error
 
@@ -207,12 +193,18 @@ def test_a_long_sweep_trains_in_chunks_with_the_points_of_single_steps(pool, mon
 
     monkeypatch.setattr(Trainer, "run_steps", counted)
     config = TINY.with_overrides(["steps=1000"])
-    reports = []
-    result = rate_sweep(config, rates=(0.0, 0.5), pool=pool,
-                        progress=lambda done, total: reports.append(done))
-    assert calls == [10] * 200, "2000 steps, a report every 10: chunks of a report's worth"
-    assert reports == list(range(10, 2001, 10))
+    result = _sweep(config, ["dropout=0,0.5"], pool=pool)
+    chunks = [CHUNK_STEPS] * (1000 // CHUNK_STEPS) + [1000 % CHUNK_STEPS]
+    assert calls == chunks * 2, "1000 steps a run, in chunks of CHUNK_STEPS"
     monkeypatch.undo()
     for point in result.points:
         alone = _alone(pool, [f"dropout.hidden={point.rate}", "steps=1000"])
         assert (point.train_loss, point.test_loss) == (alone.train_loss, alone.test_loss)
+
+
+def test_a_diverging_run_is_a_row_that_says_so_and_the_sweep_goes_on(pool, capfd):
+    result = _sweep(TINY.with_overrides(["optimizer=sgd"]), ["learning_rate=1e-3,90"], pool=pool)
+    fine, diverged = result.points
+    assert fine.status == "ok" and np.isfinite(fine.test_loss)
+    assert diverged.status == "diverged" and not np.isfinite(diverged.test_loss)
+    assert "Warning" not in capfd.readouterr().err

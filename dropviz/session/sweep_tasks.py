@@ -1,0 +1,106 @@
+"""One task of a sweep, trained wherever the engine sends it: here, or in a Dask worker process.
+
+A task trains a fresh network for its config's steps in chunks of CHUNK_STEPS steps (one compiled
+call each, bit for bit the course of single steps, see session/loop.py), evaluates it at the end
+and returns one `SweepPoint`. It never raises: a run that diverges trains on to its last step (its
+NaN costs no more than numbers) and is reported as DIVERGED; anything else that goes wrong is a
+FAILED point with its reason, so one bad point never ends a sweep of hundreds.
+
+A worker process keeps one `NetworkPool` between tasks (`run_on_worker`), so after its first task
+of an architecture (a compile: seconds with PyTensor's cache warm, up to a minute cold) a task
+costs its training only. Its BLAS runs on one thread: the cluster already gives every core a
+process, and a second BLAS thread per process would only make them fight over cores.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+
+import numpy as np
+
+from dropviz.model.config import CSV_DATASET, DatasetConfig
+from dropviz.model.data.datasets import Dataset, load_dataset
+from dropviz.model.sweeps import DIVERGED, FAILED, OK, SweepPoint, subsample
+from dropviz.model.trainer import NetworkPool, Trainer
+from dropviz.session.lockstep import Lockstep
+from dropviz.session.loop import TrainingLoop
+from dropviz.session.run import Run
+from dropviz.session.sweep_grid import SweepTask
+
+DATASETS_KEPT = 16  # per worker process: a sweep's seeds times the datasets it sweeps
+
+_process: dict[str, NetworkPool | None] = {"pool": None}
+# A worker with several threads runs tasks side by side: the pool's lists and PyTensor's floatX
+# flag (set while a network compiles) are shared by them, so lending, compiling and giving back
+# take turns; training itself runs in parallel.
+_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=DATASETS_KEPT)
+def _built_in_dataset(config: DatasetConfig, seed: int) -> Dataset:
+    return load_dataset(config, seed)
+
+
+def task_dataset(task: SweepTask) -> Dataset:
+    """The task's data: its training subset when the size is swept.
+
+    Built-in datasets are kept in memory for the tasks that follow (a few milliseconds each from
+    the disk cache otherwise); a CSV file is read afresh, since it may change between sweeps.
+    """
+    config = task.config
+    loader = load_dataset if config.dataset.name == CSV_DATASET else _built_in_dataset
+    dataset = loader(config.dataset, config.seed)
+    return dataset if task.train_size is None else subsample(dataset, task.train_size, config.seed)
+
+
+def _pool() -> NetworkPool:
+    """This process's pool; the first call also sets the process up for training (once)."""
+    with _lock:
+        if _process["pool"] is None:
+            from dropviz.model.graph.backend import limit_blas_threads
+            from dropviz.process import keep_freed_memory
+
+            limit_blas_threads(1)
+            keep_freed_memory()
+            _process["pool"] = NetworkPool()
+        return _process["pool"]
+
+
+def run_on_worker(task: SweepTask) -> SweepPoint:
+    """The task in a worker process, with the process's pool (what the engine submits)."""
+    return run_task(task, _pool())
+
+
+def run_task(task: SweepTask, pool: NetworkPool) -> SweepPoint:
+    """Train and evaluate the task's run with networks from `pool`; never raises."""
+    started = time.perf_counter()
+    config = task.config
+    try:
+        data = task_dataset(task)
+        with _lock:
+            trainer = Trainer(config, pool, data)
+        run = Run(trainer)
+        try:
+            with np.errstate(all="ignore"):  # a diverging run overflows; its status says so
+                TrainingLoop(Lockstep(run)).run(config.steps)
+            evaluation = run.evaluate()
+        finally:
+            with _lock:
+                run.close()
+    except Exception as error:  # any failure becomes the point's row, and the sweep goes on
+        return failed_point(task, f"{type(error).__name__}: {error}", time.perf_counter() - started)
+    status = OK if run.divergence is None and evaluation.is_finite() else DIVERGED
+    return SweepPoint.from_evaluation(
+        config.dropout.hidden, config.seed, len(data.y_train), evaluation, labels=task.labels,
+        status=status, seconds=time.perf_counter() - started, point=task.point)
+
+
+def failed_point(task: SweepTask, reason: str, seconds: float = 0.0) -> SweepPoint:
+    """The row of a task that did not finish: its settings, NaN metrics and the reason."""
+    reason = " ".join(reason.split())  # one line in the CSV
+    nan = float("nan")
+    return SweepPoint(task.config.dropout.hidden, task.config.seed, task.train_size or 0,
+                      task.config.steps, nan, nan, nan, nan, task.labels,
+                      f"{FAILED}: {reason}", seconds, task.point)
