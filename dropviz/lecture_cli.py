@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int | None:
         raise UsageError("--frame-steps, --view and --fps go with --export-animation FILE")
     if setup is None:
         return None
-    if not args.headless and _only_setup(args):
+    if not getattr(args, "headless", False) and _only_setup(args):
         return open_setup_window(setup)
     from dropviz.cli.training import run_training
 
@@ -61,9 +61,9 @@ def run(args: argparse.Namespace) -> int | None:
 def _setup(args: argparse.Namespace) -> Setup | None:
     if not args.setup:
         return None
-    taken = [option for option, value in (("--config", args.config), ("--preset", args.preset),
-                                          ("--dataset", args.dataset), ("--csv", args.csv),
-                                          ("--resume", args.resume)) if value]
+    given = (("--config", args.config), ("--preset", getattr(args, "preset", None)),
+             ("--dataset", args.dataset), ("--csv", args.csv), ("--resume", args.resume))
+    taken = [option for option, value in given if value]
     if taken:
         raise UsageError(f"--setup brings its own settings; it does not go with {taken[0]}")
     from dropviz.session.setup_string import decode_setup
@@ -108,7 +108,7 @@ def _what_to_record(args: argparse.Namespace, setup: Setup | None) -> tuple[Conf
     from dropviz.cli.settings import config_from_args
 
     config = config_from_args(args)
-    if args.preset:
+    if getattr(args, "preset", None):
         from dropviz.api import preset
         from dropviz.session.compare import preset_spec
 

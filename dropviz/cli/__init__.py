@@ -19,11 +19,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dropviz import sweep_cli
+from dropviz import lecture_cli, sweep_cli
 from dropviz.cli.options import EXIT_BAD_INPUT, EXIT_DIVERGED, Parser, UsageError, add_core_arguments
 from dropviz.model.errors import DropvizError, TrainingDiverged
 
-EXTENSIONS = (sweep_cli,)
+EXTENSIONS = (sweep_cli, lecture_cli)
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_DIVERGED", "EXTENSIONS", "UsageError", "build_parser", "main", "run"]
 
