@@ -36,7 +36,11 @@ class NetworkPool:
         return DropoutNetwork(arch, X_train, y_train)
 
     def release(self, network: DropoutNetwork) -> None:
-        self._free.setdefault(network.arch, []).append(network)
+        """Take a network back; one given back twice is kept once, or two trainers would later
+        share its weights."""
+        free = self._free.setdefault(network.arch, [])
+        if not any(kept is network for kept in free):
+            free.append(network)
 
 
 class BatchSampler:

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from dropviz import cli
 from dropviz.model.config import Config
 from dropviz.model.results import BatchMaskRecorder
 from dropviz.model.trainer import Trainer
+from dropviz.session.lockstep import Lockstep
+from dropviz.session.loop import TrainingLoop
+from dropviz.session.run import Run
 
 # The test modules' usual small network, so the session pool compiles it once for all of them.
 CONFIG = Config().with_overrides(["hidden_layers=[16,16]", "dataset.n_samples=120", "seed=4",
@@ -38,23 +40,23 @@ def rss_mb() -> float:
 
 
 def test_twenty_thousand_steps_of_the_cli_loop_keep_memory_flat_after_warm_up(pool):
-    trainer = Trainer(CONFIG, pool)
-    history: list = []
+    run = Run(Trainer(CONFIG, pool))
+    loop = TrainingLoop(Lockstep(run), EVAL_EVERY)
     try:
-        cli.train(trainer, CHUNK, EVAL_EVERY, history, progress=False)
+        loop.run(CHUNK)
         gc.collect()
         warm = rss_mb()
         later = []
         for _ in range(CHUNKS - 1):
-            recorder, _ = cli.train(trainer, CHUNK, EVAL_EVERY, history, progress=False)
+            loop.run(CHUNK)
             gc.collect()
             later.append(rss_mb())
     finally:
-        trainer.close()
+        run.close()
     assert max(later) - warm < MAX_GROWTH_MB, (warm, later)
-    assert trainer.step_count == CHUNK * CHUNKS
-    assert len(history) == CHUNK * CHUNKS // EVAL_EVERY + 1
-    masks = recorder.arrays()
+    assert run.step == CHUNK * CHUNKS
+    assert len(run.record.evaluations) == CHUNK * CHUNKS // EVAL_EVERY + 1
+    masks = run.record.batch_masks.arrays()
     assert {len(steps) for steps in masks.values()} == {BatchMaskRecorder().capacity}
 
 

@@ -135,3 +135,15 @@ def test_overfitting_is_real_and_dropout_closes_the_gap(trainers):
             assert evaluation.train_loss < 0.05
             assert evaluation.test_loss > 0.5
     assert gaps[0.5] < 0.6 * gaps[0.0]
+
+
+def test_a_network_given_back_twice_is_lent_to_one_trainer_only(pool):
+    first = Trainer(SMALL, pool)
+    first.close()
+    first.close()
+    second, third = Trainer(SMALL, pool), Trainer(SMALL, pool)
+    try:
+        assert second.network is not third.network
+    finally:
+        second.close()
+        third.close()
