@@ -1,22 +1,29 @@
-"""The `dropviz` command: the window by default, the headless trainer with --headless."""
+"""The `dropviz` command: the window without arguments, the command line (dropviz/cli) with them."""
 
 from __future__ import annotations
 
 import sys
 
-from dropviz.platform_check import qt_platform_problem
 from dropviz.process import keep_freed_memory
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "dropviz") -> int:
+    """The exit status; `prog` names the program in the help as the user started it."""
     args = sys.argv[1:] if argv is None else argv
     keep_freed_memory()
-    if "--headless" in args:
-        # Imported only here: the CLI loads PyTensor and scikit-learn (1.5 s), which the window
-        # loads on its build thread while it is already showing.
-        from dropviz import cli
+    if not args:
+        return open_window()
+    # The command line parses before it imports PyTensor and scikit-learn (1.5 s), so its help
+    # and its usage errors are instant; the window loads them on its build thread instead.
+    from dropviz import cli
 
-        return cli.main([arg for arg in args if arg != "--headless"])
+    return cli.main(args, prog)
+
+
+def open_window() -> int:
+    """The window, or exit status 1 with the reason when this machine cannot show one."""
+    from dropviz.platform_check import qt_platform_problem
+
     problem = qt_platform_problem()
     if problem:
         print(f"dropviz: {problem}", file=sys.stderr)
