@@ -35,16 +35,18 @@ import numpy as np  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from dropviz import cli  # noqa: E402
 from dropviz.model.config import Config  # noqa: E402
 from dropviz.model.data import csv_loader  # noqa: E402
 from dropviz.model.errors import DropvizError  # noqa: E402
 from dropviz.model.experiment import load_experiment, save_experiment  # noqa: E402
 from dropviz.model.export import METRIC_COLUMNS, load_inference_model, write_run  # noqa: E402
-from dropviz.model.file_names import RUN_FILES  # noqa: E402
+from dropviz.model.file_names import EXPERIMENT_FILE, RUN_FILES  # noqa: E402
 from dropviz.model.files import read_npz, write_text_atomic  # noqa: E402
 from dropviz.model.results import BatchMaskRecorder  # noqa: E402
 from dropviz.model.trainer import NetworkPool, Trainer  # noqa: E402
+from dropviz.session.lockstep import Lockstep  # noqa: E402
+from dropviz.session.loop import TrainingLoop  # noqa: E402
+from dropviz.session.run import Run  # noqa: E402
 
 SCRIPT = Path(__file__).resolve()
 DOC = ROOT / "docs" / "robustness.md"
@@ -114,20 +116,20 @@ def run_child(*args: str, timeout: float = 3600) -> list[dict]:
 def soak_child(steps: int, every: int) -> None:
     """The CLI's train loop in chunks, as --resume runs it, printing memory after every chunk."""
     print(json.dumps({"imported_rss_mb": rss_mb()}), flush=True)
-    trainer = Trainer(Config().with_overrides(SOAK_SETTINGS))
-    history: list = []
+    run = Run(Trainer(Config().with_overrides(SOAK_SETTINGS)))
+    loop = TrainingLoop(Lockstep(run), EVAL_EVERY)
+    history = run.record.evaluations
     started = time.perf_counter()
     print(json.dumps({"step": 0, "rss_mb": rss_mb(), "seconds": 0.0}), flush=True)
-    recorder = BatchMaskRecorder()
-    while trainer.step_count < steps:
-        recorder, _ = cli.train(trainer, every, EVAL_EVERY, history, progress=False)
-        print(json.dumps({"step": trainer.step_count, "rss_mb": rss_mb(),
+    while run.step < steps:
+        loop.run(every)
+        print(json.dumps({"step": run.step, "rss_mb": rss_mb(),
                           "seconds": time.perf_counter() - started, "history": len(history),
-                          "masks": len(recorder.arrays()["hidden1"])}), flush=True)
+                          "masks": len(run.record.batch_masks.arrays()["hidden1"])}), flush=True)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        write_run(out, trainer, history, recorder.arrays())
-        save_experiment(out / cli.EXPERIMENT_FILE, trainer, history)
+        write_run(out, run.trainer, history, run.record.batch_masks.arrays())
+        save_experiment(out / EXPERIMENT_FILE, run.trainer, history)
         sizes = {path.name: path.stat().st_size for path in out.iterdir()}
     history_bytes = sum(sys.getsizeof(e) + sys.getsizeof(vars(e))
                         + sum(sys.getsizeof(value) for value in vars(e).values()) for e in history)
@@ -305,7 +307,7 @@ def write_loop(folder: Path) -> None:
         for _ in range(5):
             recorder.add(trainer.step())
         history.append(trainer.evaluate())
-        save_experiment(folder / cli.EXPERIMENT_FILE, trainer, history, extra)
+        save_experiment(folder / EXPERIMENT_FILE, trainer, history, extra)
         write_run(folder / "run", trainer, history, recorder.arrays())
         if rounds == 0:
             print("ready", flush=True)
@@ -329,11 +331,11 @@ def check_written(folder: Path, pool: NetworkPool) -> list[str]:
     """Every file under its real name must open whole; anything else must be a .part file."""
     problems = []
     real = {path for path in folder.rglob("*") if path.is_file() and path.suffix != ".part"}
-    expected = {folder / cli.EXPERIMENT_FILE, *(folder / "run" / name for name in RUN_FILES)}
+    expected = {folder / EXPERIMENT_FILE, *(folder / "run" / name for name in RUN_FILES)}
     problems += [f"unexpected file {path}" for path in real - expected]
     problems += [f"missing {path}" for path in expected - real]
     checks: list[tuple[str, Callable[[], object]]] = [
-        ("experiment", lambda: load_experiment(folder / cli.EXPERIMENT_FILE, pool).trainer.close()),
+        ("experiment", lambda: load_experiment(folder / EXPERIMENT_FILE, pool).trainer.close()),
         ("weights", lambda: load_inference_model(folder / "run")),
         ("config.json", lambda: Config.load(folder / "run" / "config.json")),
         ("data.npz", lambda: read_npz(folder / "run" / "data.npz", "data")),
