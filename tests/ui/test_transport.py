@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from itertools import pairwise
@@ -239,14 +240,17 @@ def test_the_multi_step_call_is_compiled_only_once_training_sets_the_pace(
     assert prepared[0][1] == "dropviz-prepare", "compiled beside the worker, not in its loop"
 
 
-def _map_refreshes(qtbot, window, seconds: float) -> tuple[int, float]:
-    """Distinct decision maps among the snapshots sent while playing for `seconds`, and the span."""
+def _map_refreshes(qtbot, window, seconds: float) -> tuple[int, float, float]:
+    """Distinct decision maps among the snapshots sent while playing for `seconds`, their span, and
+    the median time from one new map to the next."""
     seen: list[tuple[float, object]] = []
     window.handle.sigSnapshot.connect(
         lambda snapshot: snapshot.playing and seen.append((time.monotonic(), snapshot.grid)))
     qtbot.wait(round(seconds * 1000))
     span = seen[-1][0] - seen[0][0]
-    return len({id(grid) for _, grid in seen}), span
+    changes = [at for (_, before), (at, grid) in pairwise(seen) if grid is not before]
+    gaps = sorted(b - a for a, b in pairwise(changes))
+    return len({id(grid) for _, grid in seen}), span, gaps[len(gaps) // 2] if gaps else math.inf
 
 
 def test_the_map_is_refreshed_less_often_only_when_training_sets_the_pace(
@@ -257,11 +261,13 @@ def test_the_map_is_refreshed_less_often_only_when_training_sets_the_pace(
     window = make_window(network_pool=NetworkPool())
     press(qtbot, window, Qt.Key_Space)
     wait_step(qtbot, window, 10)
-    maps, span = _map_refreshes(qtbot, window, 1.5)
-    assert maps >= 4, f"{maps} maps in {span:.1f} s at the default speed"
+    maps, span, gap = _map_refreshes(qtbot, window, 2.0)
+    # A busy machine sends fewer snapshots, so count maps against time between them, not per second.
+    assert maps >= 3 and gap < GRID_SECONDS_AT_FULL_PACE / 2, \
+        f"{maps} maps in {span:.1f} s at the default speed, {gap:.2f} s apart"
     window.transport.speed.setValue(SPEEDS.index(200))
     qtbot.wait(500)
-    maps, span = _map_refreshes(qtbot, window, 3.0)
+    maps, span, _ = _map_refreshes(qtbot, window, 3.0)
     assert maps <= span / GRID_SECONDS_AT_FULL_PACE + 2, f"{maps} maps in {span:.1f} s at full pace"
     press(qtbot, window, Qt.Key_Space)
     wait_paused(qtbot, window)
