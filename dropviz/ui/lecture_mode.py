@@ -11,7 +11,7 @@ from __future__ import annotations
 import weakref
 
 import pyqtgraph as pg
-from PyQt5.QtCore import QObject, Qt
+from PyQt5.QtCore import QObject, Qt, pyqtSignal
 from PyQt5.QtGui import QFont, QKeySequence, QPen
 from PyQt5.QtWidgets import QAction, QMainWindow
 
@@ -41,6 +41,8 @@ def _set_pen(item: pg.GraphicsObject, pen: QPen) -> None:
 
 class LectureMode(QObject):
     """The actions (F11, Esc, Ctrl+L) and the state; `active` says whether it is on."""
+
+    sigScale = pyqtSignal(float)
 
     def __init__(self, window: QMainWindow, drawer: ControlsDrawer) -> None:
         super().__init__(window)
@@ -89,7 +91,7 @@ class LectureMode(QObject):
         else:
             self._window.showNormal()
             clamp_to_screen(self._window)
-        self._drawer.fit(self._window.width(), self.scale)
+        self.sigScale.emit(self.scale)  # the window fits its panels to the new text size
         self.refresh()
 
     def refresh(self) -> None:

@@ -41,7 +41,7 @@ from dropviz.ui.lecture_mode import LectureMode
 from dropviz.ui.panels.compare_controls import CompareControls
 from dropviz.ui.panels.controls_panel import ControlsPanel
 from dropviz.ui.panels.csv_dialog import LabelDialog
-from dropviz.ui.panels.drawer import ControlsDrawer
+from dropviz.ui.panels.drawer import VIEWS_MIN_WIDTH, ControlsDrawer
 from dropviz.ui.panels.pins_menu import PinsMenu
 from dropviz.ui.panels.presets_menu import ExplanationPanel, PresetsMenu
 from dropviz.ui.panels.transport import Transport
@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
             state.sigPins.connect(view.show_pins)
         state.sigPins.connect(self.lecture.refresh)  # after the plots drew the new pins
         self.banner.sigShowing.connect(self.explanation.hold)
+        self.lecture.sigScale.connect(self._fit_panels)
         self.controls.sigOpenCsv.connect(self.ask_csv)
         self.controls.sigError.connect(self.show_error)
         handle.sigSnapshot.connect(self.drawing.draw)
@@ -275,11 +276,19 @@ class MainWindow(QMainWindow):
 
     def _make_room(self) -> None:
         """While comparing 2-D data the baseline's map takes the thinned network's place: four
-        views in a row would leave each too narrow to read."""
+        views in a row would leave each too narrow to read. When the views have no room for
+        three in a row, after the controls folded (a small projector in lecture mode), two
+        views give way: the thinned network (the raster shows the same masks) and the accuracy
+        (the loss and the gap tell the story), or the raster while two maps are compared."""
         info = self.state.run_info
         maps = bool(self.compare.active_label) and info is not None and info.is_2d
+        drawer = self.drawer
+        controls = self.controls.needed_width() if drawer.open else drawer.strip.width()
+        narrow = self.width() - controls < VIEWS_MIN_WIDTH * self.lecture.scale
         self.baseline_decision_view.setVisible(maps)
-        self.network_view.setVisible(not maps)
+        self.network_view.setVisible(not maps and not narrow)
+        self.mask_view.setVisible(not (maps and narrow))
+        self.accuracy_view.setVisible(not narrow)
 
     def apply_preset(self, preset: Preset) -> None:
         """A new run of the preset, with its compare run alongside, and its story shown."""
@@ -335,7 +344,12 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_panels()
+
+    def _fit_panels(self) -> None:
+        """The controls and the views to the window's width and the text's scale."""
         self.drawer.fit(self.width(), self.lecture.scale)
+        self._make_room()
 
     def is_busy(self) -> bool:
         """Training, or building a run: when a long garbage-collection pass would be felt."""

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from PyQt5.QtCore import QEvent, QRect, Qt, pyqtSignal
 from PyQt5.QtGui import QPainter, QPaintEvent
-from PyQt5.QtWidgets import QHBoxLayout, QSizePolicy, QToolButton, QWidget
+from PyQt5.QtWidgets import QHBoxLayout, QSizePolicy, QSplitter, QToolButton, QWidget
 
 from dropviz.ui.panels.controls_panel import ControlsPanel
 
 QWIDGETSIZE_MAX = (1 << 24) - 1
-VIEWS_MIN_WIDTH = 840  # pixels the views keep at the normal scale before the controls fold
+VIEW_MIN_WIDTH = 300  # pixels a view needs at the normal scale; times lecture mode's scale
+VIEWS_MIN_WIDTH = 3 * VIEW_MIN_WIDTH  # the views keep three in a row before the controls fold
 STRIP_TEXT = "Controls  ▸"
 
 
@@ -96,8 +97,12 @@ class ControlsDrawer(QWidget):
     def _show(self, open_: bool) -> None:
         self.controls.setVisible(open_)
         self.strip.setVisible(not open_)
-        # The window's splitter keeps a pane's width unless its widget may not be that wide.
-        self.setMaximumWidth(QWIDGETSIZE_MAX if open_ else self.strip.width())
+        width = self.controls.needed_width() if open_ else self.strip.minimumWidth()
+        self.setMaximumWidth(QWIDGETSIZE_MAX if open_ else width)
+        splitter = self.parentWidget()
+        if isinstance(splitter, QSplitter):  # it keeps the pane's old width, empty, otherwise
+            sizes = splitter.sizes()
+            splitter.setSizes([width, sum(sizes) - width, *sizes[2:]])
         if open_ != self.open:
             self.open = open_
             self.sigOpenChanged.emit(open_)

@@ -6,7 +6,7 @@ with, so typing a width or a rate never starts training; everywhere else the key
 
 from __future__ import annotations
 
-from PyQt5.QtCore import Qt, pyqtBoundSignal, pyqtSignal
+from PyQt5.QtCore import QEvent, Qt, pyqtBoundSignal, pyqtSignal
 from PyQt5.QtGui import QIcon, QKeySequence
 from PyQt5.QtWidgets import QAction, QLabel, QSlider, QStyle, QToolBar, QWidget
 
@@ -42,7 +42,7 @@ class Transport(QToolBar):
         self.speed.setFixedWidth(180)
         self.speed.setFocusPolicy(Qt.NoFocus)
         self.speed_label = QLabel()
-        self.speed_label.setMinimumWidth(150)
+        self._fit_speed_label()
         tip = ("Training steps between two screen updates: 1 shows every step, more trains "
                "faster (the screen updates about 30 times a second).")
         for widget in (self.speed, self.speed_label):
@@ -62,6 +62,17 @@ class Transport(QToolBar):
         action.triggered.connect(signal)
         self.addAction(action)
         return action
+
+    def _fit_speed_label(self) -> None:
+        """As wide as its longest text at the font in use: the toolbar does not jump as the speed
+        changes, and lecture mode's larger text is not cut off."""
+        longest = f" {max(SPEEDS)} steps per update "
+        self.speed_label.setMinimumWidth(self.speed_label.fontMetrics().horizontalAdvance(longest))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:
+            self._fit_speed_label()
 
     def steps_per_update(self) -> int:
         return SPEEDS[self.speed.value()]

@@ -24,7 +24,8 @@ from dropviz.ui.style import class_colour, plain_axes, set_title
 STRENGTH = 0.8  # the most confident colour stays light enough for the points to stand out
 UNKNOWN = 200  # grey where the probabilities are not numbers (a diverged network)
 MAIN_HEADING = "Decision map"
-NOTE = "colour: predicted class, strength: confidence<br>points: train filled, test hollow"
+NOTE = ("colour: predicted class, strength: confidence<br>points: train filled, test hollow; "
+        "axes: standardised")
 SHORT_NOTE = "points: train filled, test hollow"
 
 
@@ -52,8 +53,8 @@ class DecisionView(QStackedWidget):
         self._plot_widget = pg.PlotWidget()
         plot = self._plot_widget.getPlotItem()
         set_title(plot, MAIN_HEADING, NOTE)
-        plot.setLabel("bottom", "x1 (standardised)")
-        plot.setLabel("left", "x2 (standardised)")
+        plot.setLabel("bottom", "x1")  # short, to fit a small map in lecture mode; the note
+        plot.setLabel("left", "x2")  # says the axes are standardised
         plot.setMenuEnabled(False)
         plot.setAspectLocked(True)
         plain_axes(plot)

@@ -1,4 +1,4 @@
-"""Train and test curves against training steps: the loss, and the accuracy likewise.
+"""Train and test curves against training steps: the loss (cross-entropy), and the accuracy.
 
 Both are measured on the whole split with the test-time network (no dropout), so the two curves
 are comparable and their gap is real overfitting, not dropout noise.
@@ -65,9 +65,9 @@ def _set_lines(lines: dict[str, pg.PlotDataItem], curves: Curves | None) -> None
 
 class LossView(CurvesView):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Loss", "cross-entropy", ("train_loss", "test_loss"), parent)
+        super().__init__("Loss", "loss", ("train_loss", "test_loss"), parent)
 
 
 class AccuracyView(CurvesView):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Accuracy", "fraction correct", ("train_acc", "test_acc"), parent)
+        super().__init__("Accuracy", "accuracy", ("train_acc", "test_acc"), parent)

@@ -61,6 +61,7 @@ class _Row:
     batch: pg.ImageItem
     title: str = ""
     batch_rows: int = 0
+    window: tuple[float, float] = (0.0, 0.0)  # the steps shown
 
     def set_title(self, text: str) -> None:
         """Only on a change: a new title re-lays out the whole view, too slow for every frame."""
@@ -89,8 +90,7 @@ class MaskView(pg.GraphicsLayoutWidget):
         for index, (name, units) in enumerate(widths.items()):
             raster_plot = self.addPlot(row=index, col=0)
             _quiet_plot(raster_plot)
-            raster_plot.setLabel("left", f"{units} units")
-            _edge_ticks(raster_plot.getAxis("left"), units)
+            _edge_ticks(raster_plot.getAxis("left"), units)  # they say how many units
             raster_plot.setRange(xRange=step_window(0), yRange=(0, units), padding=0)
             raster = _image_item()
             raster_plot.addItem(raster)
@@ -104,14 +104,11 @@ class MaskView(pg.GraphicsLayoutWidget):
             batch_plot.addItem(batch)
             if index == len(names) - 1:
                 raster_plot.setLabel("bottom", "step")
-                batch_plot.setLabel("bottom", "unit", **{"font-size": "9pt"})
             else:
                 raster_plot.showAxis("bottom", False)
                 batch_plot.showAxis("bottom", False)
             self._rows[name] = _Row(units, raster_plot, raster, batch_plot, batch)
             grid.setRowStretchFactor(index, 1 + min(units, 64) // 16)
-            if index:
-                raster_plot.setXLink(self._rows[names[0]].raster_plot)
         grid.setColumnStretchFactor(0, 3)
         grid.setColumnStretchFactor(1, 1)
         self._show_batch(self._per_example)
@@ -144,9 +141,11 @@ class MaskView(pg.GraphicsLayoutWidget):
                     _edge_ticks(row.batch_plot.getAxis("left"), kept.shape[0])
             else:
                 row.batch.clear()
-        first = next(iter(self._rows.values()), None)
-        if first is not None:
-            first.raster_plot.setXRange(*step_window(step), padding=0)
+        window = step_window(step)
+        for row in self._rows.values():  # each its own: linked plots align their pixels, and a
+            if row.window != window:  # row with wider tick labels showed fewer steps
+                row.window = window
+                row.raster_plot.setXRange(*window, padding=0)
 
     def set_compare(self, label: str) -> None:
         """Only the run's masks are shown: a second raster per layer would not fit."""
