@@ -22,9 +22,13 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid")
 SCALING_MODES = ("weight_scaling", "inverted", "none")
 MASK_SHAPES = ("per_example", "per_batch")
 OPTIMIZERS = ("sgd", "momentum", "adam")
+# bernoulli: keep-masks of 0 and 1; gaussian: multiplicative noise of the same mean and variance.
+DROPOUT_KINDS = ("bernoulli", "gaussian")
 
-# Settings the worker can change between two steps; any other change needs a new network.
-LIVE_KEYS = ("dropout", "scaling", "mask", "learning_rate", "l2", "batch_size", "steps")
+# Settings the worker can change between two steps; any other change needs a new network. The
+# dropout rates are live, its kind is not (see `Config.needs_new_network`).
+LIVE_KEYS = ("dropout", "scaling", "mask", "learning_rate", "l2", "l1", "max_norm", "batch_size",
+             "steps")
 
 
 def _fail(key: str, value: Any, allowed: str) -> None:
@@ -48,6 +52,14 @@ def _check_number(key: str, value: Any, low: float, high: float, *, integer: boo
     ok = ok and math.isfinite(value)  # after the range check, which never overflows on a huge int
     if not ok:
         _fail(key, value, f"{kind} from {low}, {top}")
+
+
+def _check_limit(key: str, value: Any) -> None:
+    """None (no limit) or a finite number above 0."""
+    ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                           and value > 0 and math.isfinite(value))
+    if not ok:
+        _fail(key, value, "null (no limit) or a number above 0")
 
 
 @dataclass(frozen=True)
@@ -78,8 +90,10 @@ class DropoutConfig:
 
     input: float = 0.0
     hidden: float | tuple[float, ...] = 0.5
+    kind: str = "bernoulli"
 
     def __post_init__(self) -> None:
+        _check_choice("dropout.kind", self.kind, DROPOUT_KINDS)
         _check_number("dropout.input", self.input, 0.0, 1.0, high_open=True)
         if isinstance(self.hidden, list):
             object.__setattr__(self, "hidden", tuple(self.hidden))
@@ -111,6 +125,8 @@ class Config:
     learning_rate: float = 0.001
     batch_size: int = 32
     l2: float = 0.0
+    l1: float = 0.0
+    max_norm: float | None = None  # c: each hidden unit's incoming weights kept to norm <= c
     seed: int = 0
     steps: int = 2000
 
@@ -128,6 +144,8 @@ class Config:
         _check_number("learning_rate", self.learning_rate, 1e-7, 100.0)
         _check_number("batch_size", self.batch_size, 1, 65536, integer=True)
         _check_number("l2", self.l2, 0.0, 10.0)
+        _check_number("l1", self.l1, 0.0, 10.0)
+        _check_limit("max_norm", self.max_norm)
         _check_number("seed", self.seed, 0, 2**32 - 1, integer=True)
         _check_number("steps", self.steps, 1, 100_000_000, integer=True)
         hidden = self.dropout.hidden
@@ -146,7 +164,7 @@ class Config:
     def needs_new_network(self, other: Config) -> bool:
         """True when going from self to other changes the graph, the data or the initial weights."""
         keep = {key: getattr(other, key) for key in LIVE_KEYS}
-        return replace(self, **keep) != other
+        return replace(self, **keep) != other or self.dropout.kind != other.dropout.kind
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

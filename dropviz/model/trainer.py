@@ -82,7 +82,7 @@ class BatchSampler:
 
 def architecture_for(config: Config, dataset: Dataset) -> Architecture:
     return Architecture(dataset.n_features, config.hidden_layers, dataset.n_classes,
-                        config.activation, config.optimizer)
+                        config.activation, config.optimizer, dropout_kind=config.dropout.kind)
 
 
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -128,7 +128,7 @@ class Trainer:
 
     def _apply_live(self, config: Config) -> None:
         self.network.set_live(config.dropout_rates, config.scaling, config.mask,
-                              config.learning_rate, config.l2)
+                              config.learning_rate, config.l2, config.l1, config.max_norm)
 
     def update(self, config: Config) -> None:
         """Apply settings that act between two steps; the rest needs a new Trainer."""

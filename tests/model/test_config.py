@@ -13,11 +13,13 @@ def test_json_round_trip_keeps_every_setting():
         "dataset.name=csv", "dataset.csv_path=data/x.csv", "dataset.label_column=species",
         "hidden_layers=[32,16,8]", "dropout.hidden=[0.1,0.2,0.3]", "dropout.input=0.2",
         "scaling=weight_scaling", "mask=per_batch", "optimizer=momentum", "learning_rate=0.05",
-        "batch_size=7", "l2=0.001", "seed=42", "steps=10", "activation=tanh"])
+        "batch_size=7", "l2=0.001", "seed=42", "steps=10", "activation=tanh", "l1=0.002",
+        "max_norm=3.5", "dropout.kind=gaussian"])
     again = Config.from_json(config.to_json())
     assert again == config
     data = json.loads(config.to_json())
-    assert data["dropout"] == {"input": 0.2, "hidden": [0.1, 0.2, 0.3]}
+    assert data["dropout"] == {"input": 0.2, "hidden": [0.1, 0.2, 0.3], "kind": "gaussian"}
+    assert (data["l1"], data["max_norm"]) == (0.002, 3.5)
     assert data["dataset"]["label_column"] == "species"
     assert data["hidden_layers"] == [32, 16, 8]
 
@@ -51,6 +53,10 @@ def test_file_keys_are_the_documented_names(tmp_path):
     ("nonsense=1", "unknown setting 'nonsense'"),
     ("dataset.colour=red", "unknown setting 'dataset.colour'"),
     ("steps", "expected key=value"),
+    ("l1=-0.1", "l1: -0.1 is not allowed"),
+    ("max_norm=0", "max_norm: 0 is not allowed; expected null (no limit) or a number above 0"),
+    ("max_norm=inf", "max_norm"),
+    ("dropout.kind=spike", "dropout.kind: 'spike' is not allowed; expected one of bernoulli, gaussian"),
 ])
 def test_bad_values_name_the_key_and_what_is_allowed(assignment, message):
     with pytest.raises(ConfigError) as error:
@@ -59,7 +65,7 @@ def test_bad_values_name_the_key_and_what_is_allowed(assignment, message):
 
 
 def test_unknown_key_in_a_file_lists_the_allowed_ones():
-    with pytest.raises(ConfigError, match=r"unknown setting 'dropout\.rate'; allowed: input, hidden"):
+    with pytest.raises(ConfigError, match=r"unknown setting 'dropout\.rate'; allowed: input, hidden, kind"):
         Config.from_dict({"dropout": {"rate": 0.5}})
 
 
@@ -75,8 +81,8 @@ def test_bad_json_and_missing_file_are_config_errors(tmp_path):
 def test_live_changes_keep_the_network_and_others_need_a_new_one():
     config = Config()
     for live in ("dropout.hidden=0.2", "scaling=none", "mask=per_batch", "learning_rate=0.1",
-                 "l2=0.01", "batch_size=64", "steps=5"):
+                 "l2=0.01", "batch_size=64", "steps=5", "l1=0.01", "max_norm=3"):
         assert not config.needs_new_network(config.with_overrides([live]))
     for structural in ("hidden_layers=[4]", "activation=tanh", "optimizer=sgd", "seed=1",
-                       "dataset.noise=0.1", "dataset.name=xor"):
+                       "dataset.noise=0.1", "dataset.name=xor", "dropout.kind=gaussian"):
         assert config.needs_new_network(config.with_overrides([structural]))

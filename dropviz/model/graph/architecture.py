@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 APPLY_MODES = ("multiply", "switch")
+DROPOUT_KINDS = ("bernoulli", "gaussian")
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,11 @@ class Architecture:
     activation: str
     optimizer: str
     apply: str = "multiply"
+    dropout_kind: str = "bernoulli"
 
     def __post_init__(self) -> None:
+        if self.dropout_kind not in DROPOUT_KINDS:
+            raise ValueError(f"dropout_kind must be one of {DROPOUT_KINDS}")
         if self.n_classes < 2:
             raise ValueError("a classifier needs at least two classes")
         if self.apply not in APPLY_MODES:

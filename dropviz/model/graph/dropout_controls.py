@@ -66,6 +66,19 @@ def draw_mask(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.
     return next_rng, chosen < keep
 
 
+def draw_gaussian(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.TensorVariable):
+    """A float factor shaped like h, keep + sqrt(keep (1 - keep)) z with z ~ N(0, 1), and the next rng.
+
+    Its mean and variance are the Bernoulli keep-mask's, so the scaling modes' train and test
+    factors keep their meaning (Srivastava et al. 2014, sec. 10: with the inverted factor 1/keep
+    it is N(1, p/(1-p))). Per batch, as for masks, the first row is shared by all rows.
+    """
+    next_rng, normal = pt.random.normal(0.0, 1.0, size=h.shape, rng=rng, dtype="float32",
+                                        return_next_rng=True)
+    chosen = pt.switch(per_batch, normal[0][None, :], normal)
+    return next_rng, keep + pt.sqrt(keep * (1 - keep)) * chosen
+
+
 def apply_mask(h: pt.TensorVariable, mask: pt.TensorVariable, scale: pt.TensorVariable,
                apply: str) -> pt.TensorVariable:
     """Zero the dropped units and scale the kept ones, by product or by switch."""

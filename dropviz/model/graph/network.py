@@ -62,6 +62,8 @@ class DropoutNetwork:
         self.dropout = DropoutControls.create(len(self.layout.noise_names))
         self.learning_rate = pytensor.shared(FLOAT(0.01), name="learning_rate")
         self.l2 = pytensor.shared(FLOAT(0.0), name="l2")
+        self.l1 = pytensor.shared(FLOAT(0.0), name="l1")
+        self.max_norm = pytensor.shared(FLOAT(np.inf), name="max_norm")  # infinite: no limit
         self.train_rng = pt.random.shared_rng(seed=0, name="train_rng")
         self.mc_rng = pt.random.shared_rng(seed=1, name="mc_rng")
         self.X_train = pytensor.shared(np.asarray(X_train, dtype=FLOAT), name="X_train")
@@ -144,10 +146,14 @@ class DropoutNetwork:
         logits = self._forward(x, run)
         data_loss = _cross_entropy(logits, y, self.arch.n_classes)
         penalty = sum(term for layer in self.layers for term in layer.penalty(run.params))
-        grads = pytensor.grad(data_loss + self.l2 * penalty, params)
+        l1_penalty = sum(term for layer in self.layers for term in layer.l1_penalty(run.params))
+        grads = pytensor.grad(data_loss + self.l2 * penalty + self.l1 * l1_penalty, params)
         new_params, new_state = self.optimizer.step(params, grads, state)
+        updated = dict(zip(run.params, new_params, strict=True))
+        for layer in self.layers:
+            layer.constrain(updated, self.max_norm)
         masks = [run.noise[name] for name in self.noise_names]
-        return data_loss, masks, new_params, new_state, run.rng
+        return data_loss, masks, list(updated.values()), new_state, run.rng
 
     @in_graph_scope
     def _compile_train(self):
@@ -219,11 +225,13 @@ class DropoutNetwork:
         self.y_train.set_value(np.asarray(y_train, dtype=np.int32))
 
     def set_live(self, rates: tuple[float, ...], scaling: str, mask: str, learning_rate: float,
-                 l2: float) -> None:
-        """Settings that act from the next call on, without a compile."""
+                 l2: float, l1: float = 0.0, max_norm: float | None = None) -> None:
+        """Settings that act from the next call on, without a compile; max_norm None is no limit."""
         self.dropout.set(rates, scaling, mask)
         self.learning_rate.set_value(FLOAT(learning_rate))
         self.l2.set_value(FLOAT(l2))
+        self.l1.set_value(FLOAT(l1))
+        self.max_norm.set_value(FLOAT(np.inf if max_norm is None else max_norm))
 
     def _flops(self, rows: int, products_per_row: int) -> float:
         """FLOP of the matrix products of `rows` rows through every layer, `products_per_row` times.

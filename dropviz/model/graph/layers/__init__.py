@@ -10,20 +10,25 @@ from itertools import pairwise
 from dropviz.model.graph.architecture import Architecture
 from dropviz.model.graph.layers.base import Layer, Pass
 from dropviz.model.graph.layers.dense import Dense
+from dropviz.model.graph.layers.gaussian_dropout import GaussianDropout
 from dropviz.model.graph.layers.unit_dropout import UnitDropout
 from dropviz.model.results import NetworkLayout
 
-__all__ = ["Dense", "Layer", "Pass", "UnitDropout", "build_layers", "layout_of"]
+__all__ = ["Dense", "GaussianDropout", "Layer", "Pass", "UnitDropout", "build_layers", "layout_of"]
+
+DROPOUT_LAYERS = {"bernoulli": UnitDropout, "gaussian": GaussianDropout}
 
 
 def build_layers(arch: Architecture) -> list[Layer]:
-    """Dropout on the input and on every hidden layer, each followed by a dense layer."""
+    """Dropout of the architecture's kind on the input and on every hidden layer, each followed by
+    a dense layer."""
+    dropout = DROPOUT_LAYERS[arch.dropout_kind]
     widths = arch.widths
     names = ("input", *(f"hidden{i + 1}" for i in range(len(arch.hidden_layers))))
     layers: list[Layer] = []
     last = len(widths) - 2
     for index, (fan_in, fan_out) in enumerate(pairwise(widths)):
-        layers.append(UnitDropout(names[index], fan_in, index))
+        layers.append(dropout(names[index], fan_in, index))
         output = index == last
         layers.append(Dense(index + 1, fan_in, fan_out, None if output else arch.activation,
                             arch.activation, arch.output_activation if output else arch.activation))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytensor.tensor as pt
 
-from dropviz.model.graph.dropout_controls import DropoutControls, draw_mask
+from dropviz.model.graph.dropout_controls import DropoutControls, draw_gaussian, draw_mask
 from dropviz.model.results import LayerInfo
 
 
@@ -41,6 +41,13 @@ class Pass:
         self.noise[name] = mask
         return mask
 
+    def gaussian_factor(self, name: str, h: pt.TensorVariable,
+                        keep: pt.TensorVariable) -> pt.TensorVariable:
+        """A float factor shaped like h, of the keep-mask's mean and variance, recorded as noise."""
+        self.rng, factor = draw_gaussian(self.rng, h, keep, self.dropout.per_batch)
+        self.noise[name] = factor
+        return factor
+
 
 class Layer(ABC):
     """One layer of a network; `units` is the width of what comes out of it."""
@@ -62,6 +69,17 @@ class Layer(ABC):
     def penalty(self, params: dict[str, pt.TensorVariable]) -> list[pt.TensorVariable]:
         """Terms the L2 setting weighs: a layer that has weights lists their squared sum."""
         return []
+
+    def l1_penalty(self, params: dict[str, pt.TensorVariable]) -> list[pt.TensorVariable]:
+        """Terms the L1 setting weighs: a layer that has weights lists their absolute sum."""
+        return []
+
+    def constrain(self, params: dict[str, pt.TensorVariable], max_norm: pt.TensorVariable) -> None:
+        """Replace, in `params`, updated values that break the max-norm limit by ones that keep it.
+
+        A layer without incoming weights has nothing to keep within the limit.
+        """
+        return
 
     def fold(self, arrays: dict[str, np.ndarray], scale: np.floating,
              dropout: DropoutControls) -> np.floating:

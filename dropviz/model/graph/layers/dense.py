@@ -50,6 +50,22 @@ class Dense(Layer):
     def penalty(self, params: dict[str, pt.TensorVariable]) -> list[pt.TensorVariable]:
         return [pt.sum(params[self.weight] ** 2)]
 
+    def l1_penalty(self, params: dict[str, pt.TensorVariable]) -> list[pt.TensorVariable]:
+        return [pt.sum(pt.abs(params[self.weight]))]
+
+    def constrain(self, params: dict[str, pt.TensorVariable], max_norm: pt.TensorVariable) -> None:
+        """Each hidden unit's incoming weights (a column of W) shrunk to norm max_norm if longer.
+
+        Only columns over the limit change, so with no limit (max_norm infinite) every weight is
+        left exactly as the optimizer made it. The output layer is not constrained (Srivastava et
+        al. 2014 limit hidden units).
+        """
+        if self.activation is None:
+            return
+        weight = params[self.weight]
+        norms = pt.sqrt(pt.sum(weight**2, axis=0))
+        params[self.weight] = pt.switch(norms > max_norm, weight * (max_norm / norms), weight)
+
     def fold(self, arrays: dict[str, np.ndarray], scale: np.floating,
              dropout: DropoutControls) -> np.floating:
         """Scaling a layer's input by s is the same as scaling its weight matrix by s."""
