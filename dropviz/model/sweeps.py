@@ -1,13 +1,16 @@
-"""The paper's figures on small data: many short runs that differ in one setting, summarised.
+"""The paper's figures on small data: many short runs that differ in their settings, summarised.
 
-A sweep trains a fresh network for every point (rate or training-set size, and seed) for the
-config's steps, so every point answers "what would a run with this setting have ended at". Runs of
-one shape borrow the same compiled network from a `NetworkPool`, so a sweep compiles at most once
-(and, for runs trained in chunks of many steps, the multi-step call once).
+A sweep trains a fresh network for every point (its settings and seed) for the config's steps, so
+every point answers "what would a run with this setting have ended at". Here are the points, their
+summaries and their CSV, the training subsets of a size sweep, and the activation-sparsity runs;
+the sweeps themselves are tasks of the session (session/sweep_grid.py, sweep_cluster.py). Runs of
+one shape borrow the same compiled network from a `NetworkPool`, so they compile at most once per
+process (and, for runs trained in chunks of many steps, the multi-step call once).
 
 Long work reports `progress(done, total)` and polls `cancelled()` between two calls of training
-(at least as often as it reports progress); a cancelled sweep raises `Cancelled` rather than
-returning a partial result that could be mistaken for a whole one.
+(at least as often as it reports progress); a cancelled job raises `Cancelled` rather than
+returning a partial result that could be mistaken for a whole one. (A grid sweep hands over each
+point as it arrives instead, each one whole, so a cancel keeps them.)
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ from dropviz.session.run import Run
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]
 
-DEFAULT_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 METRICS = ("train_loss", "test_loss", "train_error", "test_error")
 POINT_COLUMNS = ("rate", "seed", "train_size", "steps", *METRICS)
 SUBSAMPLE_STREAM = 4  # keeps the subset order apart from the data, weight and mask streams
@@ -205,13 +207,6 @@ def with_hidden_rate(config: Config, rate: float) -> Config:
     return replace(config, dropout=replace(config.dropout, hidden=float(rate)))
 
 
-def _seeds(config: Config, seeds: int) -> list[int]:
-    """Seeds config.seed, config.seed + 1, ...: the first run of a sweep is the config's own run."""
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise ConfigError(f"seeds: {seeds!r} is not allowed; expected an integer from 1")
-    return [config.seed + k for k in range(seeds)]
-
-
 def _nonempty(name: str, values: Sequence) -> list:
     if len(values) == 0:
         raise ConfigError(f"{name}: the list is empty; give at least one value")
@@ -243,29 +238,6 @@ def trained(config: Config, pool: NetworkPool, dataset: Dataset, ticker: Ticker,
         trainer.close()
 
 
-def rate_sweep(config: Config, rates: Sequence[float] = DEFAULT_RATES, seeds: int = 1,
-               pool: NetworkPool | None = None, progress: ProgressFn | None = None,
-               cancelled: CancelledFn | None = None) -> SweepResult:
-    """Final train and test loss and error against the hidden dropout rate: the U-shaped curve.
-
-    Every rate trains on the same data from the same initial weights for a given seed, so the
-    difference between two points is the rate's doing.
-    """
-    rates = _nonempty("rates", rates)
-    configs = [with_hidden_rate(config, rate) for rate in rates]  # a bad rate fails before training
-    seed_list = _seeds(config, seeds)
-    datasets = {seed: load_dataset(config.dataset, seed) for seed in seed_list}
-    pool = pool or NetworkPool()
-    ticker = Ticker(len(rates) * len(seed_list) * config.steps, progress, cancelled)
-    points = []
-    for rate, rate_config in zip(rates, configs, strict=True):
-        for seed in seed_list:
-            data = datasets[seed]
-            with trained(replace(rate_config, seed=seed), pool, data, ticker) as trainer:
-                points.append(SweepPoint.from_evaluation(rate, seed, len(data.y_train), trainer.evaluate()))
-    return SweepResult("dropout", tuple(points))
-
-
 def subsample(dataset: Dataset, size: int, seed: int) -> Dataset:
     """The first `size` training rows in a seeded order; the test split stays whole.
 
@@ -281,30 +253,6 @@ def subsample(dataset: Dataset, size: int, seed: int) -> Dataset:
     order = np.random.default_rng(np.random.SeedSequence([seed, SUBSAMPLE_STREAM])).permutation(available)
     rows = np.sort(order[:size])
     return replace(dataset, X_train=dataset.X_train[rows], y_train=dataset.y_train[rows])
-
-
-def size_sweep(config: Config, sizes: Sequence[int], rates: Sequence[float] = (0.0, 0.5),
-               seeds: int = 1, pool: NetworkPool | None = None, progress: ProgressFn | None = None,
-               cancelled: CancelledFn | None = None) -> SweepResult:
-    """Final errors against the number of training examples, with and without dropout.
-
-    Each size trains on a subsample of the config's training split (see `subsample`) for the same
-    number of steps, so sizes must not exceed that split.
-    """
-    sizes, rates = _nonempty("sizes", sizes), _nonempty("rates", rates)
-    configs = [with_hidden_rate(config, rate) for rate in rates]
-    seed_list = _seeds(config, seeds)
-    datasets = {seed: load_dataset(config.dataset, seed) for seed in seed_list}
-    subsets = {(size, seed): subsample(datasets[seed], size, seed) for size in sizes for seed in seed_list}
-    pool = pool or NetworkPool()
-    ticker = Ticker(len(sizes) * len(rates) * len(seed_list) * config.steps, progress, cancelled)
-    points = []
-    for rate, rate_config in zip(rates, configs, strict=True):
-        for size in sizes:
-            for seed in seed_list:
-                with trained(replace(rate_config, seed=seed), pool, subsets[size, seed], ticker) as trainer:
-                    points.append(SweepPoint.from_evaluation(rate, seed, int(size), trainer.evaluate()))
-    return SweepResult("size", tuple(points))
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,18 @@
 
 Rate sweep: final train and test error against the hidden dropout rate, the U-shaped curve, with
 error bars over seeds. Size sweep: test error against the number of training examples, with and
-without dropout. Sparsity: histograms of the hidden activations of networks trained with and
-without dropout. Each trains fresh networks on a job thread, borrowing the worker's compiled
-networks (see background_job), so a sweep of the current shape compiles nothing.
+without dropout. Both are grids of independent runs (session/sweep_grid.py) trained on the
+window's local Dask cluster, one worker process per core (session/sweep_cluster.py), so they use
+every core while the window stays responsive; each run is drawn as it arrives, and Cancel keeps
+the runs that finished. The cluster starts at the first sweep (seconds, and a compile of the
+network's shape in each worker) and stays for the next ones. Sparsity: histograms of the hidden
+activations of networks trained with and without dropout, on a job thread with the worker's
+compiled networks (see background_job), so a sparsity run of the current shape compiles nothing.
 """
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -19,6 +24,7 @@ from PyQt5.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from dropviz.model.config import Config, DropoutConfig
 from dropviz.session.snapshot import RunInfo
+from dropviz.session.sweep_grid import Axis, SweepGrid, cell
 from dropviz.ui.analysis.job_panel import JobPanel, parse_numbers, result_plot
 from dropviz.ui.panels.widgets import release_focus_on_enter, spin_box
 from dropviz.ui.style import CLASS_COLOURS, TEST_COLOUR, TRAIN_COLOUR
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
         CancelledFn,
         ProgressFn,
         SparsityResult,
+        SweepPoint,
         SweepResult,
         SweepSummary,
     )
@@ -96,7 +103,79 @@ class SweepPanel(JobPanel):
         return replace(self._config(), steps=self.steps.value())
 
 
-class RateSweepPanel(SweepPanel):
+class GridSweepPanel(SweepPanel):
+    """A sweep of a grid on the window's Dask cluster, drawn run by run as the rows arrive."""
+
+    def __init__(self, config: Callable[[], Config], parent: QWidget | None = None) -> None:
+        super().__init__(config, parent)
+        self._arrived: queue.SimpleQueue[SweepPoint] = queue.SimpleQueue()
+        self._order: dict[str, int] = {}  # the grid's order of the running sweep's points
+        self._points: dict[str, SweepPoint] = {}
+        self._kind = ""
+
+    def grid(self) -> SweepGrid:
+        """The sweep of the current settings; ConfigError for one that cannot be used."""
+        raise NotImplementedError
+
+    def request(self) -> JobRequest:
+        grid = self.grid()
+        tasks = grid.tasks()  # every setting checked here, before the job starts
+        arrived: queue.SimpleQueue[SweepPoint] = queue.SimpleQueue()
+        self._arrived, self._points, self._kind = arrived, {}, grid.kind
+        self._order = {task.point: task.index for task in tasks}
+
+        def work(trainer: Trainer | None, pool: NetworkPool, progress: ProgressFn,
+                 cancelled: CancelledFn) -> SweepResult:
+            from dropviz.session.sweep_cluster import Sweep, shared_client
+
+            return Sweep(grid).run(shared_client(), on_point=arrived.put, progress=progress,
+                                   cancelled=cancelled)
+
+        return JobRequest(self.kind, self.title, work, needs_trainer=False)
+
+    def partial_result(self) -> SweepResult:
+        """The runs that arrived so far, in the grid's order."""
+        from dropviz.model.sweeps import SweepResult
+
+        while not self._arrived.empty():
+            point = self._arrived.get()
+            self._points[point.point] = point
+        ordered = sorted(self._points.values(), key=lambda point: self._order[point.point])
+        return SweepResult(self._kind, tuple(ordered))
+
+    def job_progress(self, done: int, total: int) -> None:
+        super().job_progress(done, total)
+        before = len(self._points)
+        partial = self.partial_result()
+        if len(partial.points) > before:
+            self.draw(partial)
+            self.status.setText(f"{len(partial.points)} of {total} runs so far; training is "
+                                "paused meanwhile.")
+            self.sigDrawn.emit()
+
+    def job_stopped(self, message: str) -> None:
+        super().job_stopped(message)
+        partial = self.partial_result()
+        if partial.points:
+            self.result = partial
+            self.draw(partial)
+            self.export_button.setEnabled(True)
+            self.status.setText(message or f"Cancelled: the {len(partial.points)} runs that "
+                                f"finished are drawn and kept for export.")
+            self.sigDrawn.emit()
+
+    def csv_texts(self, result: SweepResult) -> dict[str, str]:
+        return {"": result.to_csv()}
+
+    def views(self) -> dict[str, pg.GraphicsView]:
+        return {"error": self.plot}
+
+
+def _texts(values: list) -> tuple[str, ...]:
+    return tuple(cell(value) for value in values)
+
+
+class RateSweepPanel(GridSweepPanel):
     kind = "rate_sweep"
     title = "the dropout-rate sweep"
     file_stem = "rate_sweep"
@@ -123,18 +202,10 @@ class RateSweepPanel(SweepPanel):
             plot.addItem(bars)
         self.plots.addWidget(self.plot)
 
-    def request(self) -> JobRequest:
+    def grid(self) -> SweepGrid:
         rates = parse_rates(self.rates.text())
-        seeds = self.seeds.value()
-        config = self.sweep_config()
-
-        def work(trainer: Trainer | None, pool: NetworkPool, progress: ProgressFn,
-                 cancelled: CancelledFn) -> SweepResult:
-            from dropviz.model.sweeps import rate_sweep
-
-            return rate_sweep(config, rates, seeds, pool, progress, cancelled)
-
-        return JobRequest(self.kind, self.title, work, needs_trainer=False)
+        return SweepGrid(self.sweep_config(), (Axis("dropout.hidden", _texts(rates)),),
+                         self.seeds.value())
 
     def draw(self, result: SweepResult) -> str:
         rates, train, train_std, test, test_std = summary_arrays(result.summary(), "rate")
@@ -145,18 +216,14 @@ class RateSweepPanel(SweepPanel):
                                   (self.test_bars, test, test_std)):
             bars.setData(x=rates, y=values, height=2 * std)
             bars.setVisible(seeds > 1)
-        best = int(np.argmin(test))
-        return (f"Lowest test error {test[best]:.1%} at p = {rates[best]:g}; "
-                f"{len(result.points)} networks trained for {result.points[0].steps} steps.")
-
-    def csv_texts(self, result: SweepResult) -> dict[str, str]:
-        return {"": result.to_csv()}
-
-    def views(self) -> dict[str, pg.GraphicsView]:
-        return {"error": self.plot}
+        trained = f"{len(result.points)} networks trained for {result.points[0].steps} steps"
+        if not np.isfinite(test).any():
+            return f"No run finished well; {trained}: the CSV's status column says why."
+        best = int(np.nanargmin(test))
+        return f"Lowest test error {test[best]:.1%} at p = {rates[best]:g}; {trained}."
 
 
-class SizeSweepPanel(SweepPanel):
+class SizeSweepPanel(GridSweepPanel):
     kind = "size_sweep"
     title = "the training-set size sweep"
     file_stem = "size_sweep"
@@ -188,21 +255,13 @@ class SizeSweepPanel(SweepPanel):
         return sorted({max(MIN_SIZE, min(self._train_size, round(self._train_size * fraction)))
                        for fraction in SIZE_FRACTIONS})
 
-    def request(self) -> JobRequest:
+    def grid(self) -> SweepGrid:
         text = self.sizes.text().strip()
         sizes = parse_numbers(text, "training examples", integer=True) if text \
             else self.automatic_sizes()
         rates = parse_rates(self.rates.text())
-        seeds = self.seeds.value()
-        config = self.sweep_config()
-
-        def work(trainer: Trainer | None, pool: NetworkPool, progress: ProgressFn,
-                 cancelled: CancelledFn) -> SweepResult:
-            from dropviz.model.sweeps import size_sweep
-
-            return size_sweep(config, sizes, rates, seeds, pool, progress, cancelled)
-
-        return JobRequest(self.kind, self.title, work, needs_trainer=False)
+        axes = (Axis("dropout.hidden", _texts(rates)), Axis("size", _texts(sizes)))
+        return SweepGrid(self.sweep_config(), axes, self.seeds.value())
 
     def draw(self, result: SweepResult) -> str:
         plot = self.plot.getPlotItem()
@@ -232,12 +291,6 @@ class SizeSweepPanel(SweepPanel):
         """The lines drawn, one per rate in increasing order."""
         return [item.getOriginalDataset() for item in self._items
                 if isinstance(item, pg.PlotDataItem)]
-
-    def csv_texts(self, result: SweepResult) -> dict[str, str]:
-        return {"": result.to_csv()}
-
-    def views(self) -> dict[str, pg.GraphicsView]:
-        return {"error": self.plot}
 
 
 class SparsityPanel(SweepPanel):
