@@ -2,22 +2,21 @@
 
 It runs with the fresh environment's Python, isolated (`python -I`, so neither this folder nor the
 source tree is importable) from an empty folder FOLDER, and uses the `dropviz` command installed
-beside that Python. Each check prints its time. The networks are small (one layer of 16 units) and
-PyTensor's compile cache (~/.pytensor) is shared with the source tree's runs, so the checks cost
-seconds, not compiles.
+beside that Python. Each check prints its time. The networks are small (one layer of 16 units, and
+the first preset's two of 64) and PyTensor's compile cache (~/.pytensor) is shared with the source
+tree's runs, which train them too, so the checks cost seconds, not compiles.
 
 Usage: python -I wheel_smoke.py FOLDER
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from importlib.metadata import version
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -65,7 +64,7 @@ def installed_not_source(_: Path) -> None:
     import dropviz
 
     assert Path(dropviz.__file__).is_relative_to(sys.prefix), dropviz.__file__
-    assert version("dropviz") == dropviz.__version__
+    assert package_version("dropviz") == dropviz.__version__
 
 
 def presets_and_sample_data(_: Path) -> None:
@@ -91,13 +90,31 @@ def headless_run_and_onnx_export(folder: Path) -> None:
     assert [output.name for output in model.graph.output] == ["probabilities"]
 
 
+def version(_: Path) -> None:
+    assert dropviz("--version") == f"dropviz {package_version('dropviz')}\n"
+
+
+def help_before_heavy_imports(_: Path) -> None:
+    """`python -m dropviz --help` prints the whole help without loading PyTensor or numpy."""
+    done = subprocess.run([sys.executable, "-I", "-X", "importtime", "-m", "dropviz", "--help"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("usage: python -m dropviz "), done.stdout[:200]
+    assert "settings (--set KEY=VALUE" in done.stdout and "examples:" in done.stdout
+    loaded = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in done.stderr.splitlines()
+              if line.startswith("import time:")}
+    assert not loaded & {"pytensor", "numpy"}, sorted(loaded & {"pytensor", "numpy"})
+
+
 def preset_run(folder: Path) -> None:
-    """The first preset's settings, read from the installed package, trained by the command."""
+    """The first preset, by its name, from the installed package's data, trained by the command."""
+    from dropviz.model.config import Config
     from dropviz.model.presets import load_presets
 
-    experiment = folder / "preset.json"
-    experiment.write_text(json.dumps(load_presets()[0].config.to_dict()), encoding="utf-8")
-    dropviz("--headless", "--config", experiment, *SMALL, "--out", folder / "preset")
+    first = load_presets()[0]
+    dropviz("--preset", first.key, "--steps", "20", "--out", folder / "preset")
+    written = Config.load(folder / "preset" / "config.json")
+    assert written == first.config.with_overrides(["steps=20"]), written
     assert (folder / "preset" / "model.onnx").is_file()
 
 
@@ -119,8 +136,8 @@ def desktop_entry(_: Path) -> None:
 
 
 CHECKS: tuple[Callable[[Path], None], ...] = (
-    installed_not_source, presets_and_sample_data, headless_run_and_onnx_export, preset_run, window,
-    desktop_entry)
+    installed_not_source, presets_and_sample_data, version, help_before_heavy_imports,
+    headless_run_and_onnx_export, preset_run, window, desktop_entry)
 
 
 def main() -> int:
