@@ -11,6 +11,8 @@ _LIVE_LABELS = {
     "mask": "mask",
     "learning_rate": "lr",
     "l2": "L2",
+    "l1": "L1",
+    "max_norm": "max-norm",
     "batch_size": "batch",
 }
 _RESTART_LABELS = {
@@ -27,6 +29,8 @@ def _text(value: object) -> str:
         return ", ".join(_text(v) for v in value)
     if isinstance(value, float):
         return f"{value:g}"
+    if value is None:
+        return "none"
     return str(value).replace("_", " ")
 
 
@@ -61,6 +65,8 @@ def describe_restart(old: Config, new: Config) -> str:
         before, after = getattr(old.dataset, key), getattr(new.dataset, key)
         if before != after and (new.dataset.is_generated or key == "train_fraction"):
             parts.append(f"{label} {_text(before)} → {_text(after)}")
+    if old.dropout.kind != new.dropout.kind:
+        parts.append(f"dropout {old.dropout.kind} → {new.dropout.kind}")
     for key, label in _RESTART_LABELS.items():
         if getattr(old, key) != getattr(new, key):
             parts.append(f"{label} {_text(getattr(old, key))} → {_text(getattr(new, key))}")

@@ -42,10 +42,14 @@ NO_DROPOUT = CompareSpec((("dropout", DropoutConfig(input=0.0, hidden=0.0)),), "
 def compare_config(main: Config, spec: CompareSpec) -> Config:
     """The baseline's config: the run's, with the spec's settings.
 
-    Per-layer hidden rates that no longer fit the run's layers shrink to their first rate.
+    Per-layer hidden rates that no longer fit the run's layers shrink to their first rate. The
+    dropout kind is the run's: it fixes the graph, so a baseline of another kind could not train
+    beside the run from the same initial weights.
     """
     settings = dict(spec.settings)
     dropout = settings.get("dropout")
+    if isinstance(dropout, DropoutConfig):
+        dropout = settings["dropout"] = replace(dropout, kind=main.dropout.kind)
     if isinstance(dropout, DropoutConfig) and isinstance(dropout.hidden, tuple) \
             and len(dropout.hidden) != len(main.hidden_layers):
         settings["dropout"] = replace(dropout, hidden=dropout.hidden[0])

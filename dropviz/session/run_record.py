@@ -186,6 +186,11 @@ def _scalar(extra: dict[str, np.ndarray], key: str, dtype: type) -> np.generic:
     return value[()]
 
 
+def _noise_dtype(value: np.ndarray) -> type:
+    """Keep-masks are bool; Gaussian dropout's noise is float32, and nothing else is noise."""
+    return np.float32 if value.dtype == np.float32 else np.bool_
+
+
 def _batch_masks(extra: dict[str, np.ndarray], widths: dict[str, int],
                  n_train: int) -> dict[str, np.ndarray]:
     """The last steps' masks of every layer, (steps, batch, units); all layers or none."""
@@ -194,7 +199,7 @@ def _batch_masks(extra: dict[str, np.ndarray], widths: dict[str, int],
     masks = {name: _get(extra, f"batch__{name}") for name in widths}
     first = next(iter(masks.values()))
     for name, value in masks.items():
-        _check(f"batch__{name}", value, np.bool_, (first.shape[0], first.shape[1], widths[name]))
+        _check(f"batch__{name}", value, _noise_dtype(value), (first.shape[0], first.shape[1], widths[name]))
     if not (0 < first.shape[0] <= RECENT_STEPS and 0 < first.shape[1] <= n_train):
         raise ExportError(f"the saved masks cover {first.shape[0]} steps of {first.shape[1]} "
                           "examples, which no run of this data makes")
@@ -213,7 +218,7 @@ def _raster(extra: dict[str, np.ndarray], widths: dict[str, int], step: int) -> 
         raise ExportError(f"the mask raster's steps do not end by step {step}")
     raster = {name: _get(extra, f"raster__{name}") for name in widths}
     for name, value in raster.items():
-        _check(f"raster__{name}", value, np.bool_, (widths[name], len(steps)))
+        _check(f"raster__{name}", value, _noise_dtype(value), (widths[name], len(steps)))
     for column, at in enumerate(steps):
         recorder.record(StepResult(int(at), 0.0, math.nan,
                                    {name: value[None, :, column] for name, value in raster.items()}))

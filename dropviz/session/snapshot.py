@@ -130,6 +130,8 @@ class MaskRaster:
         while self._unwritten:
             result = self._unwritten.popleft()
             for name, mask in result.masks.items():
+                if mask.dtype != self._masks[name].dtype:  # Gaussian dropout's noise is float
+                    self._masks[name] = self._masks[name].astype(mask.dtype)
                 self._masks[name][:, self._next] = mask[0]
             self._steps[self._next] = result.step
             self._next = (self._next + 1) % self.length
