@@ -2,8 +2,9 @@
 
 A sweep trains a fresh network for every point (its settings and seed) for the config's steps, so
 every point answers "what would a run with this setting have ended at". Here are the points, their
-summaries and their CSV, the training subsets of a size sweep, and the activation-sparsity runs;
-the sweeps themselves are tasks of the session (session/sweep_grid.py, sweep_cluster.py). Runs of
+summaries and their CSV, the training subsets of a size sweep, and the activation-sparsity runs.
+The sweeps are grids of tasks of the session (session/sweep_grid.py, sweep_cluster.py), on a Dask
+cluster or, as `rate_sweep` and `size_sweep` run them for the Python API, in this process. Runs of
 one shape borrow the same compiled network from a `NetworkPool`, so they compile at most once per
 process (and, for runs trained in chunks of many steps, the multi-step call once).
 
@@ -37,6 +38,7 @@ from dropviz.session.run import Run
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]
 
+DEFAULT_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 METRICS = ("train_loss", "test_loss", "train_error", "test_error")
 POINT_COLUMNS = ("rate", "seed", "train_size", "steps", *METRICS)
 SUBSAMPLE_STREAM = 4  # keeps the subset order apart from the data, weight and mask streams
@@ -236,6 +238,41 @@ def trained(config: Config, pool: NetworkPool, dataset: Dataset, ticker: Ticker,
         yield trainer
     finally:
         trainer.close()
+
+
+def rate_sweep(config: Config, rates: Sequence[float] = DEFAULT_RATES, seeds: int = 1,
+               pool: NetworkPool | None = None, progress: ProgressFn | None = None,
+               cancelled: CancelledFn | None = None) -> SweepResult:
+    """Final train and test loss and error against the hidden dropout rate, trained here.
+
+    The grid of one axis that `--sweep dropout=...` makes, run in this process one run after
+    another (no cluster); every rate trains on the same data from the same initial weights for a
+    given seed, so the difference between two points is the rate's doing.
+    """
+    return _here(config, {"dropout.hidden": rates}, seeds, pool, progress, cancelled)
+
+
+def size_sweep(config: Config, sizes: Sequence[int], rates: Sequence[float] = (0.0, 0.5),
+               seeds: int = 1, pool: NetworkPool | None = None, progress: ProgressFn | None = None,
+               cancelled: CancelledFn | None = None) -> SweepResult:
+    """Final errors against the number of training examples at each hidden rate, trained here.
+
+    Each size trains on a subsample of the config's training split (see `subsample`) for the same
+    number of steps, so sizes must not exceed that split.
+    """
+    return _here(config, {"dropout.hidden": rates, "size": sizes}, seeds, pool, progress,
+                 cancelled)
+
+
+def _here(config: Config, axes: dict[str, Sequence], seeds: int, pool: NetworkPool | None,
+          progress: ProgressFn | None, cancelled: CancelledFn | None) -> SweepResult:
+    """A grid run in this process; `progress` counts runs. (The session imports this module.)"""
+    from dropviz.session.sweep_cluster import Sweep
+    from dropviz.session.sweep_grid import Axis, SweepGrid, cell
+
+    grid = SweepGrid(config, tuple(Axis(key, tuple(cell(value) for value in _nonempty(key, values)))
+                                   for key, values in axes.items()), seeds)
+    return Sweep(grid).run(None, progress=progress, cancelled=cancelled, pool=pool)
 
 
 def subsample(dataset: Dataset, size: int, seed: int) -> Dataset:

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from dropviz.model.config import CSV_DATASET, DatasetConfig
+from dropviz.model.config import CSV_DATASET, Config, DatasetConfig
 from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.sweeps import DIVERGED, FAILED, OK, SweepPoint, subsample
 from dropviz.model.trainer import NetworkPool, Trainer
@@ -93,14 +93,20 @@ def run_task(task: SweepTask, pool: NetworkPool) -> SweepPoint:
         return failed_point(task, f"{type(error).__name__}: {error}", time.perf_counter() - started)
     status = OK if run.divergence is None and evaluation.is_finite() else DIVERGED
     return SweepPoint.from_evaluation(
-        config.dropout.hidden, config.seed, len(data.y_train), evaluation, labels=task.labels,
+        hidden_rate(config), config.seed, len(data.y_train), evaluation, labels=task.labels,
         status=status, seconds=time.perf_counter() - started, point=task.point)
+
+
+def hidden_rate(config: Config) -> float | tuple[float, ...]:
+    """The hidden rate as a point gives it: a float (or one per layer), however it was written."""
+    hidden = config.dropout.hidden
+    return tuple(float(rate) for rate in hidden) if isinstance(hidden, tuple) else float(hidden)
 
 
 def failed_point(task: SweepTask, reason: str, seconds: float = 0.0) -> SweepPoint:
     """The row of a task that did not finish: its settings, NaN metrics and the reason."""
     reason = " ".join(reason.split())  # one line in the CSV
     nan = float("nan")
-    return SweepPoint(task.config.dropout.hidden, task.config.seed, task.train_size or 0,
+    return SweepPoint(hidden_rate(task.config), task.config.seed, task.train_size or 0,
                       task.config.steps, nan, nan, nan, nan, task.labels,
                       f"{FAILED}: {reason}", seconds, task.point)
