@@ -64,16 +64,33 @@ class Setup:
     compare: CompareSpec | None = None
 
 
+# Keys added after version 1, left out at their defaults: a string without them means what it meant
+# before they existed, and ZDICT_V1 does not know them, so writing them would lengthen every setup.
+LATER_DEFAULTS = {("l1",): 0.0, ("max_norm",): None, ("dropout", "kind"): "bernoulli"}
+
+
+def _without_later_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    for *parents, leaf in LATER_DEFAULTS:
+        target = data
+        for part in parents:
+            target = target.get(part) if isinstance(target, dict) else None
+        if isinstance(target, dict) and leaf in target \
+                and target[leaf] == LATER_DEFAULTS[(*parents, leaf)]:
+            del target[leaf]
+    return data
+
+
 def encode_setup(setup: Setup) -> str:
     """The setup as `dropviz:` and URL-safe text; SetupError for a run on a CSV file."""
     if setup.config.dataset.name == CSV_DATASET:
         raise SetupError("a setup carries settings, not data, and this run trains on a CSV file "
                          "of this computer: share it as a saved experiment (File > Save "
                          "experiment) instead")
-    payload: dict[str, Any] = {"config": setup.config.to_dict(), "preset": setup.preset}
+    payload: dict[str, Any] = {"config": _without_later_defaults(setup.config.to_dict()),
+                               "preset": setup.preset}
     if setup.compare is not None:
-        payload["compare"] = {"settings": {key: _plain(value)
-                                           for key, value in setup.compare.settings},
+        payload["compare"] = {"settings": _without_later_defaults(
+                                  {key: _plain(value) for key, value in setup.compare.settings}),
                               "label": setup.compare.label}
     data = json.dumps(payload, separators=(",", ":")).encode()
     deflate = zlib.compressobj(9, zlib.DEFLATED, -15, zdict=ZDICT_V1)
