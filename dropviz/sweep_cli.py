@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from dropviz.session.sweep_cluster import Sweep
 
 SWEEP_FILE = "sweep.csv"
+EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl+C
 EXAMPLES = "dropout=0,0.2,0.5, size=20,40,60 or learning_rate=0.01,0.001"
 METRIC_HEADERS = {"train_error": "train error", "test_error": "test error",
                   "train_loss": "train loss", "test_loss": "test loss"}
@@ -76,7 +77,13 @@ def run(args: argparse.Namespace) -> int | None:
     if sweep.kept:
         print(f"dropviz: {sweep.kept} of {len(sweep.tasks)} runs are in {sweep.out.path} already; "
               "training the rest", file=sys.stderr)
-    result = _run(sweep, args)
+    try:
+        result = _run(sweep, args)
+    except KeyboardInterrupt:
+        kept = f"the finished runs are in {sweep.out.path}; the same command trains the rest" \
+            if sweep.out is not None else "nothing was written (no --out)"
+        print(f"dropviz: sweep interrupted; {kept}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(format_table(result, sweep.grid.config.steps, sweep.grid.seeds))
     failed = [point for point in result.points if not point.ok]
     if failed:

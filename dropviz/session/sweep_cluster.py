@@ -21,6 +21,7 @@ import contextlib
 import logging
 import os
 import queue
+import signal
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -54,14 +55,31 @@ def default_workers() -> int:
 def start_local_cluster(workers: int) -> LocalCluster:
     """`workers` worker processes of one thread each on this machine, quiet unless in trouble.
 
-    No dashboard: it needs bokeh, and a second sweep would find its port taken.
+    Its web server takes any free port: on the usual one, a second cluster (another sweep, another
+    user) would warn that the port is taken. The workers ignore Ctrl+C, which a terminal sends to
+    every process of the command: the command itself stops them, rather than each printing its
+    KeyboardInterrupt (started from the main thread only, where Python lets signals be changed).
     """
     from distributed import LocalCluster
 
     if workers < 1:
         raise ConfigError(f"--workers: {workers} is not allowed; expected at least 1")
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=logging.ERROR)
+    with _workers_ignore_ctrl_c():
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=":0", silence_logs=logging.ERROR)
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """SIGINT ignored while processes start: they inherit that, and Python keeps it so."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
