@@ -70,9 +70,11 @@ def run(args: argparse.Namespace) -> int | None:
         raise UsageError("--sweep trains fresh networks; it does not go with --resume")
     if args.seeds is not None and args.seeds < 1:
         raise UsageError(f"--seeds: {args.seeds} is not allowed; expected at least 1")
-    if args.workers is not None and (args.workers < 0 or args.scheduler):
-        raise UsageError(f"--workers: {args.workers} is not allowed; expected 0 or more, "
-                         "and not with --scheduler")
+    if args.workers is not None and args.workers < 0:
+        raise UsageError(f"--workers: {args.workers} is not allowed; expected 0 or more")
+    if args.workers is not None and args.scheduler:
+        raise UsageError("--workers starts a cluster here; --scheduler uses one that runs already: "
+                         "give one of them")
     sweep = prepare(args, specs)
     if sweep.kept:
         print(f"dropviz: {sweep.kept} of {len(sweep.tasks)} runs are in {sweep.out.path} already; "

@@ -143,3 +143,17 @@ def test_a_killed_sweep_keeps_its_rows_and_the_rerun_trains_only_the_rest(pool, 
     serial = Sweep(grid).run(None, pool=pool).points
     for row, alone in zip(rows, serial, strict=True):
         assert row.metrics_equal(alone), (row, alone)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--sweep", "dropout", "--workers", "-1"], "--workers: -1 is not allowed"),
+    (["--sweep", "dropout", "--workers", "2", "--scheduler", "tcp://127.0.0.1:9"],
+     "give one of them"),
+    (["--workers", "2"], "--workers goes with --sweep"),
+    (["--sweep", "dropout", "--sweep", "dropout.hidden=0.1"], "swept twice"),
+    (["--sweep-file", "missing.json"], "cannot read sweep file missing.json"),
+])
+def test_bad_sweep_options_exit_2_with_one_line_and_start_nothing(args, message, capsys):
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
