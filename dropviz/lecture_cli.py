@@ -130,8 +130,9 @@ def export_animation(args: argparse.Namespace, setup: Setup | None) -> int:
     check_frames(config.steps, every)  # too many frames, before any training
     recorded = record_setup(config, spec, args.export_animation, every, args.view, args.fps,
                             progress=sys.stderr.isatty())
-    print(f"wrote {recorded.path}: {recorded.frames} frames, step 0 to {config.steps} every "
-          f"{every} steps, {recorded.seconds:.1f} s at {args.fps:g} frames a second")
+    spacing = "every step" if every == 1 else f"every {every} steps"
+    print(f"wrote {recorded.path}: {recorded.frames} frames, step 0 to {config.steps} {spacing}, "
+          f"{recorded.seconds:.1f} s at {args.fps:g} frames a second")
     return 0
 
 

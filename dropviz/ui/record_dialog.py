@@ -254,14 +254,14 @@ class Recorder(QObject):
         self._stop("Recording cancelled: no file was written.", "info")
 
     def _poll(self) -> None:
-        """Draw and write the frames that arrived; finish once the job is done and all are in."""
+        """Draw and write one frame that arrived, so the window answers between two frames;
+        finish once the job is done and every frame is in."""
         try:
-            while True:
-                kind, item = self._frames.get_nowait()
-                if kind == "info":
-                    self._started(item)
-                else:
-                    self._frame(item)
+            kind, item = self._frames.get_nowait()
+            if kind == "info":
+                self._started(item)
+            else:
+                self._frame(item)
         except queue.Empty:
             pass
         except DropvizError as error:
@@ -275,10 +275,13 @@ class Recorder(QObject):
         self._renderer = FrameRenderer(info, self._settings.view, compare_label=self._label)
 
     def _frame(self, snapshot: Snapshot) -> None:
-        if self._writer is None or self._renderer is None:
+        writer, renderer = self._writer, self._renderer
+        if writer is None or renderer is None:
             return
-        self._writer.append(self._renderer.frame(snapshot))
-        self.progress.setValue(self._writer.frames)
+        frame = renderer.frame(snapshot)
+        if self._writer is writer:  # not cancelled while the frame was drawn
+            writer.append(frame)
+            self.progress.setValue(writer.frames)
 
     def _job_result(self, kind: str, _result: object) -> None:
         if kind == KIND:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QEvent, Qt
 from PyQt5.QtGui import QFont, QImage
 from PyQt5.QtWidgets import QApplication, QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -113,7 +113,9 @@ class FrameRenderer:
             if not view.isHidden():
                 view.draw(snapshot)
         self.header.setText(self._header(snapshot))
-        QApplication.processEvents()  # the layouts settle before painting
+        # The layouts settle before painting; only they: in the window, other events (a click on
+        # Cancel) must not run in the middle of a frame.
+        QApplication.sendPostedEvents(None, QEvent.LayoutRequest)
         image = self.widget.grab().toImage()
         if (image.width(), image.height()) != self.size:  # a high-DPI screen grabs at its scale
             image = image.scaled(*self.size, Qt.IgnoreAspectRatio, Qt.SmoothTransformation)
