@@ -76,14 +76,15 @@ def wrapping_title(plot: pg.PlotItem) -> TitleLabel:
     return label
 
 
-def set_title(plot: pg.PlotItem, heading: str, note: str = "", size: str = TITLE_SIZE) -> None:
+def set_title(plot: pg.PlotItem, heading: str, note: str = "", size: str | None = None) -> None:
     """A title with optional small lines under it that say how to read the plot; every line
-    wraps at the plot's width (see TitleLabel)."""
+    wraps at the plot's width (see TitleLabel). Without `size` a title keeps the size it has
+    (TITLE_SIZE at first): lecture mode's larger one survives a new text."""
     text = heading if not note else (f"{heading}<br><span style='font-size:9pt; color:#555'>"
                                      f"{note}</span>")
     label = wrapping_title(plot)
     label.setVisible(True)
-    label.setText(text, size=size)
+    label.setText(text, size=size or label.opts.get("size") or TITLE_SIZE)
 
 
 def plain_axes(plot: pg.PlotItem) -> None:

@@ -7,9 +7,10 @@ import pyqtgraph as pg
 import pytest
 from PyQt5.QtCore import QRect, Qt
 from PyQt5.QtWidgets import QApplication, QMainWindow
-from ui_helpers import TIMEOUT, press, wait_news
+from ui_helpers import SMALL, START_TIMEOUT, TIMEOUT, press, wait_news
 
 from dropviz.session.snapshot import RECENT_STEPS
+from dropviz.ui.main_window import MainWindow
 from dropviz.ui.settings import clamp_to_screen, clamped, remember_window, restore_window
 from dropviz.ui.views.step_plot import FIRST_STEPS
 
@@ -236,3 +237,29 @@ def test_the_title_of_a_narrow_plot_wraps_instead_of_widening_it(make_window, qt
     assert label.item.document().idealWidth() <= label.width() + 1
     assert label.itemRect().height() > one_line
     assert np.isclose(plot.layout.rowMinimumHeight(0), label.itemRect().height())
+
+
+def test_a_window_that_opens_on_a_small_screen_gives_the_views_the_room(qtbot, pool):
+    """The controls fold before the window is first laid out: the views still get the width."""
+    window = MainWindow(SMALL, pool=pool)
+    qtbot.addWidget(window)
+    window.resize(1024, 768)
+    window.show()
+    qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=START_TIMEOUT)
+    qtbot.wait(50)
+    assert window.drawer.strip.isVisible() and not window.controls.isVisible()
+    assert window.drawer.width() < 60
+    assert window.loss_view.width() > 250 and window.gap_view.width() > 250
+    assert _clipped(window) == []
+    window.close()
+
+
+def test_a_title_that_changes_in_lecture_mode_keeps_its_larger_size(make_window, qtbot):
+    window = make_window()
+    window.lecture.set_active(True)
+    row = window.mask_view._rows["hidden1"]
+    assert row.raster_plot.titleLabel.opts["size"] == "15pt"
+    row.set_title("<b>hidden1</b>: p = 0.25")  # a new rate, drawn while lecturing
+    assert row.raster_plot.titleLabel.opts["size"] == "15pt"
+    window.lecture.set_active(False)
+    assert row.raster_plot.titleLabel.opts["size"] == "10pt"

@@ -20,6 +20,7 @@ from PyQt5.QtWidgets import QHBoxLayout, QSizePolicy, QSplitter, QToolButton, QW
 from dropviz.ui.panels.controls_panel import ControlsPanel
 
 QWIDGETSIZE_MAX = (1 << 24) - 1
+MIN_VIEWS_PANE = 1000
 VIEW_MIN_WIDTH = 300  # pixels a view needs at the normal scale; times lecture mode's scale
 VIEWS_MIN_WIDTH = 3 * VIEW_MIN_WIDTH  # the views keep three in a row before the controls fold
 STRIP_TEXT = "Controls  ▸"
@@ -101,8 +102,10 @@ class ControlsDrawer(QWidget):
         self.setMaximumWidth(QWIDGETSIZE_MAX if open_ else width)
         splitter = self.parentWidget()
         if isinstance(splitter, QSplitter):  # it keeps the pane's old width, empty, otherwise
+            # Before the window is first laid out the sizes are 0; the splitter scales these
+            # to its width then, so the views never get none.
             sizes = splitter.sizes()
-            splitter.setSizes([width, sum(sizes) - width, *sizes[2:]])
+            splitter.setSizes([width, max(sum(sizes) - width, MIN_VIEWS_PANE), *sizes[2:]])
         if open_ != self.open:
             self.open = open_
             self.sigOpenChanged.emit(open_)

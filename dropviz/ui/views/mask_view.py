@@ -67,7 +67,7 @@ class _Row:
         """Only on a change: a new title re-lays out the whole view, too slow for every frame."""
         if text != self.title:
             self.title = text
-            set_title(self.raster_plot, text, size=MASK_TITLE_SIZE)
+            set_title(self.raster_plot, text)
 
 
 class MaskView(pg.GraphicsLayoutWidget):
@@ -91,6 +91,7 @@ class MaskView(pg.GraphicsLayoutWidget):
             raster_plot = self.addPlot(row=index, col=0)
             _quiet_plot(raster_plot)
             _edge_ticks(raster_plot.getAxis("left"), units)  # they say how many units
+            set_title(raster_plot, f"<b>{name}</b>", size=MASK_TITLE_SIZE)
             raster_plot.setRange(xRange=step_window(0), yRange=(0, units), padding=0)
             raster = _image_item()
             raster_plot.addItem(raster)
