@@ -350,6 +350,7 @@ class MainWindow(QMainWindow):
         """The controls and the views to the window's width and the text's scale."""
         self.drawer.fit(self.width(), self.lecture.scale)
         self._make_room()
+        self.explanation.fit()
 
     def is_busy(self) -> bool:
         """Training, or building a run: when a long garbage-collection pass would be felt."""

@@ -263,3 +263,26 @@ def test_a_title_that_changes_in_lecture_mode_keeps_its_larger_size(make_window,
     assert row.raster_plot.titleLabel.opts["size"] == "15pt"
     window.lecture.set_active(False)
     assert row.raster_plot.titleLabel.opts["size"] == "10pt"
+
+
+def test_a_long_explanation_folds_to_its_title_on_a_small_projector(make_window, qtbot):
+    window = make_window()
+    window.presets_menu.choose("02_dropout_closes_gap")
+    wait_news(qtbot, window, "New run")
+    window.banner.clear()
+    assert window.explanation.isVisible() and window.explanation.text.isVisible()
+    window.lecture.set_active(True)
+    window.setWindowState(Qt.WindowNoState)
+    window.resize(1280, 720)
+    qtbot.wait(50)
+    assert window.explanation.isVisible() and window.explanation.title.isVisible()
+    assert not window.explanation.text.isVisible()
+    window.explanation.fold_button.click()  # the lecturer unfolds it: it stays
+    window.resize(1280, 700)
+    qtbot.wait(20)
+    assert window.explanation.text.isVisible()
+    window.lecture.set_active(False)
+    window.setWindowState(Qt.WindowNoState)
+    window.resize(1920, 1080)
+    qtbot.wait(20)
+    assert window.explanation.text.isVisible()

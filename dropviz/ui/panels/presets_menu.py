@@ -14,6 +14,7 @@ from PyQt5.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton, QVB
 from dropviz.model.errors import DropvizError
 from dropviz.model.presets import Preset, load_presets
 
+MAX_TEXT_SHARE = 0.12
 BACKGROUND = "#f3f0fa"
 TEXT = "#2b1d4a"
 
@@ -56,7 +57,9 @@ class ExplanationPanel(QFrame):
 
     Its text takes the window's font, so lecture mode enlarges it with everything else. While the
     banner shows a message the explanation waits (`hold`), and comes back when the banner goes:
-    one message at a time above the plots.
+    one message at a time above the plots. Where the paragraph would take more than
+    MAX_TEXT_SHARE of the window's height (lecture mode on a 1280x720 projector: five lines that
+    left the curves 60 pixels) it folds to its title line, and ▸ unfolds it.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -80,6 +83,11 @@ class ExplanationPanel(QFrame):
         close.setFocusPolicy(Qt.NoFocus)
         close.clicked.connect(self.dismiss)
         self.close_button = close
+        self.fold_button = QToolButton()
+        self.fold_button.setAutoRaise(True)
+        self.fold_button.setFocusPolicy(Qt.NoFocus)
+        self.fold_button.clicked.connect(lambda: self.set_folded(self.text.isVisible()))
+        self._too_tall: bool | None = None  # at the last fit
         self.preset_key: str | None = None  # the preset explained, until closed
         self._held = False
         words = QVBoxLayout()
@@ -89,7 +97,9 @@ class ExplanationPanel(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
         layout.addLayout(words, 1)
+        layout.addWidget(self.fold_button, 0, Qt.AlignTop)
         layout.addWidget(close, 0, Qt.AlignTop)
+        self.set_folded(False)
         self.hide()
 
     def show_preset(self, preset: Preset, baseline: str) -> None:
@@ -99,7 +109,25 @@ class ExplanationPanel(QFrame):
                 if baseline else "")
         self.text.setText(preset.explanation + note)
         self.preset_key = preset.key
+        self._too_tall = None
+        self.fit()
         self.setVisible(not self._held)
+
+    def set_folded(self, folded: bool) -> None:
+        self.text.setVisible(not folded)
+        self.fold_button.setText("▸" if folded else "▾")
+        self.fold_button.setToolTip("Show the explanation." if folded
+                                    else "Fold the explanation to its title.")
+
+    def fit(self) -> None:
+        """Fold the paragraph when it becomes too tall for the window, unfold it when it fits
+        again; in between the user's choice holds."""
+        window = self.window()
+        width = max(window.width() - 100, 200)  # the panel spans the window, shown or not
+        too_tall = self.text.heightForWidth(width) > window.height() * MAX_TEXT_SHARE
+        if too_tall != self._too_tall:
+            self._too_tall = too_tall
+            self.set_folded(too_tall)
 
     def dismiss(self) -> None:
         self.preset_key = None
