@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +148,11 @@ def test_a_body_that_is_not_deflate_or_json_is_refused():
         text = PREFIX + base64.urlsafe_b64encode(body + _checksum(body)).decode().rstrip("=")
         with pytest.raises(SetupError, match=r"do not read|too long or incomplete"):
             decode_setup(text)
+
+
+def test_the_readme_example_is_the_preset_it_names():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"`(dropviz:[A-Za-z0-9_-]+)` \(the preset \"Dropout closes the gap\"",
+                        readme).group(1)
+    preset = next(p for p in load_presets() if p.key == "02_dropout_closes_gap")
+    assert example == encode_setup(Setup(preset.config, preset.key, preset_spec(preset)))
