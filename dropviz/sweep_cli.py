@@ -113,7 +113,7 @@ def prepare(args: argparse.Namespace, specs: list[str]) -> Sweep:
 
 
 def _run(sweep: Sweep, args: argparse.Namespace) -> SweepResult:
-    """Train the pending runs with a progress bar (runs done, and the estimated time left)."""
+    """Train the pending runs with a progress bar of steps and the estimated time left."""
     from contextlib import nullcontext
 
     from tqdm import tqdm
@@ -126,14 +126,21 @@ def _run(sweep: Sweep, args: argparse.Namespace) -> SweepResult:
         where = args.scheduler or ("this process" if args.workers == 0 else "a local Dask cluster")
         print(f"dropviz: {len(sweep.pending)} runs on {where} (a network shape's first compile "
               "takes up to a minute)...", file=sys.stderr)
-    local = args.workers == 0
-    with (nullcontext() if local else sweep_client(args.workers, args.scheduler)) as client, \
-            tqdm(total=len(sweep.tasks), initial=sweep.kept, unit="run", leave=False,
-                 disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.update(done - bar.n)
+    bars: list[tqdm] = []
 
-        return sweep.run(client, progress=progress)
+    def progress(done: int, total: int) -> None:
+        if not bars:  # made at the first report, so the time left counts only new steps
+            bars.append(tqdm(total=total, initial=done, unit="step", unit_scale=True, leave=False,
+                             disable=not sys.stderr.isatty(), file=sys.stderr))
+        bars[0].update(done - bars[0].n)
+
+    local = args.workers == 0
+    try:
+        with nullcontext() if local else sweep_client(args.workers, args.scheduler) as client:
+            return sweep.run(client, progress=progress)
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 def format_table(result: SweepResult, steps: int, seeds: int) -> str:

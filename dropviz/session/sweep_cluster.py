@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import logging
 import os
 import queue
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # distributed takes a second to import: only when a sweep run
 
 PointFn = Callable[[SweepPoint], None]
 ProgressFn = Callable[[int, int], None]
+StepsFn = Callable[[int, int], None]  # (task index, steps trained so far)
 
 POLL_SECONDS = 0.2  # how soon a cancel is seen while every worker is busy
 CONNECT_SECONDS = 20  # to reach a scheduler given with --scheduler
@@ -126,36 +128,50 @@ def close_shared_client() -> None:
 
 
 def run_tasks(tasks: Sequence[SweepTask], client: Client | None, on_point: PointFn,
-              cancelled: CancelledFn | None = None, pool: NetworkPool | None = None) -> None:
+              cancelled: CancelledFn | None = None, pool: NetworkPool | None = None,
+              on_steps: StepsFn | None = None) -> None:
     """Run the tasks and call `on_point` here, on this thread, as each one's point arrives.
 
     With a client, in the order they finish; a task whose worker died (after Dask's retries) or
-    that could not run is a FAILED point. Raises `Cancelled` when `cancelled()` turns true; the
-    tasks not started yet are dropped from the cluster then.
+    that could not run is a FAILED point. `on_steps(index, steps)` hears now and then how far the
+    task of that index has trained. Raises `Cancelled` when `cancelled()` turns true; the tasks
+    not started yet are dropped from the cluster then.
     """
     if client is None:
         pool = pool or NetworkPool()
         for task in tasks:
             _check(cancelled)
-            on_point(run_task(task, pool))
+            steps = None if on_steps is None else functools.partial(on_steps, task.index)
+            on_point(run_task(task, pool, steps))
         return
-    arrived: queue.Queue[Future] = queue.Queue()
+    arrived: queue.Queue = queue.Queue()  # finished futures, and (index, steps) reports
     token = uuid.uuid4().hex[:8]
+    topic = f"dropviz-steps-{token}"
     sent: dict[str, tuple[Future, SweepTask]] = {}
+    if on_steps is not None:
+        client.subscribe_topic(topic, lambda event: arrived.put(event[1]))
     try:
         for task in tasks:
-            future = client.submit(run_on_worker, task, key=f"dropviz-{token}-{task.index}",
-                                   pure=False)
+            future = client.submit(run_on_worker, task, topic if on_steps else None,
+                                   key=f"dropviz-{token}-{task.index}", pure=False)
             sent[future.key] = (future, task)
             future.add_done_callback(arrived.put)
-        for _ in tasks:
-            future = _next(arrived, cancelled)
-            on_point(_outcome(future, sent[future.key][1]))
+        left = len(tasks)
+        while left:
+            item = _next(arrived, cancelled)
+            if isinstance(item, tuple | list):
+                on_steps(*item)
+                continue
+            left -= 1
+            on_point(_outcome(item, sent[item.key][1]))
     finally:
+        if on_steps is not None:
+            with contextlib.suppress(Exception):  # a cluster already gone
+                client.unsubscribe_topic(topic)
         _drop(client, [future for future, _ in sent.values()])
 
 
-def _next(arrived: queue.Queue, cancelled: CancelledFn | None) -> Future:
+def _next(arrived: queue.Queue, cancelled: CancelledFn | None) -> Future | tuple:
     while True:
         _check(cancelled)
         try:
@@ -215,23 +231,41 @@ class Sweep:
         """Train the pending points where `client` says (see run_tasks) and return them all.
 
         Every new point is appended to sweep.csv as it arrives, then handed to `on_point`;
-        `progress(done, total)` counts points, kept ones included. Once all are in, sweep.csv is
-        rewritten in the grid's order.
+        `progress(done, total)` counts training steps, those of kept points included, and those of
+        runs under way as their workers report them. Once all are in, sweep.csv is rewritten in
+        the grid's order.
         """
-        total = len(self.tasks)
-        if progress is not None:
-            progress(len(self.points), total)
+        total = sum(task.config.steps for task in self.tasks)
+        steps = {task.point: task.config.steps for task in self.tasks}
+        index_of = {task.point: task.index for task in self.tasks}
+        finished = [sum(steps[point] for point in self.points)]
+        under_way: dict[int, int] = {}  # steps of the runs in progress, by task index
+        pending = {task.index for task in self.pending}
+
+        def report() -> None:
+            if progress is not None:
+                progress(finished[0] + sum(under_way.values()), total)
+
+        def trained(index: int, count: int) -> None:
+            if index in pending:
+                under_way[index] = count
+                report()
 
         def arrived(point: SweepPoint) -> None:
             self.points[point.point] = point
+            index = index_of[point.point]
+            pending.discard(index)
+            under_way.pop(index, None)
+            finished[0] += steps[point.point]
             if self.out is not None:
                 self.out.append(point)
             if on_point is not None:
                 on_point(point)
-            if progress is not None:
-                progress(len(self.points), total)
+            report()
 
-        run_tasks(self.pending, client, arrived, cancelled, pool)
+        report()
+        run_tasks(self.pending, client, arrived, cancelled, pool,
+                  trained if progress is not None else None)
         result = self.result()
         if self.out is not None:
             self.out.finish(result.points)

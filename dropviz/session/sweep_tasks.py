@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from dropviz.session.run import Run
 from dropviz.session.sweep_grid import SweepTask
 
 DATASETS_KEPT = 16  # per worker process: a sweep's seeds times the datasets it sweeps
+REPORT_SECONDS = 0.25  # between two reports of a run's steps from a worker
 
 _process: dict[str, NetworkPool | None] = {"pool": None}
 # A worker with several threads runs tasks side by side: the pool's lists and PyTensor's floatX
@@ -68,13 +70,33 @@ def _pool() -> NetworkPool:
         return _process["pool"]
 
 
-def run_on_worker(task: SweepTask) -> SweepPoint:
-    """The task in a worker process, with the process's pool (what the engine submits)."""
-    return run_task(task, _pool())
+def run_on_worker(task: SweepTask, topic: str | None = None) -> SweepPoint:
+    """The task in a worker process, with the process's pool (what the engine submits).
+
+    With a `topic`, the steps trained so far go to the client as Dask events of that topic,
+    (task index, steps), at most one every REPORT_SECONDS: a run of a minute shows its progress.
+    """
+    if topic is None:
+        return run_task(task, _pool())
+    from distributed import get_worker
+
+    worker, last = get_worker(), [0.0]
+
+    def trained(steps: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= REPORT_SECONDS:
+            last[0] = now
+            worker.log_event(topic, (task.index, steps))
+
+    return run_task(task, _pool(), trained)
 
 
-def run_task(task: SweepTask, pool: NetworkPool) -> SweepPoint:
-    """Train and evaluate the task's run with networks from `pool`; never raises."""
+def run_task(task: SweepTask, pool: NetworkPool,
+             trained: Callable[[int], None] | None = None) -> SweepPoint:
+    """Train and evaluate the task's run with networks from `pool`; never raises.
+
+    `trained(steps)` hears the steps trained so far after each chunk.
+    """
     started = time.perf_counter()
     config = task.config
     try:
@@ -84,7 +106,8 @@ def run_task(task: SweepTask, pool: NetworkPool) -> SweepPoint:
         run = Run(trainer)
         try:
             with np.errstate(all="ignore"):  # a diverging run overflows; its status says so
-                TrainingLoop(Lockstep(run)).run(config.steps)
+                TrainingLoop(Lockstep(run)).run(config.steps, after_chunk=(
+                    None if trained is None else lambda results: trained(run.step)))
             evaluation = run.evaluate()
         finally:
             with _lock:

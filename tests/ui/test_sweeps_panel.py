@@ -41,7 +41,7 @@ def test_rate_sweep_with_error_bars_and_export(make_window, qtbot, tmp_path, poo
     np.testing.assert_allclose(panel.test_bars.opts["height"],
                                [2 * summary[0.0].std["test_error"],
                                 2 * summary[0.5].std["test_error"]])
-    assert panel.progress.value() == panel.progress.maximum() == 4, "four runs"
+    assert panel.progress.value() == panel.progress.maximum() == 4 * 20
     assert "Lowest test error" in panel.status.text()
     serial = Sweep(panel.grid()).run(None, pool=pool)  # the same runs, here, one by one
     assert all(a.metrics_equal(b) for a, b in zip(result.points, serial.points, strict=True))
