@@ -24,6 +24,7 @@ from dropviz.process import keep_freed_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("training", "levers", "evaluation", "startup", "window")
+OPTIONAL_SECTIONS = ("sweeps",)  # Dask sweeps of digits networks: many minutes more on a busy machine
 
 
 def _child(args: list[str], extra_env: dict[str, str] | None = None) -> dict:
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer and shorter repetitions")
     parser.add_argument("--sections", default=",".join(SECTIONS),
-                        help=f"comma-separated, from {', '.join(SECTIONS)}")
+                        help=f"comma-separated, from {', '.join(SECTIONS + OPTIONAL_SECTIONS)}")
     parser.add_argument("--markdown", metavar="FILE", help="also write the tables to FILE")
     parser.add_argument("--calm", type=float, metavar="LOAD",
                         help="first wait (up to 10 minutes) for the 1-minute load average to fall "
@@ -169,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             ("levers", lambda: lever_tables(3, seconds * 0.6)),
             ("evaluation", lambda: evaluation_tables(10 if args.quick else 30)),
             ("startup", lambda: startup_tables(2)),
-            ("window", lambda: window_tables(3.0, 3 if args.quick else 6))):
+            ("window", lambda: window_tables(3.0, 3 if args.quick else 6)),
+            ("sweeps", lambda: _child(["benchmarks/sweeps.py", *(["--quick"] if args.quick else [])])
+             ["lines"])):
         if section in sections:
             block = [*tables(), ""]
             print("\n".join(block), flush=True)
