@@ -210,3 +210,13 @@ def test_a_diverging_run_is_a_row_that_says_so_and_the_sweep_goes_on(pool, capfd
     assert fine.status == "ok" and np.isfinite(fine.test_loss)
     assert diverged.status == "diverged" and not np.isfinite(diverged.test_loss)
     assert "Warning" not in capfd.readouterr().err
+
+
+def test_a_run_that_cannot_start_is_a_failed_row_and_the_sweep_goes_on(pool, tmp_path):
+    config = TINY.with_overrides([f"dataset.csv_path={tmp_path / 'gone.csv'}"])
+    result = _sweep(config, ["dataset.name=csv,moons"], pool=pool)
+    missing, moons = result.points
+    assert missing.status.startswith("failed: ") and "gone.csv" in missing.status
+    assert "\n" not in missing.status, "one line in the CSV"
+    assert np.isnan(missing.test_loss) and missing.labels == (("dataset.name", "csv"),)
+    assert moons.status == "ok" and np.isfinite(moons.test_loss)
