@@ -568,7 +568,9 @@ def _close_during_a_sweep(window: MainWindow) -> None:
     panel.rates.setText("0, 0.5")
     panel.steps.setValue(50_000)  # most of a minute of work, with progress every second
     panel.run_button.click()
-    wait_until(lambda: panel.progress.value() > 0, TIMEOUT, "the sweep's progress")
+    # The window's sweeps start a local Dask cluster first: worker processes that import dropviz
+    # and load its compiled networks, which on a busy machine takes longer than a run's start.
+    wait_until(lambda: panel.progress.value() > 0, 4 * TIMEOUT, "the sweep's progress")
 
 
 def _close_during_an_export(window: MainWindow) -> None:
