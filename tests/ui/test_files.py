@@ -341,7 +341,9 @@ def test_the_file_menu_has_its_actions_and_shortcuts(make_window):
              if not action.isSeparator()]
     assert shown[:-1] == [("Open &CSV...", "Ctrl+Shift+O"), ("&Open experiment...", "Ctrl+O"),
                           ("Open &recent", ""), ("&Save experiment", "Ctrl+S"),
-                          ("Save experiment &as...", "Ctrl+Shift+S"), ("&Export run...", "Ctrl+E")]
+                          ("Save experiment &as...", "Ctrl+Shift+S"), ("&Export run...", "Ctrl+E"),
+                          ("Cop&y setup", "Ctrl+Shift+C"), ("Open set&up...", "Ctrl+Shift+V"),
+                          ("Record...", "Ctrl+Shift+R")]
     assert shown[-1][0] == "&Quit"
 
 
@@ -388,14 +390,14 @@ def test_the_settings_and_geometry_of_the_last_session_come_back(make_window, qt
     live = replace(SMALL, learning_rate=0.03)
     window.handle.sigConfig.emit(live)
     qtbot.waitUntil(lambda: window.last_snapshot.config == live, timeout=TIMEOUT)
-    window.resize(1234, 777)
+    window.resize(765, 543)  # inside the offscreen screen (800x600): a restored size is clamped to it
     window.close()
     assert stored_config() == (live, "")
 
     other = QMainWindow()
     qtbot.addWidget(other)
     restore_window(other)
-    assert (other.width(), other.height()) == (1234, 777)
+    assert (other.width(), other.height()) == (765, 543)
 
     QSettings(QSettings.IniFormat, QSettings.UserScope, "dropviz", "dropviz").setValue(
         "config", '{"hidden_layers": [0]}')
