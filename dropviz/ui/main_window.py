@@ -358,5 +358,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.files.remember()
+        self.recorder.discard()
         self.handle.shutdown()
         event.accept()

@@ -253,6 +253,12 @@ class Recorder(QObject):
         self.handle.sigCancelJob.emit()
         self._stop("Recording cancelled: no file was written.", "info")
 
+    def discard(self) -> None:
+        """On closing the window: no file, no message."""
+        if self.recording:
+            self.handle.sigCancelJob.emit()
+            self._stop("", "info")
+
     def _poll(self) -> None:
         """Draw and write one frame that arrived, so the window answers between two frames;
         finish once the job is done and every frame is in."""
@@ -316,4 +322,5 @@ class Recorder(QObject):
             self._renderer = None
         self.progress.hide()
         self.cancel_button.hide()
-        self.banner.show_message(text, kind, seconds=15 if kind == "info" else None)
+        if text:
+            self.banner.show_message(text, kind, seconds=15 if kind == "info" else None)

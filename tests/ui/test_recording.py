@@ -209,3 +209,12 @@ def test_a_bad_recording_is_refused_in_the_banner(make_window, tmp_path):
     assert not window.recorder.start(RecordingSettings(tmp_path / "x.avi", "window", 20, 10))
     assert window.banner.kind() == "error" and ".gif or .mp4" in window.banner.text()
     assert not window.recorder.recording
+
+
+def test_closing_the_window_while_recording_leaves_no_file(make_window, qtbot, tmp_path):
+    window = make_window()
+    assert window.recorder.start(RecordingSettings(tmp_path / "closed.gif", "gap", 1500, 1))
+    qtbot.waitUntil(lambda: window.recorder.progress.value() >= 1, timeout=TIMEOUT)
+    window.close()
+    assert not window.recorder.recording
+    assert list(tmp_path.iterdir()) == []
