@@ -7,8 +7,8 @@ it over the plots' room for as long as it is wanted. Widening the window brings 
 that folded by itself; one the user closed stays closed.
 
 Measured with the screenshots of issue 17: at 1280x720 the controls need 370 pixels at the normal
-font and 520 in lecture mode, and three plots in a row stop fitting their axis text under about
-280 pixels each (380 in lecture mode).
+font and 520 in lecture mode, and a plot stops fitting its title and axis text under about 300
+pixels (450 in lecture mode), so the controls fold below 1270 pixels (1870 in lecture mode).
 """
 
 from __future__ import annotations
