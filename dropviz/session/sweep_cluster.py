@@ -8,10 +8,10 @@ worker dies and the reaching of other machines (`--scheduler`), so dropviz keeps
 own. Each worker process keeps its compiled networks between tasks; the tasks carry only their
 config (about a kilobyte), and each worker builds or reads the data from its cache.
 
-`run_sweep` is what the command line and the window share: it expands the grid, skips the points
-sweep.csv holds already, sends the rest, and hands each point over as soon as it arrives. With no
-client the tasks run here, one after another, on the caller's pool: the serial result every
-parallel one must equal, point for point.
+A `Sweep` is what the command line, the window and the Python API share: it expands the grid,
+keeps the points sweep.csv holds already, sends the rest, and hands each point over as soon as it
+arrives. With no client the tasks run here, one after another, on the caller's pool: the serial
+result every parallel one must equal, point for point.
 """
 
 from __future__ import annotations
