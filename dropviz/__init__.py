@@ -10,7 +10,7 @@ else, least of all PyTensor (measured: 3 to 8 ms, where importing the trainer ta
 or more).
 """
 
-__version__ = "0.1.0"
+from dropviz.version import __version__
 
 _API = ("Config", "Preset", "TrainedRun", "TrainingDiverged", "load", "load_config", "preset",
         "presets", "sweep", "train")

@@ -120,7 +120,8 @@ def sweep(config: Config | str | Path | None = None, *, rates: Sequence[float] |
     0 to 0.8 by 0.1). The result's `summary()` has the mean and spread over seeds of each
     setting, `to_csv()` one row per run.
     """
-    from dropviz.model.sweeps import DEFAULT_RATES, rate_sweep, size_sweep
+    from dropviz.model.sweeps import DEFAULT_RATES
+    from dropviz.session.sweeps import rate_sweep, size_sweep
 
     if not isinstance(config, Config):
         config = Config() if config is None else load_config(config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from dropviz.launch import open_window
 from dropviz.process import keep_freed_memory
 
 
@@ -15,19 +16,6 @@ def main(argv: list[str] | None = None, prog: str = "dropviz") -> int:
         return open_window()
     # The command line parses before it imports PyTensor and scikit-learn (1.5 s), so its help
     # and its usage errors are instant; the window loads them on its build thread instead.
-    from dropviz import cli
+    from dropviz.cli.main import main as cli_main
 
-    return cli.main(args, prog)
-
-
-def open_window() -> int:
-    """The window, or exit status 1 with the reason when this machine cannot show one."""
-    from dropviz.platform_check import qt_platform_problem
-
-    problem = qt_platform_problem()
-    if problem:
-        print(f"dropviz: {problem}", file=sys.stderr)
-        return 1
-    from dropviz.ui.app import run_app
-
-    return run_app()
+    return cli_main(args, prog)

@@ -15,7 +15,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from dropviz.cli.options import UsageError
+from dropviz.cli.errors import UsageError
 
 if TYPE_CHECKING:
     from dropviz.model.config import Config
@@ -51,8 +51,10 @@ def run(args: argparse.Namespace) -> int | None:
         raise UsageError("--frame-steps, --view and --fps go with --export-animation FILE")
     if setup is None:
         return None
-    if not getattr(args, "headless", False) and _only_setup(args):
-        return open_setup_window(setup)
+    if not getattr(args, "headless", False) and args.typed == {"setup"}:
+        from dropviz.launch import open_window
+
+        return open_window(setup)
     from dropviz.cli.training import run_training
 
     return run_training(args, _config(setup.config, args))
@@ -77,28 +79,6 @@ def _config(config: Config, args: argparse.Namespace) -> Config:
     if args.steps is not None:
         config = config.with_overrides([f"steps={args.steps}"])
     return config
-
-
-def _only_setup(args: argparse.Namespace) -> bool:
-    """Whether the command line holds --setup and nothing else: then it means the window."""
-    from dropviz.cli import build_parser
-
-    defaults = vars(build_parser().parse_args([]))
-    given = {key: value for key, value in vars(args).items()
-             if key not in ("setup", "command", "target")}
-    return all(defaults.get(key) == value for key, value in given.items())
-
-
-def open_setup_window(setup: Setup) -> int:
-    from dropviz.platform_check import qt_platform_problem
-
-    problem = qt_platform_problem()
-    if problem:
-        print(f"dropviz: {problem}", file=sys.stderr)
-        return 1
-    from dropviz.ui.app import run_app
-
-    return run_app(setup=setup)
 
 
 def _what_to_record(args: argparse.Namespace, setup: Setup | None) -> tuple[Config, CompareSpec | None]:

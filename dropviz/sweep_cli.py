@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dropviz.cli.options import UsageError
+from dropviz.cli.errors import UsageError
 from dropviz.cli.settings import config_from_args
 
 if TYPE_CHECKING:

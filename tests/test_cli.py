@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import dropviz
-from dropviz import app, cli
+from dropviz import app, launch
+from dropviz.cli import main as cli
 from dropviz.model import config as config_module
 from dropviz.model.config import ACTIVATIONS, DATASET_NAMES, MASK_SHAPES, OPTIMIZERS, SCALING_MODES, Config
 from dropviz.model.errors import ExportError
@@ -294,6 +295,7 @@ def test_help_lists_every_setting_with_what_the_config_allows(capsys, monkeypatc
 
 def test_no_arguments_or_window_open_the_window(monkeypatch):
     monkeypatch.setattr(app, "open_window", lambda: 42)
+    monkeypatch.setattr(launch, "open_window", lambda: 42)
     monkeypatch.setattr(app, "keep_freed_memory", lambda: None)
     assert app.main([]) == 42
     assert cli.main(["window"]) == 42

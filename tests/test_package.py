@@ -117,4 +117,4 @@ def test_the_bench_extra_is_the_dev_extra_and_what_requirements_bench_pins():
 
 def test_the_version_has_one_source():
     assert "version" in PYPROJECT["project"]["dynamic"]
-    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "dropviz.__version__"}
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "dropviz.version.__version__"}

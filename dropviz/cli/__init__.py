@@ -1,4 +1,4 @@
-"""The `dropviz` command line: the window, headless training, and what extensions add.
+"""The `dropviz` command line (cli/main.py): the window, headless training, and what extensions add.
 
 `dropviz` alone opens the window; a command (train, resume RUN, sweep SPEC, presets, window) or
 options alone (which mean train) work without one. `main.py --headless OPTIONS`, the form older
@@ -13,98 +13,7 @@ or returns None when the arguments are not its business. They are asked in order
 arguments are parsed and checked; when none takes them, a training run does. An extension must be
 cheap to import (argparse and dropviz.model.config at most): `--help` builds the parser, so heavy
 modules (PyTensor, numpy, the trainer) are imported inside its `run`. What it needs of the command
-line: `dropviz.cli.options` (UsageError) and `dropviz.cli.settings` (config_from_args). An error for
+line: `dropviz.cli.errors` (UsageError) and `dropviz.cli.settings` (config_from_args). An error for
 the user is a DropvizError (one line, exit 2). `dropviz sweep SPEC` reaches an extension as
 `args.command == "sweep"` with `args.target == "SPEC"`; `resume RUN` fills `args.resume`.
 """
-
-from __future__ import annotations
-
-import argparse
-import sys
-
-from dropviz import lecture_cli, sweep_cli
-from dropviz.cli.options import (
-    EXIT_BAD_INPUT,
-    EXIT_DIVERGED,
-    TAKES_A_TARGET,
-    UsageError,
-    add_core_arguments,
-    core_parser,
-)
-from dropviz.cli.settings import config_from_args
-from dropviz.model.errors import DropvizError, TrainingDiverged
-
-EXTENSIONS = (sweep_cli, lecture_cli)
-
-__all__ = ["EXIT_BAD_INPUT", "EXIT_DIVERGED", "EXTENSIONS", "UsageError", "build_parser", "main", "run"]
-
-
-def build_parser(prog: str = "dropviz", headless: bool = False) -> argparse.ArgumentParser:
-    """The one parser: the core's commands and options, then each extension's."""
-    parser = core_parser(prog, headless)
-    add_core_arguments(parser)
-    for extension in EXTENSIONS:
-        extension.add_arguments(parser)
-    return parser
-
-
-def parse(argv: list[str], prog: str) -> argparse.Namespace:
-    """The arguments, with the command settled: `args.command` is never None afterwards."""
-    args = build_parser(prog, "--headless" in argv).parse_intermixed_args(argv)
-    command = args.command or ("train" if argv else "window")
-    if args.headless and command == "window":
-        raise UsageError("--headless trains without a window; it does not go with window")
-    if command in ("window", "presets") and len(argv) > 1:
-        raise UsageError(f"{command} takes no options")
-    if args.target is not None and command not in TAKES_A_TARGET:
-        raise UsageError(f"{command} takes no argument; got {args.target!r}")
-    if command == "resume" and args.target is not None:
-        if args.resume:
-            raise UsageError("give the RUN of resume once, not also as --resume")
-        args.resume = args.target
-    if command == "resume" and not args.resume:
-        raise UsageError("resume needs the run: its folder or .dropviz file, e.g. resume runs/first")
-    args.command = command
-    return args
-
-
-def run(argv: list[str], prog: str = "dropviz") -> int:
-    args = parse(argv, prog)
-    if args.command == "window":
-        from dropviz.app import open_window
-
-        return open_window()
-    if args.command == "presets":
-        from dropviz.cli.settings import presets_listing
-
-        print(presets_listing())
-        return 0
-    if args.eval_every < 1:
-        raise UsageError(f"--eval-every: {args.eval_every} is not allowed; expected at least 1")
-    for extension in EXTENSIONS:
-        status = extension.run(args)
-        if status is not None:
-            return status
-    if args.command == "sweep":
-        raise UsageError("sweep needs what to sweep, e.g. sweep dropout=0,0.5 or sweep size=20,40")
-    if args.resume and (args.config or args.preset or args.dataset or args.csv or args.label):
-        raise UsageError("--resume continues a saved run; it takes no --config, --preset, --dataset "
-                         "or --csv")
-    config = None if args.resume else config_from_args(args)  # its mistakes before PyTensor loads
-    from dropviz.cli.training import run_training
-
-    return run_training(args, config)
-
-
-def main(argv: list[str] | None = None, prog: str = "dropviz") -> int:
-    """Run the command line; the exit status. `argv` defaults to sys.argv's arguments; `prog` is
-    the program as the user typed it, for the help (`dropviz`, `python -m dropviz`, `main.py`)."""
-    try:
-        return run(sys.argv[1:] if argv is None else argv, prog)
-    except TrainingDiverged as error:
-        print(f"dropviz: {error}", file=sys.stderr)
-        return EXIT_DIVERGED
-    except DropvizError as error:
-        print(f"dropviz: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT

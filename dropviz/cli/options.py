@@ -1,4 +1,4 @@
-"""The command line's parser, its help and its one kind of error, cheap to import.
+"""The command line's parser and its help, cheap to import.
 
 Nothing here loads PyTensor, numpy or scikit-learn: `--help` and every usage error are answered
 before the training modules are imported (measured: `python -m dropviz --help` in 0.1 s, where
@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
-from dropviz import __version__
+from dropviz.cli.errors import UsageError
 from dropviz.model.config import CSV_DATASET, DATASET_NAMES
-from dropviz.model.errors import DropvizError
+from dropviz.version import __version__
 
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 1
@@ -20,10 +20,6 @@ EXIT_DIVERGED = 1
 # The commands and what each takes; without a command, options mean `train`, none the window.
 COMMANDS = ("train", "resume", "sweep", "presets", "window")
 TAKES_A_TARGET = ("resume", "sweep")
-
-
-class UsageError(DropvizError):
-    """The command line itself is wrong."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,7 +46,7 @@ def usage(prog: str, headless: bool) -> str:
 
 
 def epilog(prog: str) -> str:
-    from dropviz.cli.settings import settings_help  # it imports this module's UsageError
+    from dropviz.cli.settings import settings_help  # it loads the presets: only for --help
 
     return f"""examples:
   {prog} train --set dropout.hidden=0.5 --set scaling=inverted --steps 2000 --out runs/first

@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from dropviz.api import load_config, preset
-from dropviz.cli.options import UsageError
+from dropviz.cli.errors import UsageError
 from dropviz.model.config import CSV_DATASET, Config, DatasetConfig
 from dropviz.model.errors import ConfigError
 from dropviz.model.presets import load_presets

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from dropviz.api import advance, existing_run_files
-from dropviz.cli.options import UsageError
+from dropviz.cli.errors import UsageError
 from dropviz.model.config import Config
 from dropviz.model.experiment import load_experiment
 from dropviz.model.export import run_id

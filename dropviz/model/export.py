@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dropviz import __version__
 from dropviz.model.config import Config
 from dropviz.model.errors import ExportError
 from dropviz.model.files import read_npz, write_bytes_atomic, write_npz_atomic, write_text_atomic
 from dropviz.model.portable import ONNX_INPUT, ONNX_OUTPUT, onnx_model, torch_layout
 from dropviz.model.results import Evaluation
 from dropviz.model.trainer import Trainer
+from dropviz.version import __version__
 
 MODEL_FORMAT = "dropviz-mlp/1"
 RUN_FORMAT = "dropviz-run/1"

@@ -22,8 +22,9 @@ from dropviz.model.errors import ConfigError
 from dropviz.model.monte_carlo import mc_curve
 from dropviz.model.presets import Preset
 from dropviz.model.results import Evaluation, StepResult
-from dropviz.model.sweeps import CancelledFn, ProgressFn, Ticker, trained
+from dropviz.model.sweeps import CancelledFn, ProgressFn, Ticker
 from dropviz.model.trainer import NetworkPool, Trainer
+from dropviz.session.sweeps import trained
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dropviz import cli
+from dropviz.cli import main as cli
 from dropviz.model.config import Config, DatasetConfig
 from dropviz.model.data.datasets import load_dataset
 from dropviz.model.errors import ConfigError, DatasetError, ExportError

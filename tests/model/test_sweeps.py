@@ -14,12 +14,13 @@ import pytest
 from dropviz.model.config import Config
 from dropviz.model.data.datasets import load_dataset
 from dropviz.model.errors import ConfigError
-from dropviz.model.sweeps import Cancelled, activation_sparsity, subsample
+from dropviz.model.sweeps import Cancelled, subsample
 from dropviz.model.trainer import NetworkPool, Trainer
 from dropviz.session.loop import CHUNK_STEPS
 from dropviz.session.sweep_cluster import Sweep
 from dropviz.session.sweep_csv import SweepCsv
 from dropviz.session.sweep_grid import SweepGrid
+from dropviz.session.sweeps import activation_sparsity
 from dropviz.sweep_cli import format_table
 
 # The architecture of the 2-D presets, so the session pool compiles it once for all these tests.

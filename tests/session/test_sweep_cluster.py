@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from dropviz import cli
+from dropviz.cli import main as cli
 from dropviz.model.config import Config
 from dropviz.session.sweep_cluster import Sweep, run_tasks
 from dropviz.session.sweep_csv import point_from_row

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from ui_helpers import SMALL, TIMEOUT
 
-from dropviz import cli
+from dropviz.cli import main as cli
 from dropviz.model.config import Config
 from dropviz.model.errors import ConfigError, ExportError
 from dropviz.model.trainer import Trainer
@@ -160,16 +160,19 @@ def test_bad_lecture_options_are_one_line_and_status_2(argv, reason, capsys):
 
 
 def test_a_setup_trains_headless_and_opens_the_window_alone(monkeypatch, capsys):
-    from dropviz import lecture_cli
+    from dropviz import launch
 
     text = encode_setup(Setup(TINY, "01_overfit_tiny"))
     opened = []
-    monkeypatch.setattr(lecture_cli, "open_setup_window", lambda setup: opened.append(setup) or 0)
+    monkeypatch.setattr(launch, "open_window", lambda setup: opened.append(setup) or 0)
     assert cli.main(["--setup", text]) == 0
     assert opened == [Setup(TINY, "01_overfit_tiny")]
     assert cli.main(["--headless", "--setup", text, "--steps", "5", "--eval-every", "5"]) == 0
     assert opened == [Setup(TINY, "01_overfit_tiny")]  # trained, not opened
     assert capsys.readouterr().out.startswith("step 5 ")
+    assert cli.main(["train", "--setup", text]) == 0  # a typed command trains too
+    assert opened == [Setup(TINY, "01_overfit_tiny")]
+    assert "step " in capsys.readouterr().out
 
 
 # --- the window ---------------------------------------------------------------------------------

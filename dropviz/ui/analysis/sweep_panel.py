@@ -324,7 +324,7 @@ class SparsityPanel(SweepPanel):
 
         def work(trainer: Trainer | None, pool: NetworkPool, progress: ProgressFn,
                  cancelled: CancelledFn) -> SparsityResult:
-            from dropviz.model.sweeps import activation_sparsity
+            from dropviz.session.sweeps import activation_sparsity
 
             return activation_sparsity(config, rates, bins, pool=pool, progress=progress,
                                        cancelled=cancelled)

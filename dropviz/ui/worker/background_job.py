@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # both load PyTensor: the job's thread imports them
-    from dropviz.model.sweeps import CancelledFn, ProgressFn
+from dropviz.model.sweeps import Cancelled, CancelledFn, ProgressFn
+
+if TYPE_CHECKING:  # it loads PyTensor: the job's thread imports it
     from dropviz.model.trainer import NetworkPool, Trainer
 
 # work(trainer or None, pool, progress, cancelled) -> result; runs on the job's thread.
@@ -55,8 +56,6 @@ class BackgroundJob:
         self._thread.start()
 
     def _run(self) -> None:
-        from dropviz.model.sweeps import Cancelled  # imported here: it loads PyTensor
-
         try:
             result = self.request.work(self.trainer, self._pool, self._progress,
                                        self._cancel.is_set)
