@@ -22,8 +22,12 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid")
 SCALING_MODES = ("weight_scaling", "inverted", "none")
 MASK_SHAPES = ("per_example", "per_batch")
 OPTIMIZERS = ("sgd", "momentum", "adam")
-# bernoulli: keep-masks of 0 and 1; gaussian: multiplicative noise of the same mean and variance.
-DROPOUT_KINDS = ("bernoulli", "gaussian")
+# bernoulli: keep-masks of 0 and 1 over units; gaussian: multiplicative noise of the same mean and
+# variance; dropconnect: keep-masks of 0 and 1 over the weights leaving a layer (Wan et al. 2013).
+DROPOUT_KINDS = ("bernoulli", "gaussian", "dropconnect")
+# Where a hidden layer normalises its pre-activations (dense -> BN -> activation): before its dropout
+# mask, or after a mask laid on the dense output (dense -> dropout -> BN -> activation).
+BATCH_NORM_PLACES = ("none", "before_dropout", "after_dropout")
 
 # Settings the worker can change between two steps; any other change needs a new network. The
 # dropout rates are live, its kind is not (see `Config.needs_new_network`).
@@ -127,6 +131,7 @@ class Config:
     l2: float = 0.0
     l1: float = 0.0
     max_norm: float | None = None  # c: each hidden unit's incoming weights kept to norm <= c
+    batch_norm: str = "none"
     seed: int = 0
     steps: int = 2000
 
@@ -146,6 +151,7 @@ class Config:
         _check_number("l2", self.l2, 0.0, 10.0)
         _check_number("l1", self.l1, 0.0, 10.0)
         _check_limit("max_norm", self.max_norm)
+        _check_choice("batch_norm", self.batch_norm, BATCH_NORM_PLACES)
         _check_number("seed", self.seed, 0, 2**32 - 1, integer=True)
         _check_number("steps", self.steps, 1, 100_000_000, integer=True)
         hidden = self.dropout.hidden
