@@ -16,6 +16,7 @@ from dropviz.cli.options import (
     core_parser,
 )
 from dropviz.cli.settings import config_from_args
+from dropviz.cli.signals import Interrupted, stop_on_signals
 from dropviz.model.errors import DropvizError, TrainingDiverged
 
 EXTENSIONS = (sweep_cli, lecture_cli)
@@ -90,12 +91,27 @@ def run(argv: list[str], prog: str = "dropviz") -> int:
 
 def main(argv: list[str] | None = None, prog: str = "dropviz") -> int:
     """Run the command line; the exit status. `argv` defaults to sys.argv's arguments; `prog` is
-    the program as the user typed it, for the help (`dropviz`, `python -m dropviz`, `main.py`)."""
-    try:
-        return run(sys.argv[1:] if argv is None else argv, prog)
-    except TrainingDiverged as error:
+    the program as the user typed it, for the help (`dropviz`, `python -m dropviz`, `main.py`).
+
+    A SIGINT or SIGTERM ends it with one line and 128 + the signal, whatever the code it cut
+    short raised (see signals.py)."""
+    with stop_on_signals() as signals:
+        try:
+            return run(sys.argv[1:] if argv is None else argv, prog)
+        except BaseException as error:
+            return ending(error, signals.stop)
+
+
+def ending(error: BaseException, stop: Interrupted | None) -> int:
+    """The exit status (and the line on stderr) of a run that raised `error`; anything that is not
+    the user's doing nor an interrupt is raised again, as the bug it is."""
+    if stop is not None:
+        print(f"dropviz: {stop.message}", file=sys.stderr)
+        return stop.exit_status
+    if isinstance(error, TrainingDiverged):
         print(f"dropviz: {error}", file=sys.stderr)
         return EXIT_DIVERGED
-    except DropvizError as error:
+    if isinstance(error, DropvizError):
         print(f"dropviz: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    raise error

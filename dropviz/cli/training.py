@@ -9,7 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
+
+import numpy as np
 
 from dropviz.api import advance, existing_run_files
 from dropviz.cli.errors import UsageError
@@ -19,8 +23,18 @@ from dropviz.model.export import run_id
 from dropviz.model.file_names import EXPERIMENT_FILE
 from dropviz.model.results import Evaluation
 from dropviz.model.trainer import Trainer
+from dropviz.session.out_folder import claimed
 from dropviz.session.run import Run
-from dropviz.session.run_record import RunRecord, write_run_folder
+from dropviz.session.run_record import (
+    RestoredWindow,
+    RunRecord,
+    restore_run,
+    window_extra,
+    write_run_folder,
+)
+
+# What a window saved with a resumed run: its extra arrays and its state; None for a headless run.
+WindowSaved = tuple[dict[str, np.ndarray], RestoredWindow] | None
 
 
 def summary_line(evaluation: Evaluation, steps_per_second: float) -> str:
@@ -55,10 +69,12 @@ def same_folder(first: Path, second: Path) -> bool:
         return first.resolve() == second.resolve()
 
 
-def start(config: Config, args: argparse.Namespace) -> tuple[Run, int, Path | None]:
-    """A new run of `config`, its steps, and where to write it."""
+def start(config: Config, args: argparse.Namespace, stack: ExitStack) -> tuple[Run, int, Path | None]:
+    """A new run of `config`, its steps, and where to write it (claimed for the run: see
+    session/out_folder.py), checked before anything is built or trained."""
     out = Path(args.out) if args.out else None
     if out:
+        stack.enter_context(claimed(out))
         check_out_folder(out, args.force)
     if sys.stderr.isatty():
         print("dropviz: building the network (the first time a shape is compiled takes up to a "
@@ -66,8 +82,9 @@ def start(config: Config, args: argparse.Namespace) -> tuple[Run, int, Path | No
     return Run(Trainer(config)), config.steps, out
 
 
-def resume(args: argparse.Namespace) -> tuple[Run, int, Path]:
-    """The saved run (with its evaluations so far), how many steps to train, and where to write.
+def resume(args: argparse.Namespace, stack: ExitStack) -> tuple[Run, int, Path, WindowSaved]:
+    """The saved run (with its evaluations so far, and what the window saved with it), how many
+    steps to train, where to write (claimed for the run), and the window's arrays to write back.
 
     A run goes back to its own folder, and --out naming that folder means the same. A .dropviz file
     other than the folder's own experiment.dropviz may be another run than the folder's files, so
@@ -80,6 +97,7 @@ def resume(args: argparse.Namespace) -> tuple[Run, int, Path]:
     experiment = load_experiment(path)
     trainer = experiment.trainer
     out = Path(args.out) if args.out else home
+    stack.enter_context(claimed(out))
     if not same_folder(out, home):
         check_out_folder(out, args.force)
     elif path.name != EXPERIMENT_FILE and not args.force and not holds_run_of(home, trainer):
@@ -91,7 +109,21 @@ def resume(args: argparse.Namespace) -> tuple[Run, int, Path]:
     steps = args.steps if args.steps is not None else trainer.config.steps
     if steps < 1:
         raise UsageError(f"--steps: {steps} is not allowed; expected at least 1")
-    return Run(trainer, RunRecord.of_evaluations(experiment.history)), steps, out
+    if not experiment.extra:  # from the headless trainer: its curves are its evaluations
+        return Run(trainer, RunRecord.of_evaluations(experiment.history)), steps, out, None
+    restored = restore_run(path, experiment)
+    return Run.restored(restored), steps, out, (experiment.extra, restored.window)
+
+
+def window_arrays(run: Run, saved: WindowSaved) -> dict[str, np.ndarray]:
+    """The arrays a window saved with the run, brought up to its step: the curves, the raster
+    and the last masks as the run has them now, the markers and speed as they were; arrays this
+    version does not know are kept as they were."""
+    if saved is None:
+        return {}
+    extra, window = saved
+    speed = window.speed if window.speed is not None else 1
+    return {**extra, **window_extra(run.record, run.raster, run.last, speed, window.markers)}
 
 
 def holds_run_of(folder: Path, trainer: Trainer) -> bool:
@@ -107,22 +139,32 @@ def holds_run_of(folder: Path, trainer: Trainer) -> bool:
 
 def run_training(args: argparse.Namespace, config: Config | None) -> int:
     """Train a new run of `config`, or resume the saved one (config None); print its summary and
-    write its folder."""
+    write its folder, which is held from before training until its last file is in."""
     if args.export_plots and not (args.out or args.resume):
         raise UsageError("--export-plots writes into the run's folder; give --out DIR")
-    run, steps, out = resume(args) if config is None else start(config, args)
-    note = batch_note(run.trainer)
-    if note:
-        print(f"dropviz: {note}", file=sys.stderr)
-    speed = advance(run, steps, args.eval_every, progress=sys.stderr.isatty())
-    evaluations = run.record.evaluations
-    if out:
-        write_run_folder(out, run.trainer, run.record, {})
-        if args.export_plots:
-            from dropviz.ui.views.plot_export import export_plots_offscreen  # Qt only when asked
-
-            export_plots_offscreen(out, run)
-    print(summary_line(evaluations[-1], speed))
+    with ExitStack() as stack:
+        if config is None:
+            run, steps, out, saved = resume(args, stack)
+        else:
+            (run, steps, out), saved = start(config, args, stack), None
+        note = batch_note(run.trainer)
+        if note:
+            print(f"dropviz: {note}", file=sys.stderr)
+        speed = advance(run, steps, args.eval_every, progress=sys.stderr.isatty())
+        if out:
+            write_run_folder(out, run.trainer, run.record, window_arrays(run, saved),
+                             also=plots_of(run) if args.export_plots else None)
+    print(summary_line(run.record.evaluations[-1], speed))
     if out:
         print(f"wrote {out}")
     return 0
+
+
+def plots_of(run: Run) -> Callable[[Path], list[Path]]:
+    """What writes the run's plots into a folder; Qt is imported only when they are asked for."""
+    def write(folder: Path) -> list[Path]:
+        from dropviz.ui.views.plot_export import export_plots_offscreen
+
+        return export_plots_offscreen(folder, run)
+
+    return write

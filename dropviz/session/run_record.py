@@ -13,7 +13,7 @@ window must not wait for when it starts (see ui/worker/build.py).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,7 @@ import numpy as np
 from dropviz.model.config import Config
 from dropviz.model.errors import ExportError
 from dropviz.model.evaluation_log import append_evaluation
-from dropviz.model.file_names import EXPERIMENT_FILE
+from dropviz.model.file_names import EXPERIMENT_FILE, RUN_FILES
 from dropviz.model.results import BatchMaskRecorder, Evaluation, StepResult
 from dropviz.session.history import DecimatedHistory
 from dropviz.session.snapshot import RECENT_STEPS, MaskRaster
@@ -98,12 +98,21 @@ def write_experiment(path: str | Path, trainer: Trainer, record: RunRecord,
 
 
 def write_run_folder(folder: str | Path, trainer: Trainer, record: RunRecord,
-                     extra: dict[str, np.ndarray]) -> list[Path]:
-    """The model's files of a run (see export.py) and the experiment, which opens it again."""
+                     extra: dict[str, np.ndarray],
+                     also: Callable[[Path], list[Path]] | None = None) -> list[Path]:
+    """The model's files of a run (see export.py) and the experiment, which opens it again, put
+    into `folder` together or not at all (see out_folder.py); `also(folder)` writes more files of
+    the run there (plots) and returns their paths."""
     from dropviz.model.export import write_run
+    from dropviz.session.out_folder import claimed
 
-    paths = write_run(folder, trainer, record.evaluations, record.batch_masks.arrays())
-    return paths + write_experiment(Path(folder) / EXPERIMENT_FILE, trainer, record, extra)
+    def fill(staging: Path) -> list[Path]:
+        paths = write_run(staging, trainer, record.evaluations, record.batch_masks.arrays())
+        paths += write_experiment(staging / EXPERIMENT_FILE, trainer, record, extra)
+        return paths + (also(staging) if also is not None else [])
+
+    with claimed(folder) as out:
+        return out.write(fill, replaces=(*RUN_FILES, EXPERIMENT_FILE))
 
 
 # --- opening ------------------------------------------------------------------------------------
