@@ -90,12 +90,13 @@ class LayerExport:
     torch: Callable[[LayerInfo], list[tuple[str, dict[str, str]]]]
 
 
-# Unit and Gaussian dropout are nothing at test time: their test-time factor is folded into the next
+# Unit, Gaussian and weight dropout are nothing at test time: their test-time factor is folded into the next
 # dense layer's weights by `inference_weights`, which both formats are built from.
 LAYER_EXPORTS = {
     "dense": LayerExport(_dense_onnx, _dense_torch),
     "dropout": LayerExport(_folded_onnx, _folded_torch),
     "gaussian_dropout": LayerExport(_folded_onnx, _folded_torch),
+    "dropconnect": LayerExport(_folded_onnx, _folded_torch),
 }
 
 

@@ -84,7 +84,7 @@ class LayerInfo:
     a unit dropout mask, whose name is the layer's; empty for a layer that draws nothing.
     """
 
-    kind: str  # a registered layer kind: "dense", "dropout", "gaussian_dropout"
+    kind: str  # a registered layer kind: "dense", "dropout", "gaussian_dropout", "dropconnect"
     name: str
     units: int  # units coming out of the layer
     params: tuple[ParamInfo, ...] = ()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 APPLY_MODES = ("multiply", "switch")
-DROPOUT_KINDS = ("bernoulli", "gaussian")
+DROPOUT_KINDS = ("bernoulli", "gaussian", "dropconnect")
 
 
 @dataclass(frozen=True)

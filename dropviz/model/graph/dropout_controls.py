@@ -66,6 +66,15 @@ def draw_mask(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.
     return next_rng, chosen < keep
 
 
+def draw_weight_mask(rng, h: pt.TensorVariable, weight: pt.TensorVariable, keep: pt.TensorVariable,
+                     per_batch: pt.TensorVariable):
+    """A boolean keep-mask over the weights for each row of h, (batch, fan_in, fan_out), and the next
+    rng; per batch, the first example's mask is shared by all, as for unit masks."""
+    next_rng, uniform = draw_uniform(rng, (h.shape[0], weight.shape[0], weight.shape[1]))
+    chosen = pt.switch(per_batch, uniform[0][None, :, :], uniform)
+    return next_rng, chosen < keep
+
+
 def draw_gaussian(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.TensorVariable):
     """A float factor shaped like h, keep + sqrt(keep (1 - keep)) z with z ~ N(0, 1), and the next rng.
 

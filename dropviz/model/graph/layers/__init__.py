@@ -12,11 +12,14 @@ from dropviz.model.graph.layers.base import Layer, Pass
 from dropviz.model.graph.layers.dense import Dense
 from dropviz.model.graph.layers.gaussian_dropout import GaussianDropout
 from dropviz.model.graph.layers.unit_dropout import UnitDropout
+from dropviz.model.graph.layers.weight_dropout import WeightDropout
 from dropviz.model.results import NetworkLayout
 
-__all__ = ["Dense", "GaussianDropout", "Layer", "Pass", "UnitDropout", "build_layers", "layout_of"]
+__all__ = ["Dense", "GaussianDropout", "Layer", "Pass", "UnitDropout", "WeightDropout", "build_layers",
+           "layout_of"]
 
-DROPOUT_LAYERS = {"bernoulli": UnitDropout, "gaussian": GaussianDropout}
+DROPOUT_LAYERS = {"bernoulli": UnitDropout, "gaussian": GaussianDropout,
+                  "dropconnect": WeightDropout}
 
 
 def build_layers(arch: Architecture) -> list[Layer]:

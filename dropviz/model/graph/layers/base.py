@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytensor.tensor as pt
 
-from dropviz.model.graph.dropout_controls import DropoutControls, draw_gaussian, draw_mask
+from dropviz.model.graph.dropout_controls import (
+    DropoutControls,
+    draw_gaussian,
+    draw_mask,
+    draw_weight_mask,
+)
 from dropviz.model.results import LayerInfo
 
 
@@ -22,7 +27,8 @@ class Pass:
     """One symbolic pass through the layers: their parameters by name and the shared controls.
 
     A training pass carries the rng that every noise draw chains on and collects each noisy layer's
-    draw under the layer's name; a test-time pass has no rng and draws nothing.
+    draw under the layer's name; a test-time pass has no rng and draws nothing. `weight_drop` is a
+    DropConnect layer's (name, slot), left for the dense layer after it to draw its weight mask.
     """
 
     params: dict[str, pt.TensorVariable]
@@ -30,6 +36,7 @@ class Pass:
     apply: str
     rng: object | None = None
     noise: dict[str, pt.TensorVariable] = field(default_factory=dict)
+    weight_drop: tuple[str, int] | None = None
 
     @property
     def training(self) -> bool:
@@ -47,6 +54,15 @@ class Pass:
         self.rng, factor = draw_gaussian(self.rng, h, keep, self.dropout.per_batch)
         self.noise[name] = factor
         return factor
+
+
+    def weight_mask(self, name: str, h: pt.TensorVariable,
+                    weight: pt.TensorVariable, keep: pt.TensorVariable) -> pt.TensorVariable:
+        """A boolean keep-mask over `weight` for each row of h, (batch, fan_in, fan_out); the noise
+        recorded under `name` is each input unit's fraction of outgoing weights kept."""
+        self.rng, mask = draw_weight_mask(self.rng, h, weight, keep, self.dropout.per_batch)
+        self.noise[name] = pt.mean(pt.cast(mask, "float32"), axis=2)
+        return mask
 
 
 class Layer(ABC):

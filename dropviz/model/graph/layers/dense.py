@@ -35,8 +35,29 @@ class Dense(Layer):
         self.reports = reports
 
     def forward(self, h: pt.TensorVariable, run: Pass) -> pt.TensorVariable:
-        h = pt.dot(h, run.params[self.weight]) + run.params[self.bias]
+        weight = run.params[self.weight]
+        if run.weight_drop is None:
+            h = pt.dot(h, weight) + run.params[self.bias]
+        else:
+            h = self._dropconnect(h, weight, run) + run.params[self.bias]
         return ACTIVATION_FUNCTIONS[self.activation](h) if self.activation else h
+
+    def _dropconnect(self, h: pt.TensorVariable, weight: pt.TensorVariable,
+                     run: Pass) -> pt.TensorVariable:
+        """h @ (W * m) for each row with its own mask m, times the scaling mode's train factor.
+
+        Written as a sum of products over (batch, fan_in, fan_out) rather than a batched matrix
+        product: elementwise code and a reduction are what the numba backend compiles natively.
+        """
+        name, slot = run.weight_drop
+        run.weight_drop = None
+        controls = run.dropout
+        mask = run.weight_mask(name, h, weight, controls.keep[slot])
+        if run.apply == "switch":
+            thinned = pt.switch(mask, weight[None, :, :], pt.zeros_like(weight[None, :, :]))
+        else:
+            thinned = weight[None, :, :] * pt.cast(mask, "float32")
+        return pt.sum(h[:, :, None] * thinned, axis=1) * controls.train_scale[slot]
 
     def initial_values(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         shape = (self.fan_in, self.units)
