@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dropviz.model.errors import ConfigError
+from dropviz.model.input_files import read_input
 
 GENERATED_DATASETS = ("moons", "circles", "xor", "spiral", "blobs")
 BUNDLED_DATASETS = ("digits", "breast_cancer")
@@ -35,11 +36,80 @@ LIVE_KEYS = ("dropout", "scaling", "mask", "learning_rate", "l2", "l1", "max_nor
              "steps")
 
 
+# Settings nest three deep in a file (dataset.csv_path; lists of widths or rates), a setup or an
+# experiment's description a few more: anything deeper is not a dropviz file.
+MAX_JSON_DEPTH = 16
+MAX_PATH_CHARS = 4096
+MAX_NAME_CHARS = 10_000
+MAX_SETTINGS_BYTES = 2**20  # a config.json is under 1 KB
+
+
+def _shown(value: Any) -> str:
+    """The value as the message shows it: short, and never a repr that raises (an int of more
+    than 4,300 digits, or lists nested past the recursion limit)."""
+    try:
+        shown = repr(value)
+    except ValueError:  # only an int too long for str() raises it
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
+    except RecursionError:
+        return f"a {type(value).__name__} nested too deeply"
+    return shown[:57] + "..." if len(shown) > 60 else shown
+
+
 def _fail(key: str, value: Any, allowed: str) -> None:
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    raise ConfigError(f"{key}: {shown} is not allowed; expected {allowed}")
+    raise ConfigError(f"{key}: {_shown(value)} is not allowed; expected {allowed}")
+
+
+def _check_text(key: str, value: Any, longest: int) -> None:
+    """None or a text of at most `longest` characters, without the NUL that no path can hold."""
+    if value is not None and not (isinstance(value, str) and len(value) <= longest
+                                  and "\x00" not in value):
+        _fail(key, value, f"null or a text of at most {longest:,} characters")
+
+
+def _check_flag(key: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        _fail(key, value, "true or false")
+
+
+def parse_json(text: str | bytes, what: str, *, text_fallback: bool = False) -> Any:
+    """JSON from a file, a setup or a command line, or a ConfigError saying what is wrong;
+    with `text_fallback`, what is not JSON at all is the text itself (as `--set` takes it).
+
+    json.loads raises ValueError, not JSONDecodeError, for an integer of more than 4,300 digits,
+    and RecursionError past about a thousand levels; nesting below that but deeper than any dropviz
+    file is refused as well, so no check after this one recurses without bound.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        if text_fallback:
+            return text
+        raise ConfigError(f"{what} is not valid JSON: {error.msg} at line {error.lineno}") from None
+    except RecursionError:
+        raise ConfigError(f"{what} is nested too deeply to be dropviz settings") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what} is not UTF-8 text") from None
+    except ValueError:  # the integer digit limit
+        raise ConfigError(f"{what} holds an integer of more than 4,300 digits, far beyond any "
+                          "setting") from None
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise ConfigError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep; dropviz "
+                          "settings never are")
+    return data
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_JSON_DEPTH:
+                stack.extend((child, level + 1)
+                             for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
@@ -74,13 +144,19 @@ class DatasetConfig:
     train_fraction: float = 0.3
     csv_path: str | None = None
     label_column: str | None = None
+    # A CSV row whose quotes or number of fields go wrong is refused with its line number; true
+    # drops such rows instead, and the report counts them. Files from before it mean false.
+    drop_bad_rows: bool = False
 
     def __post_init__(self) -> None:
         _check_choice("dataset.name", self.name, DATASET_NAMES)
+        _check_text("dataset.csv_path", self.csv_path, MAX_PATH_CHARS)
+        _check_text("dataset.label_column", self.label_column, MAX_NAME_CHARS)
+        _check_flag("dataset.drop_bad_rows", self.drop_bad_rows)
         _check_number("dataset.n_samples", self.n_samples, 10, 1_000_000, integer=True)
         _check_number("dataset.noise", self.noise, 0.0, 5.0)
         _check_number("dataset.train_fraction", self.train_fraction, 0.05, 0.95)
-        if self.name == CSV_DATASET and not self.csv_path:
+        if self.name == CSV_DATASET and not (self.csv_path and self.csv_path.strip()):
             _fail("dataset.csv_path", self.csv_path, "the path of a CSV file when dataset.name is csv")
 
     @property
@@ -197,20 +273,20 @@ class Config:
         return cls(**values)
 
     @classmethod
-    def from_json(cls, text: str) -> Config:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ConfigError(f"not valid JSON: {error.msg} at line {error.lineno}") from None
-        except RecursionError:
-            raise ConfigError("not a usable experiment file: its JSON is nested too deeply") from None
-        return cls.from_dict(data)
+    def from_json(cls, text: str | bytes) -> Config:
+        return cls.from_dict(parse_json(text, "the experiment file"))
 
     @classmethod
     def load(cls, path: str | Path) -> Config:
+        """A regular file of at most MAX_SETTINGS_BYTES: a FIFO or /dev/zero is refused."""
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+            data = read_input(path, "an experiment file", "experiment files", MAX_SETTINGS_BYTES,
+                              ConfigError)
+        except ConfigError as error:
+            raise ConfigError(f"cannot read experiment file: {error}") from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
             raise ConfigError(f"cannot read experiment file {path}: {error}") from None
         return cls.from_json(text)
 
@@ -229,16 +305,14 @@ class Config:
                 target = target[part]
             if leaf not in target:
                 raise ConfigError(f"unknown setting {key.strip()!r}")
-            target[leaf] = _parse_value(raw.strip())
+            target[leaf] = _parse_value(raw.strip(), key.strip())
         return Config.from_dict(data)
 
 
-def _parse_value(raw: str) -> Any:
-    """JSON when it parses (numbers, lists, null), otherwise the text itself."""
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        return raw
+def _parse_value(raw: str, key: str) -> Any:
+    """JSON when it parses (numbers, lists, null), otherwise the text itself; a value too long or
+    too deeply nested to be a setting is refused, naming the setting."""
+    return parse_json(raw, f"--set {key}", text_fallback=True)
 
 
 def _reject_unknown(data: dict, cls: type, prefix: str) -> None:

@@ -12,15 +12,20 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from dropviz.model.errors import ExportError
+from dropviz.model.input_files import open_input
 
 FILE_MODE = 0o644  # what open() would give under the usual umask; mkstemp alone gives 0o600
 # dropviz writes .npz archives uncompressed; a compressed one may unpack to this many times its size
 # (plus a megabyte) before it is taken for a zip bomb.
 MAX_NPZ_EXPANSION = 16
+# Far above any run's file (an experiment with 32 MB of curve history is 35 MB), and checked on the
+# open file before a byte is read.
+MAX_NPZ_BYTES = 2 * 2**30
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
@@ -59,25 +64,26 @@ def read_npz(path: str | Path, what: str) -> dict[str, np.ndarray]:
     header can ask for terabytes before a byte of data is read, and a small compressed member can
     unpack to gigabytes. Here every size is checked against the file before it is allocated, so
     memory stays within a small multiple of the file's size, and pickled objects are never loaded.
+    Only a regular file is opened (see input_files.py): a FIFO would block and a device never end.
     `what` says what the file should have been, for the message.
     """
     path = Path(path)
-    if path.is_dir():
-        raise ExportError(f"{path} is a folder, not {what}")
-    try:
-        return _read_members(path)
-    except FileNotFoundError:
-        raise ExportError(f"file not found: {path}") from None
-    except MemoryError:
-        raise ExportError(f"{path.name} is too large to load into memory") from None
-    except Exception as error:  # zipfile, zlib and numpy each raise their own types on bad bytes
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-        raise ExportError(f"{path.name} is damaged or not {what} ({reason})") from None
+    with open_input(path, what, ExportError) as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size > MAX_NPZ_BYTES:
+            raise ExportError(f"{path.name} is {size / 2**30:.1f} GB; dropviz opens files of at "
+                              f"most {MAX_NPZ_BYTES / 2**30:.0f} GB")
+        try:
+            return _read_members(stream, size)
+        except MemoryError:
+            raise ExportError(f"{path.name} is too large to load into memory") from None
+        except Exception as error:  # zipfile, zlib and numpy each raise their own types on bad bytes
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            raise ExportError(f"{path.name} is damaged or not {what} ({reason})") from None
 
 
-def _read_members(path: Path) -> dict[str, np.ndarray]:
-    size = path.stat().st_size
-    with zipfile.ZipFile(path) as archive:
+def _read_members(stream: BinaryIO, size: int) -> dict[str, np.ndarray]:
+    with zipfile.ZipFile(stream) as archive:
         members = archive.infolist()
         unpacked = sum(info.file_size for info in members)
         if unpacked > MAX_NPZ_EXPANSION * size + 2**20:

@@ -27,7 +27,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from dropviz.model.config import CSV_DATASET, Config, DropoutConfig
+from dropviz.model.config import CSV_DATASET, Config, DropoutConfig, parse_json
 from dropviz.model.errors import ConfigError
 from dropviz.session.compare import CompareSpec, compare_config
 
@@ -66,7 +66,8 @@ class Setup:
 
 # Keys added after version 1, left out at their defaults: a string without them means what it meant
 # before they existed, and ZDICT_V1 does not know them, so writing them would lengthen every setup.
-LATER_DEFAULTS = {("l1",): 0.0, ("max_norm",): None, ("dropout", "kind"): "bernoulli"}
+LATER_DEFAULTS = {("l1",): 0.0, ("max_norm",): None, ("dropout", "kind"): "bernoulli",
+                  ("batch_norm",): "none", ("dataset", "drop_bad_rows"): False}
 
 
 def _without_later_defaults(data: dict[str, Any]) -> dict[str, Any]:
@@ -141,10 +142,13 @@ def _inflate(body: bytes) -> Any:
     inflate = zlib.decompressobj(-15, zdict=ZDICT_V1)
     try:
         data = inflate.decompress(body, MAX_JSON)
-        if inflate.unconsumed_tail or not inflate.eof:
-            raise SetupError("not a usable setup: its settings are too long or incomplete")
-        return json.loads(data)
-    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except zlib.error:
+        raise SetupError("not a usable setup: its settings do not read") from None
+    if inflate.unconsumed_tail or not inflate.eof:
+        raise SetupError("not a usable setup: its settings are too long or incomplete")
+    try:
+        return parse_json(data, "the setup")
+    except (UnicodeDecodeError, ConfigError):
         raise SetupError("not a usable setup: its settings do not read") from None
 
 

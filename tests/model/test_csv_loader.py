@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dropviz.model import input_files
 from dropviz.model.data import csv_loader, csv_reading
 from dropviz.model.data.csv_features import MAX_CLASSES
 from dropviz.model.data.csv_loader import csv_columns, load_csv
@@ -242,7 +243,7 @@ def test_unreadable_file_says_why(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr(input_files.os, "open", refuse)
     with pytest.raises(DatasetError, match=r"cannot read .*data.csv: Permission denied"):
         load_csv(path)
 

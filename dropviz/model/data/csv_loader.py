@@ -25,6 +25,8 @@ from dropviz.model.data.csv_reading import (
     split_malformed,
     user_errors,
 )
+from dropviz.model.errors import DatasetError
+from dropviz.model.input_files import require_path
 
 __all__ = ["MAX_CSV_BYTES", "MAX_CSV_CELLS", "MAX_CSV_ROWS", "MAX_LINE_CHARS", "CsvReport",
            "CsvTable", "csv_columns", "load_csv"]
@@ -99,6 +101,7 @@ def _names_or_none(names: tuple[str, ...]) -> str:
 
 def load_csv(path: str | Path, label_column: str | None = None) -> CsvTable:
     """Read a CSV file into features and class labels; the label defaults to the last column."""
+    require_path(path, "a CSV file", DatasetError)
     path = Path(path)
     with user_errors(path):
         return _load(path, label_column)

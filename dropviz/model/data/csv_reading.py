@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from dropviz.model.errors import DatasetError
+from dropviz.model.input_files import read_input, require_path
 
 MAX_CSV_BYTES = 100 * 1024 * 1024
 # A parsed cell costs about 60 bytes in Python and a row about 150 more, so the size limit alone
@@ -73,21 +74,10 @@ def user_errors(path: Path) -> Iterator[None]:
         raise DatasetError(f"cannot load {path.name}: {error}") from error
 
 
-def _read_bytes(path: Path, limit: int) -> bytes:
-    """Check the size before reading so that a huge file fails at once, not after a long wait."""
-    try:
-        if path.is_dir():
-            raise DatasetError(f"{path} is a folder, not a CSV file")
-        size = path.stat().st_size
-        if size > MAX_CSV_BYTES:
-            raise DatasetError(f"{path.name} is {size / 2**20:.1f} MB; dropviz loads CSV files "
-                               f"of at most {MAX_CSV_BYTES / 2**20:.0f} MB")
-        with path.open("rb") as file:
-            return file.read(limit)
-    except FileNotFoundError:
-        raise DatasetError(f"file not found: {path}") from None
-    except OSError as error:
-        raise DatasetError(f"cannot read {path}: {error.strerror or error}") from None
+def _read_bytes(path: Path, head: int | None) -> bytes:
+    """A regular file only, of at most MAX_CSV_BYTES counted while reading: a FIFO or a device
+    (/dev/zero reports a size of 0) is refused, not read forever."""
+    return read_input(path, "a CSV file", "CSV files", MAX_CSV_BYTES, DatasetError, head=head)
 
 
 def _decode(data: bytes, name: str, *, complete: bool) -> str:
@@ -107,8 +97,8 @@ def _decode(data: bytes, name: str, *, complete: bool) -> str:
 
 
 def _read_text(path: Path, *, head_only: bool) -> str:
-    limit = SNIFF_CHARS * 4 if head_only else -1
-    return _decode(_read_bytes(path, limit), path.name, complete=not head_only)
+    head = SNIFF_CHARS * 4 if head_only else None
+    return _decode(_read_bytes(path, head), path.name, complete=not head_only)
 
 
 def _whole_lines(text: str, limit: int) -> str:
@@ -269,6 +259,7 @@ def read_layout(path: Path) -> Layout:
 
 def csv_columns(path: str | Path) -> list[str]:
     """The column names, read from the start of the file only, so a label picker opens quickly."""
+    require_path(path, "a CSV file", DatasetError)
     path = Path(path)
     with user_errors(path):
         return _layout(_head(_read_text(path, head_only=True)), path.name).names
