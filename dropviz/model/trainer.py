@@ -82,7 +82,8 @@ class BatchSampler:
 
 def architecture_for(config: Config, dataset: Dataset) -> Architecture:
     return Architecture(dataset.n_features, config.hidden_layers, dataset.n_classes,
-                        config.activation, config.optimizer, dropout_kind=config.dropout.kind)
+                        config.activation, config.optimizer, dropout_kind=config.dropout.kind,
+                        batch_norm=config.batch_norm)
 
 
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
