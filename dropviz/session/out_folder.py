@@ -208,16 +208,26 @@ def _sync(path: Path) -> None:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block ends (they are delivered then): renaming a run's
-    files takes milliseconds, and stopping halfway would leave two runs' files mixed."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+    """SIGINT and SIGTERM wait until the block ends, and are raised again then: renaming a run's
+    files takes milliseconds, and stopping halfway would leave two runs' files mixed.
+
+    Python runs signal handlers in the main thread only, and only there may they be changed; a
+    signal mask would not do, since any of the process's threads (BLAS's, Dask's) takes the
+    signal when the main thread blocks it.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    held: list[int] = []
+    previous = {signum: signal.signal(signum, lambda number, _frame: held.append(number))
+                for signum in HELD_SIGNALS}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(held):
+            signal.raise_signal(signum)
 
 
 @contextlib.contextmanager

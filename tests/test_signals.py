@@ -1,0 +1,109 @@
+"""Ctrl+C and SIGTERM on the command line, sent at chosen moments of a real run in a subprocess.
+
+Each run sends the signal to itself from inside the moment it is about (while a function
+compiles, after a chunk of training, halfway through the final writes, while the files move
+in), so the moment is hit every time rather than by luck of timing; the signal is a real one,
+delivered by the system like a terminal's.
+"""
+
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dropviz.cli import main as cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ["--set", "hidden_layers=[16,16]", "--set", "dataset.n_samples=120"]
+
+# Patches `attribute` of `module` (a dotted path: a method of a class too) so that calling it
+# sends `signum` to the process first; `delay` > 0 sends it from a timer thread that much later,
+# while the call runs.
+SCRIPT = textwrap.dedent("""
+    import importlib, os, sys, threading
+    module, attribute, signum, delay = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    *path, attribute = attribute.split(".")
+    owner = importlib.import_module(module)
+    for name in path:
+        owner = getattr(owner, name)
+    original = getattr(owner, attribute)
+
+    def patched(*args, **kwargs):
+        if delay:
+            threading.Timer(delay, os.kill, (os.getpid(), signum)).start()
+        else:
+            os.kill(os.getpid(), signum)
+        return original(*args, **kwargs)
+
+    setattr(owner, attribute, patched)
+    from dropviz.cli.main import main
+    sys.exit(main(sys.argv[5:]))
+""")
+
+
+def interrupted_run(target: str, out: Path, *extra: str, signum: int = signal.SIGINT,
+                    delay: float = 0.0) -> subprocess.CompletedProcess:
+    module, _, attribute = target.partition(":")
+    return subprocess.run([sys.executable, "-c", SCRIPT, module, attribute, str(int(signum)),
+                           str(delay), *SMALL, "--steps", "600", "--eval-every", "100",
+                           "--out", str(out), *extra],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files and folders anywhere under `folder`."""
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*")
+                  if path.name.endswith(".part") or path.name.startswith(".dropviz"))
+
+
+def folder_state(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def old_run(tmp_path_factory) -> Path:
+    """A run's folder, written once, for the runs that must leave it as it was."""
+    folder = tmp_path_factory.mktemp("old") / "run"
+    assert cli.main([*SMALL, "--steps", "2", "--out", str(folder)]) == 0
+    return folder
+
+
+@pytest.mark.parametrize(("target", "signum", "delay"), [
+    ("dropviz.model.graph.network:compile_function", signal.SIGINT, 0.05),  # inside the compiler
+    ("dropviz.session.lockstep:Lockstep.train", signal.SIGINT, 0.0),  # between chunks of training
+    ("dropviz.session.run_record:write_experiment", signal.SIGTERM, 0.0),  # halfway through writing
+])
+def test_a_signal_before_the_files_are_in_leaves_the_old_run(tmp_path, old_run, target, signum,
+                                                             delay):
+    out = tmp_path / "run"
+    out.mkdir()
+    before = {}
+    for name, data in folder_state(old_run).items():
+        (out / name).write_bytes(data)
+        before[name] = data
+    result = interrupted_run(target, out, "--force", signum=signum, delay=delay)
+    name = "interrupted" if signum == signal.SIGINT else "terminated"
+    assert (result.returncode, result.stderr) == (128 + signum, f"dropviz: {name}\n")
+    assert result.stdout == ""
+    assert folder_state(out) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_a_signal_while_the_files_move_in_waits_for_them(tmp_path):
+    out = tmp_path / "run"
+    result = interrupted_run("dropviz.session.out_folder:OutFolder._move_in", out)
+    assert (result.returncode, result.stderr) == (130, "dropviz: interrupted\n")
+    assert sorted(folder_state(out)) == [
+        "config.json", "data.npz", "experiment.dropviz", "masks.npz", "metrics.csv", "model.json",
+        "model.onnx", "run.json", "weights.npz"]
+    assert leftovers(tmp_path) == []
+
+
+def test_a_signal_before_training_removes_the_folder_it_made(tmp_path):
+    out = tmp_path / "new" / "run"
+    result = interrupted_run("dropviz.session.lockstep:Lockstep.train", out)
+    assert (result.returncode, result.stderr) == (130, "dropviz: interrupted\n")
+    assert not out.exists()
