@@ -45,6 +45,9 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
+    except BaseException:  # an interrupt (Ctrl+C) leaves no .part behind either
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
