@@ -202,14 +202,16 @@ class TrainedRun:
     def export(self, folder: str | Path, *, force: bool = False) -> Path:
         """Write the run's files (those of `dropviz --out`, see README) into `folder`; a run
         already there is replaced only with `force=True`."""
+        from dropviz.session.out_folder import claimed
         from dropviz.session.run_record import write_run_folder
 
         folder = Path(folder)
-        existing = existing_run_files(folder)
-        if existing and not force:
-            raise ExportError(f"{folder} already holds a run ({', '.join(existing)}); pass "
-                              "force=True to replace it")
-        write_run_folder(folder, self._run.trainer, self._run.record, {})
+        with claimed(folder):  # no other run can write there between the check and the files
+            existing = existing_run_files(folder)
+            if existing and not force:
+                raise ExportError(f"{folder} already holds a run ({', '.join(existing)}); pass "
+                                  "force=True to replace it")
+            write_run_folder(folder, self._run.trainer, self._run.record, {})
         return folder
 
     def save(self, path: str | Path) -> Path:
