@@ -1,0 +1,126 @@
+"""The dropout paper's figures from the command line: `--figure NAME --out DIR`.
+
+NAME is fig9 (error against the dropout rate), fig10 (against the training-set size), fig11
+(Monte-Carlo passes against weight scaling) or maxnorm (a high learning rate with and without
+max-norm); each writes NAME.csv (a row per run or point), NAME.png and NAME.svg into --out and
+prints the mean ± standard deviation over seeds of each line. A figure starts from its preset's
+settings (session/figures.py); `--set` changes them, `--set seed=S` is the first seed and `--seeds`
+how many. Its runs are a sweep's tasks on a local Dask cluster (`--workers`, 0: here). An extension
+of the command line (see dropviz/cli/__init__.py); it imports PyTensor, Dask and Qt only in `run`.
+
+`--seeds` and `--workers` mean the same as for a sweep, so whichever of the two extensions comes
+first adds them; this one must be asked before the sweep's, which refuses `--seeds` without
+`--sweep`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dropviz.cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from dropviz.model.config import Config
+    from dropviz.session.figures import FigureResult
+
+FIGURE_NAMES = ("fig9", "fig10", "fig11", "maxnorm")
+DEFAULT_SEEDS = 5
+SUFFIXES = ("csv", "png", "svg")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--figure", choices=FIGURE_NAMES, metavar="NAME",
+                        help="reproduce a figure of the dropout paper on digits: fig9 (error "
+                             "against the dropout rate), fig10 (against the training-set size), "
+                             "fig11 (Monte-Carlo passes against weight scaling) or maxnorm; writes "
+                             f"NAME.csv, NAME.png and NAME.svg to --out ({DEFAULT_SEEDS} seeds "
+                             "unless --seeds)")
+    shared = (("--seeds", "seeds per setting of a sweep or a figure, for error bars"),
+              ("--workers", "worker processes of the local Dask cluster that trains a sweep or a "
+                            "figure (default: one per core; 0: no cluster, one run after another "
+                            "here)"))
+    for option, text in shared:
+        with contextlib.suppress(argparse.ArgumentError):  # the sweep's extension added it first
+            parser.add_argument(option, type=int, metavar="N", help=text)
+
+
+def run(args: argparse.Namespace) -> int | None:
+    """Compute, write and summarise the figure --figure names; None without --figure."""
+    if args.figure is None:
+        return None
+    _check(args)
+    config = figure_config(args)
+    out = Path(args.out)
+    paths = [out / f"{args.figure}.{suffix}" for suffix in SUFFIXES]
+    there = [path.name for path in paths if path.exists()]
+    if there and not args.force:
+        raise UsageError(f"{out} holds {', '.join(there)} already; give --force to replace them")
+    seeds = args.seeds or DEFAULT_SEEDS
+    result = _compute(args, config, seeds)
+    _write(result, out)
+    print(result.table())
+    print(f"wrote {', '.join(str(path) for path in paths)}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> None:
+    if not args.out:
+        raise UsageError("--figure writes NAME.csv, NAME.png and NAME.svg: give --out DIR")
+    for option in ("sweep", "sweep_file", "resume", "preset", "config", "csv", "dataset"):
+        if getattr(args, option, None):
+            name = option.replace("_", "-")
+            raise UsageError(f"--figure trains its own grid on its preset's settings; it does not "
+                             f"go with --{name} (change a setting with --set)")
+    if args.seeds is not None and args.seeds < 1:
+        raise UsageError(f"--seeds: {args.seeds} is not allowed; expected at least 1")
+    if args.workers is not None and args.workers < 0:
+        raise UsageError(f"--workers: {args.workers} is not allowed; expected 0 or more")
+    if getattr(args, "scheduler", None):
+        raise UsageError("--figure trains on a local cluster (--workers); it does not go with "
+                         "--scheduler")
+
+
+def figure_config(args: argparse.Namespace) -> Config:
+    """The figure's base settings, then each --set, then --steps."""
+    from dropviz.session.figures import base_config
+
+    config = base_config(args.figure).with_overrides(args.overrides)
+    if args.steps is not None:
+        config = config.with_overrides([f"steps={args.steps}"])
+    return config
+
+
+def _compute(args: argparse.Namespace, config: Config, seeds: int) -> FigureResult:
+    """The figure's runs on a local cluster (or here with --workers 0), with a progress bar."""
+    from contextlib import nullcontext
+
+    from tqdm import tqdm
+
+    from dropviz.session.figures import compute
+    from dropviz.session.sweep_cluster import sweep_client
+
+    if sys.stderr.isatty():
+        print(f"dropviz: {args.figure} over {seeds} seeds (a network shape's first compile takes "
+              "up to a minute)...", file=sys.stderr)
+    with tqdm(disable=not sys.stderr.isatty(), leave=False, file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        local = args.workers == 0
+        with nullcontext() if local else sweep_client(args.workers) as client:
+            return compute(args.figure, config, seeds, client, progress=progress)
+
+
+def _write(result: FigureResult, out: Path) -> None:
+    """The CSV first (the numbers), then the drawing, offscreen."""
+    from dropviz.model.files import write_text_atomic
+    from dropviz.ui.figure_plots import write_figure
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / f"{result.name}.csv", result.to_csv())
+    write_figure(result, out)
