@@ -8,15 +8,14 @@ settings (session/figures.py); `--set` changes them, `--set seed=S` is the first
 how many. Its runs are a sweep's tasks on a local Dask cluster (`--workers`, 0: here). An extension
 of the command line (see dropviz/cli/__init__.py); it imports PyTensor, Dask and Qt only in `run`.
 
-`--seeds` and `--workers` mean the same as for a sweep, so whichever of the two extensions comes
-first adds them; this one must be asked before the sweep's, which refuses `--seeds` without
-`--sweep`.
+`--seeds` and `--workers` are the sweep's options (sweep_cli.py adds them), meaning the same here.
+This extension must come before the sweep's in EXTENSIONS: it is then asked first, and takes a
+command with --figure before the sweep's refuses --seeds without --sweep.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,14 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "against the dropout rate), fig10 (against the training-set size), "
                              "fig11 (Monte-Carlo passes against weight scaling) or maxnorm; writes "
                              f"NAME.csv, NAME.png and NAME.svg to --out ({DEFAULT_SEEDS} seeds "
-                             "unless --seeds)")
-    shared = (("--seeds", "seeds per setting of a sweep or a figure, for error bars"),
-              ("--workers", "worker processes of the local Dask cluster that trains a sweep or a "
-                            "figure (default: one per core; 0: no cluster, one run after another "
-                            "here)"))
-    for option, text in shared:
-        with contextlib.suppress(argparse.ArgumentError):  # the sweep's extension added it first
-            parser.add_argument(option, type=int, metavar="N", help=text)
+                             "unless --seeds; --workers as for a sweep)")
 
 
 def run(args: argparse.Namespace) -> int | None:
@@ -59,7 +51,7 @@ def run(args: argparse.Namespace) -> int | None:
     there = [path.name for path in paths if path.exists()]
     if there and not args.force:
         raise UsageError(f"{out} holds {', '.join(there)} already; give --force to replace them")
-    seeds = args.seeds or DEFAULT_SEEDS
+    seeds = getattr(args, "seeds", None) or DEFAULT_SEEDS
     result = _compute(args, config, seeds)
     _write(result, out)
     print(result.table())
@@ -75,10 +67,11 @@ def _check(args: argparse.Namespace) -> None:
             name = option.replace("_", "-")
             raise UsageError(f"--figure trains its own grid on its preset's settings; it does not "
                              f"go with --{name} (change a setting with --set)")
-    if args.seeds is not None and args.seeds < 1:
-        raise UsageError(f"--seeds: {args.seeds} is not allowed; expected at least 1")
-    if args.workers is not None and args.workers < 0:
-        raise UsageError(f"--workers: {args.workers} is not allowed; expected 0 or more")
+    seeds, workers = getattr(args, "seeds", None), getattr(args, "workers", None)
+    if seeds is not None and seeds < 1:
+        raise UsageError(f"--seeds: {seeds} is not allowed; expected at least 1")
+    if workers is not None and workers < 0:
+        raise UsageError(f"--workers: {workers} is not allowed; expected 0 or more")
     if getattr(args, "scheduler", None):
         raise UsageError("--figure trains on a local cluster (--workers); it does not go with "
                          "--scheduler")
@@ -111,8 +104,8 @@ def _compute(args: argparse.Namespace, config: Config, seeds: int) -> FigureResu
             bar.total = total
             bar.update(done - bar.n)
 
-        local = args.workers == 0
-        with nullcontext() if local else sweep_client(args.workers) as client:
+        workers = getattr(args, "workers", None)
+        with nullcontext() if workers == 0 else sweep_client(workers) as client:
             return compute(args.figure, config, seeds, client, progress=progress)
 
 

@@ -49,9 +49,9 @@ FIGURES = {
 }
 COLUMNS = {
     "fig9": ("rate", "scaling", "seed", "train_error", "test_error", "status"),
-    "fig10": ("train_size", "rate", "seed", "train_error", "test_error", "status"),
+    "fig10": ("train_size", "rate", "seed", "test_error", "train_error", "status"),
     "fig11": ("k", "seed", "mc_test_error", "weight_scaling_test_error"),
-    "maxnorm": ("max_norm", "seed", "train_error", "test_error", "diverged"),
+    "maxnorm": ("max_norm", "seed", "test_error", "diverged", "train_error"),
 }
 RATES = (0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 0.9)
 SCALINGS = ("weight_scaling", "inverted")
