@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 SWEEP_FILE = "sweep.csv"
 EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl+C
+EXIT_NOT_ALL_OK = 1  # some runs diverged or failed: their rows are written, their metrics NaN
 EXAMPLES = "dropout=0,0.2,0.5, size=20,40,60 or learning_rate=0.01,0.001"
 METRIC_HEADERS = {"train_error": "train error", "test_error": "test error",
                   "train_loss": "train loss", "test_loss": "test loss"}
@@ -36,7 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"train a fresh network per setting, e.g. {EXAMPLES}; any --set key, "
                              "repeatable for a grid; `dropout` alone means 0 to 0.8 by 0.1. Prints "
                              f"a table and writes {SWEEP_FILE} to --out, a row per finished run; the "
-                             "same command again trains only the runs missing there")
+                             "same command again trains only the runs missing there. Exits 1 "
+                             "when a run diverged or failed (the table and the rows are written "
+                             "all the same; the status column says which), 130 on Ctrl+C")
     parser.add_argument("--sweep-file", metavar="FILE",
                         help='a sweep as JSON: {"grid": {"dropout.hidden": [0, 0.5], '
                              '"learning_rate": [0.01, 0.001]}, "seeds": 3}')
@@ -75,25 +79,41 @@ def run(args: argparse.Namespace) -> int | None:
     if args.workers is not None and args.scheduler:
         raise UsageError("--workers starts a cluster here; --scheduler uses one that runs already: "
                          "give one of them")
-    sweep = prepare(args, specs)
-    if sweep.kept:
-        print(f"dropviz: {sweep.kept} of {len(sweep.tasks)} runs are in {sweep.out.path} already; "
-              "training the rest", file=sys.stderr)
-    try:
-        result = _run(sweep, args)
-    except KeyboardInterrupt:
-        kept = f"the finished runs are in {sweep.out.path}; the same command trains the rest" \
-            if sweep.out is not None else "nothing was written (no --out)"
-        print(f"dropviz: sweep interrupted; {kept}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    from dropviz.session.out_folder import claimed
+
+    with claimed(args.out) if args.out else nullcontext():  # no other run writes there meanwhile
+        sweep = prepare(args, specs)
+        if sweep.kept:
+            print(f"dropviz: {sweep.kept} of {len(sweep.tasks)} runs are in {sweep.out.path} "
+                  "already; training the rest", file=sys.stderr)
+        try:
+            result = _run(sweep, args)
+        except KeyboardInterrupt as stop:
+            kept = f"the finished runs are in {sweep.out.path}; the same command trains the rest" \
+                if sweep.out is not None else "nothing was written (no --out)"
+            print(f"dropviz: sweep {getattr(stop, 'message', 'interrupted')}; {kept}",
+                  file=sys.stderr)
+            return getattr(stop, "exit_status", EXIT_INTERRUPTED)
     print(format_table(result, sweep.grid.config.steps, sweep.grid.seeds))
-    failed = [point for point in result.points if not point.ok]
-    if failed:
-        print(f"dropviz: {len(failed)} runs did not finish well; the status column of "
-              f"{SWEEP_FILE} says why", file=sys.stderr)
     if sweep.out is not None:
         print(f"wrote {sweep.out.path}")
-    return 0
+    return _ending(result)
+
+
+def _ending(result: SweepResult) -> int:
+    """0 when every run finished well; else one line on what did not, and EXIT_NOT_ALL_OK."""
+    from dropviz.model.sweeps import DIVERGED
+
+    diverged = sum(point.status == DIVERGED for point in result.points)
+    failed = sum(not point.ok for point in result.points) - diverged
+    if not diverged and not failed:
+        return 0
+    parts = [f"{count} of {len(result.points)} runs {what}" for count, what in
+             ((diverged, "diverged"), (failed, "failed (the same command tries them again)"))
+             if count]
+    print(f"dropviz: {'; '.join(parts)}; the means leave them out, and the status column of "
+          f"{SWEEP_FILE} says why", file=sys.stderr)
+    return EXIT_NOT_ALL_OK
 
 
 def prepare(args: argparse.Namespace, specs: list[str]) -> Sweep:
@@ -114,8 +134,6 @@ def prepare(args: argparse.Namespace, specs: list[str]) -> Sweep:
 
 def _run(sweep: Sweep, args: argparse.Namespace) -> SweepResult:
     """Train the pending runs with a progress bar of steps and the estimated time left."""
-    from contextlib import nullcontext
-
     from tqdm import tqdm
 
     from dropviz.session.sweep_cluster import sweep_client
@@ -144,14 +162,28 @@ def _run(sweep: Sweep, args: argparse.Namespace) -> SweepResult:
 
 
 def format_table(result: SweepResult, steps: int, seeds: int) -> str:
-    """Mean (± standard deviation over seeds) of each metric, one line per setting."""
+    """Mean (± standard deviation over seeds) of each metric, one line per setting.
+
+    Only runs that finished well count; a setting with none shows what became of its runs in
+    place of numbers, and columns count the diverged and failed runs when there are any.
+    """
+    from dropviz.model.sweeps import DIVERGED, OK
+
     summary = result.summary()
+    outcomes: dict[tuple, list[str]] = {}
+    for point in result.points:
+        outcomes.setdefault(point.setting, []).append(point.status)
+    counts = [(sum(status == DIVERGED for status in outcome),
+               sum(status not in (OK, DIVERGED) for status in outcome))
+              for outcome in outcomes.values()]
     labels = [column for column, _ in summary[0].labels] if summary else []
     swept_steps = len({s.steps for s in summary}) > 1
-    failed = any(s.failed for s in summary)
+    shown = [name for index, name in enumerate(("diverged", "failed"))
+             if any(count[index] for count in counts)]
     header = (*labels, "rate", "train size", *(["steps"] if swept_steps else []),
-              *METRIC_HEADERS.values(), *(["failed"] if failed else []))
-    rows = [_row(s, seeds, swept_steps, failed) for s in summary]
+              *METRIC_HEADERS.values(), *shown)
+    rows = [_row(s, seeds, swept_steps, count, shown) for s, count in zip(summary, counts,
+                                                                           strict=True)]
     widths = [max(len(line[i]) for line in (header, *rows)) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
              for line in (header, *rows)]
@@ -160,13 +192,17 @@ def format_table(result: SweepResult, steps: int, seeds: int) -> str:
     return "\n".join([f"{result.kind} sweep: {per_run}{runs}", *lines])
 
 
-def _row(summary: SweepSummary, seeds: int, swept_steps: bool, failed: bool) -> Sequence[str]:
+def _row(summary: SweepSummary, seeds: int, swept_steps: bool, counts: tuple[int, int],
+         shown: list[str]) -> Sequence[str]:
     from dropviz.model.sweeps import rate_text
 
     def cell(name: str) -> str:
+        if not summary.runs:
+            return "diverged" if counts[0] and not counts[1] else "-"
         mean = f"{summary.mean[name]:.4f}"
         return mean if seeds == 1 else f"{mean} ± {summary.std[name]:.4f}"
 
     return (*(text for _, text in summary.labels), rate_text(summary.rate), str(summary.train_size),
             *([str(summary.steps)] if swept_steps else []), *(cell(name) for name in METRIC_HEADERS),
-            *([str(summary.failed)] if failed else []))
+            *(str(count) for count, name in zip(counts, ("diverged", "failed"), strict=True)
+              if name in shown))

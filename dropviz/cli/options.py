@@ -60,7 +60,10 @@ def epilog(prog: str) -> str:
 
 An experiment file is JSON with any of the settings below; a preset file (the bundled ones are in
 dropviz/assets/presets) is accepted wherever an experiment file is, and runs its first config.
-Bad input exits with 2 and one line on stderr, a diverging run with 1.
+Bad input exits with 2 and one line on stderr, a diverging run with 1, and so does a sweep in
+which a run diverged or failed (its table and sweep.csv are written all the same). Ctrl+C exits
+with 130 and SIGTERM with 143, after one line; the --out folder then holds the old run or the
+new one whole, never a mix.
 
 {settings_help()}"""
 

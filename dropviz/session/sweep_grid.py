@@ -30,6 +30,7 @@ ALIASES = {"dropout": "dropout.hidden"}
 COLUMNS = {"dropout.hidden": "rate", SIZE_KEY: "train_size", "steps": "steps"}  # shared columns
 DEFAULT_RATES = ("0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8")
 SIZE_ALONE_RATES = ("0", "0.5")
+MAX_SEED = 2**32 - 1  # the largest seed config.py allows (numpy's seeds are 32-bit there)
 EXAMPLES = "dropout, dropout=0,0.2,0.5, size=20,40,60 or any setting, e.g. learning_rate=0.01,0.001"
 
 
@@ -232,9 +233,9 @@ class SweepGrid:
                     config = _applied(config, axis.key, value)
             labels = tuple((axis.column, cell(setting(config, axis.key)))
                            for axis, _ in combo if axis.key not in COLUMNS)
+            _check_seeds(config.seed, self.seeds)
             for k in range(self.seeds):
                 seeded = replace(config, seed=config.seed + k)
-                _check_seed(seeded)
                 tasks.append(SweepTask(len(tasks), seeded, size, labels, point_id(seeded, size)))
         _check_sizes(tasks)
         if len({task.point for task in tasks}) < len(tasks):
@@ -249,11 +250,12 @@ def _applied(config: Config, key: str, value: str) -> Config:
         raise ConfigError(f"--sweep {key}={value}: {error}") from None
 
 
-def _check_seed(config: Config) -> None:
-    try:
-        replace(config)
-    except ConfigError as error:
-        raise ConfigError(f"--seeds: {error}") from None
+def _check_seeds(first: int, count: int) -> None:
+    """The seeds first, first + 1, ... must all be seeds, said in the words the user typed."""
+    last = first + count - 1
+    if last > MAX_SEED:
+        raise ConfigError(f"--seeds {count} from seed {first} would go up to seed {last}, and "
+                          f"seeds end at {MAX_SEED}; lower the seed or --seeds")
 
 
 def _check_sizes(tasks: list[SweepTask]) -> None:
