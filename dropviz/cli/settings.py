@@ -16,31 +16,57 @@ from dropviz.api import load_config, preset
 from dropviz.cli.errors import UsageError
 from dropviz.model.config import CSV_DATASET, Config, DatasetConfig
 from dropviz.model.errors import ConfigError
+from dropviz.model.input_files import check_regular_file
 from dropviz.model.presets import load_presets
 
 # Values no setting accepts: an empty list, then a list holding one (for lists' items).
 _PROBES = ("[]", "[[]]")
 _EXPECTED = "; expected "
+# Options whose empty value would otherwise read as "not given".
+_PATH_OPTIONS = ("--config", "--csv", "--label", "--out", "--resume")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
     """The config or preset, then --dataset/--csv, then each --set, then --steps: later wins."""
+    _refuse_empty(args)
     if args.preset:
         config = preset(args.preset).config
+    elif args.config is not None:
+        _check_config_file(args.config)
+        config = load_config(args.config)
     else:
-        config = load_config(args.config) if args.config else Config()
-    if args.label and not args.csv:
+        config = Config()
+    if args.label is not None and args.csv is None:
         raise UsageError("--label goes with --csv")
     if args.dataset:
         config = replace(config, dataset=replace(config.dataset, name=args.dataset))
-    if args.csv:
+    if args.csv is not None:
         config = replace(config, dataset=DatasetConfig(
             name=CSV_DATASET, train_fraction=config.dataset.train_fraction,
-            csv_path=args.csv, label_column=args.label))
+            csv_path=args.csv, label_column=args.label,
+            drop_bad_rows=config.dataset.drop_bad_rows))
     config = config.with_overrides(args.overrides)
     if args.steps is not None:
         config = config.with_overrides([f"steps={args.steps}"])
     return config
+
+
+def _check_config_file(path: str) -> None:
+    """Checked here because load_config first reads the file to tell a preset from settings, and
+    a FIFO or a device must not be read at all."""
+    try:
+        check_regular_file(path, "an experiment or preset file", ConfigError)
+    except ConfigError as error:
+        raise ConfigError(f"cannot read experiment file: {error}") from None
+
+
+def _refuse_empty(args: argparse.Namespace) -> None:
+    """An empty path is no path: `--csv ""` must not quietly mean the default dataset."""
+    for option in _PATH_OPTIONS:
+        value = getattr(args, option.removeprefix("--").replace("-", "_"), None)
+        if isinstance(value, str) and not value.strip():
+            raise UsageError(f"{option}: the value is empty; give a path" if option != "--label"
+                             else "--label: the value is empty; give a column name")
 
 
 def presets_listing() -> str:

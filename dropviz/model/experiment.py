@@ -13,10 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
-from dropviz.model.config import Config
+from dropviz.model.config import Config, parse_json
 from dropviz.model.data.dataset import Dataset
 from dropviz.model.data.dataset_arrays import dataset_arrays, dataset_description, dataset_from_arrays
 from dropviz.model.errors import DropvizError, ExportError
+from dropviz.model.experiment_checks import (
+    HISTORY_FIELDS,
+    MAX_META_BYTES,
+    check_history,
+    check_optimizer_state,
+    check_sampler,
+    check_step,
+)
 from dropviz.model.export import check_finite_weights
 from dropviz.model.files import read_npz, write_npz_atomic
 from dropviz.model.graph.layers import layout_of
@@ -25,7 +33,6 @@ from dropviz.model.trainer import NetworkPool, Trainer, architecture_for
 
 EXPERIMENT_FORMAT = "dropviz-experiment/1"
 META_KEYS = ("config", "step", "sampler", "rngs", "dataset", "history")
-HISTORY_FIELDS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc")
 
 
 @dataclass
@@ -70,7 +77,10 @@ def load_experiment(path: str | Path, pool: NetworkPool | None = None) -> Experi
         meta = _read_meta(arrays)
         config = Config.from_dict(meta["config"])
         dataset = dataset_from_arrays(meta["dataset"], arrays)
-        history = [Evaluation(*_history_row(row)) for row in meta["history"]]
+        step = check_step(meta["step"])
+        check_sampler(meta["sampler"], step, len(dataset.y_train))
+        epoch = meta["sampler"]["examples_seen"] / len(dataset.y_train)
+        history = [Evaluation(*row) for row in check_history(meta["history"], step, epoch)]
     except DropvizError as error:
         raise ExportError(f"{path.name}: {error}") from None
     except (KeyError, TypeError, ValueError, ArithmeticError, RecursionError) as error:
@@ -79,6 +89,9 @@ def load_experiment(path: str | Path, pool: NetworkPool | None = None) -> Experi
     trainer = Trainer(config, pool, dataset=dataset)
     try:
         _restore(trainer, meta, arrays)
+    except ExportError as error:
+        trainer.close()
+        raise ExportError(f"{path.name}: {error}") from None
     except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         trainer.close()
         raise ExportError(f"{path.name}: the saved training state does not fit ({error!r})") from None
@@ -95,22 +108,16 @@ def _read_meta(arrays: dict[str, np.ndarray]) -> dict:
     raw = arrays.get("meta")
     if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
         raise ExportError("it has no experiment description")
-    meta = json.loads(raw.tobytes().decode("utf-8"))
+    if raw.size > MAX_META_BYTES:
+        raise ExportError(f"its description is {raw.size / 2**20:.0f} MB; a run's is at most "
+                          f"{MAX_META_BYTES / 2**20:.0f} MB")
+    meta = parse_json(raw.tobytes(), "its description")
     if not isinstance(meta, dict) or meta.get("format") != EXPERIMENT_FORMAT:
         raise ExportError(f"it is not a {EXPERIMENT_FORMAT} file")
     missing = [key for key in META_KEYS if key not in meta]
     if missing:
         raise ExportError(f"it is damaged: its description lacks {', '.join(missing)}")
     return meta
-
-
-def _history_row(row: list) -> list:
-    """Curves and exports do arithmetic on every field, so text or null must not get that far."""
-    if (not isinstance(row, list) or len(row) != len(HISTORY_FIELDS)
-            or not all(isinstance(value, int | float) and not isinstance(value, bool)
-                       for value in row)):
-        raise ExportError(f"a row of its history is {row!r}, not {len(HISTORY_FIELDS)} numbers")
-    return row
 
 
 def _check_params(path: Path, config: Config, dataset: Dataset, arrays: dict) -> None:
@@ -130,13 +137,14 @@ def _restore(trainer: Trainer, meta: dict, arrays: dict) -> None:
     network.set_weights({name: arrays[f"param__{name}"] for name in network.weights()})
     state = {}
     for name, current in network.optimizer_state().items():
-        value = arrays[f"opt__{name}"]
-        if value.shape != current.shape or value.dtype != current.dtype:
-            raise ValueError(f"optimizer state {name} is {value.dtype} {value.shape}, "
-                             f"not {current.dtype} {current.shape}")
-        if not np.isfinite(value).all():
-            raise ValueError(f"optimizer state {name} holds non-finite values")
+        value = arrays.get(f"opt__{name}")
+        if value is None or value.shape != current.shape or value.dtype != current.dtype:
+            found = "missing" if value is None else f"{value.dtype} {value.shape}"
+            raise ExportError(f"its optimizer state does not fit: {name} is {found}, not "
+                              f"{current.dtype} {current.shape}; the file is damaged (this is "
+                              "not a diverged run)")
         state[name] = value
+    check_optimizer_state(state, meta["step"])
     network.set_optimizer_state(state)
     network.set_rng_states(meta["rngs"])
     order = arrays["sampler__order"]
@@ -145,10 +153,7 @@ def _restore(trainer: Trainer, meta: dict, arrays: dict) -> None:
     if order.size and (order.min() < 0 or order.max() >= len(trainer.dataset.y_train)):
         raise ValueError("the saved minibatch order points outside the training set")
     position = meta["sampler"]["position"]
-    if not isinstance(position, int) or not 0 <= position <= len(order):
+    if not 0 <= position <= len(order):
         raise ValueError(f"the saved minibatch position {position!r} is outside its order")
     trainer.sampler.set_state(meta["sampler"], order)
-    step = meta["step"]
-    if not isinstance(step, int) or step < 0:
-        raise ValueError(f"the saved step count {step!r} is not a whole number of steps")
-    trainer.step_count = step
+    trainer.step_count = meta["step"]

@@ -17,7 +17,7 @@ from typing import BinaryIO
 import numpy as np
 
 from dropviz.model.errors import ExportError
-from dropviz.model.input_files import open_input
+from dropviz.model.input_files import open_input, require_path
 
 FILE_MODE = 0o644  # what open() would give under the usual umask; mkstemp alone gives 0o600
 # dropviz writes .npz archives uncompressed; a compressed one may unpack to this many times its size
@@ -70,6 +70,7 @@ def read_npz(path: str | Path, what: str) -> dict[str, np.ndarray]:
     Only a regular file is opened (see input_files.py): a FIFO would block and a device never end.
     `what` says what the file should have been, for the message.
     """
+    require_path(path, what, ExportError)
     path = Path(path)
     with open_input(path, what, ExportError) as stream:
         size = os.fstat(stream.fileno()).st_size
