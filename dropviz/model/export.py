@@ -47,7 +47,7 @@ def model_description(trainer: Trainer) -> dict:
         "layers": layers,
         "classes": list(data.classes),
         "output": output,
-        "arrays": {name: list(shape) for name, shape in trainer.layout.param_shapes().items()},
+        "arrays": {name: list(shape) for name, shape in trainer.layout.exported_shapes().items()},
         "dtype": "float32",
         "input": {
             "features": list(data.feature_names),

@@ -26,8 +26,40 @@ def hidden_activations(layout: NetworkLayout, weights: dict[str, np.ndarray],
     """
     h = np.asarray(X, dtype=np.float64)
     outputs = {}
-    for layer in layout.of_kind("dense")[:-1]:
+    for layer in layout.of_kind("dense")[:-1]:  # batch norm is folded in: each is act(h W + b)
         weight, bias = (weights[param.name] for param in layer.params)
         h = NUMPY_ACTIVATIONS[layer.activation](h @ weight.astype(np.float64) + bias)
         outputs[layer.name] = h
     return outputs
+
+
+BATCH_NORM_EPSILON = 1e-5  # added to the variance before its square root, as PyTorch does
+
+
+def batch_norm_inputs(layout: NetworkLayout, weights: dict[str, np.ndarray],
+                      test_scales: tuple[float, ...], X: np.ndarray) -> dict[str, np.ndarray]:
+    """What each batch-norm layer receives in the test-time pass, by layer name, (rows, units).
+
+    Read from the raw weights (`Trainer.network.weights()`), not the folded ones, with the test
+    factor of each noise layer in `test_scales` (network order): the variance of these inputs,
+    set against the running variance the layer learnt in training, is the variance shift.
+    """
+    normalised = {layer.name.removeprefix("batch_norm") for layer in layout.of_kind("batch_norm")}
+    h = np.asarray(X, dtype=np.float64)
+    slot, inputs = 0, {}
+    for layer in layout.layers:
+        if layer.kind == "dense":
+            weight, bias = (weights[param.name] for param in layer.params)
+            h = h @ weight.astype(np.float64) + bias
+            index = layer.name.removeprefix("dense")
+            if index not in normalised and layer is not layout.layers[-1]:
+                h = NUMPY_ACTIVATIONS[layer.activation](h)
+        elif layer.kind == "batch_norm":
+            inputs[layer.name] = h
+            gamma, beta, mean, var = (weights[param.name].astype(np.float64) for param in layer.params)
+            h = NUMPY_ACTIVATIONS[layer.activation](
+                gamma * (h - mean) / np.sqrt(var + BATCH_NORM_EPSILON) + beta)
+        elif layer.noise:
+            h = h * test_scales[slot]
+            slot += 1
+    return inputs

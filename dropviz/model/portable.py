@@ -91,12 +91,14 @@ class LayerExport:
 
 
 # Unit, Gaussian and weight dropout are nothing at test time: their test-time factor is folded into the next
-# dense layer's weights by `inference_weights`, which both formats are built from.
+# dense layer's weights by `inference_weights`, which both formats are built from; batch norm is
+# folded into the dense layer before it, whose activation then follows as the layout reports.
 LAYER_EXPORTS = {
     "dense": LayerExport(_dense_onnx, _dense_torch),
     "dropout": LayerExport(_folded_onnx, _folded_torch),
     "gaussian_dropout": LayerExport(_folded_onnx, _folded_torch),
     "dropconnect": LayerExport(_folded_onnx, _folded_torch),
+    "batch_norm": LayerExport(_folded_onnx, _folded_torch),
 }
 
 
@@ -110,7 +112,7 @@ def _export_of(layer: LayerInfo) -> LayerExport:
 
 
 def _check_weights(layout: NetworkLayout, weights: dict[str, np.ndarray]) -> None:
-    for name, shape in layout.param_shapes().items():
+    for name, shape in layout.exported_shapes().items():
         array = weights.get(name)
         if array is None or array.shape != shape:
             found = "missing" if array is None else f"shaped {list(array.shape)}"

@@ -72,8 +72,13 @@ class BatchMaskRecorder:
 
 @dataclass(frozen=True)
 class ParamInfo:
+    """`trained`: moved by the optimizer (batch norm's running statistics are not); `exported`:
+    written to weights.npz and model.onnx (batch norm is folded into the dense weights before it)."""
+
     name: str  # "W1", "b1", ...: the key in weights.npz, experiment files and snapshots
     shape: tuple[int, ...]
+    trained: bool = True
+    exported: bool = True
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,11 @@ class NetworkLayout:
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
         return {param.name: param.shape for layer in self.layers for param in layer.params}
+
+    def exported_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The arrays of the inference-ready weights: what the exports hold."""
+        return {param.name: param.shape for layer in self.layers for param in layer.params
+                if param.exported}
 
     def stages(self) -> list[tuple[str | None, LayerInfo]]:
         """Each dense layer with the noise layer applied to its input, if any, in order.

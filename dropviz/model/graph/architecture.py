@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 APPLY_MODES = ("multiply", "switch")
 DROPOUT_KINDS = ("bernoulli", "gaussian", "dropconnect")
+BATCH_NORM_PLACES = ("none", "before_dropout", "after_dropout")
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,11 @@ class Architecture:
     optimizer: str
     apply: str = "multiply"
     dropout_kind: str = "bernoulli"
+    batch_norm: str = "none"
 
     def __post_init__(self) -> None:
+        if self.batch_norm not in BATCH_NORM_PLACES:
+            raise ValueError(f"batch_norm must be one of {BATCH_NORM_PLACES}")
         if self.dropout_kind not in DROPOUT_KINDS:
             raise ValueError(f"dropout_kind must be one of {DROPOUT_KINDS}")
         if self.n_classes < 2:

@@ -68,7 +68,10 @@ class DropoutNetwork:
         self.mc_rng = pt.random.shared_rng(seed=1, name="mc_rng")
         self.X_train = pytensor.shared(np.asarray(X_train, dtype=FLOAT), name="X_train")
         self.y_train = pytensor.shared(np.asarray(y_train, dtype=np.int32), name="y_train")
-        self.optimizer = Optimizer(arch.optimizer, self.params, self.learning_rate)
+        trained = {param.name for layer in self.layout.layers for param in layer.params if param.trained}
+        self._trained = [index for index, param in enumerate(self.params) if param.name in trained]
+        self.optimizer = Optimizer(arch.optimizer, [self.params[i] for i in self._trained],
+                                   self.learning_rate)
         self._train = self._compile_train()
         self._predict = self._compile_predict()
         self._mc_pass = None
@@ -147,9 +150,13 @@ class DropoutNetwork:
         data_loss = _cross_entropy(logits, y, self.arch.n_classes)
         penalty = sum(term for layer in self.layers for term in layer.penalty(run.params))
         l1_penalty = sum(term for layer in self.layers for term in layer.l1_penalty(run.params))
-        grads = pytensor.grad(data_loss + self.l2 * penalty + self.l1 * l1_penalty, params)
-        new_params, new_state = self.optimizer.step(params, grads, state)
-        updated = dict(zip(run.params, new_params, strict=True))
+        trained = [params[index] for index in self._trained]
+        grads = pytensor.grad(data_loss + self.l2 * penalty + self.l1 * l1_penalty, trained)
+        new_trained, new_state = self.optimizer.step(trained, grads, state)
+        names = list(run.params)
+        updated = {**run.params, **run.buffers}
+        updated.update({names[index]: value for index, value in zip(self._trained, new_trained,
+                                                                      strict=True)})
         for layer in self.layers:
             layer.constrain(updated, self.max_norm)
         masks = [run.noise[name] for name in self.noise_names]

@@ -28,7 +28,9 @@ class Pass:
 
     A training pass carries the rng that every noise draw chains on and collects each noisy layer's
     draw under the layer's name; a test-time pass has no rng and draws nothing. `weight_drop` is a
-    DropConnect layer's (name, slot), left for the dense layer after it to draw its weight mask.
+    DropConnect layer's (name, slot), left for the dense layer after it to draw its weight mask;
+    `buffers` holds the new values of parameters a training pass moves without the optimizer
+    (batch norm's running statistics), by name.
     """
 
     params: dict[str, pt.TensorVariable]
@@ -37,6 +39,7 @@ class Pass:
     rng: object | None = None
     noise: dict[str, pt.TensorVariable] = field(default_factory=dict)
     weight_drop: tuple[str, int] | None = None
+    buffers: dict[str, pt.TensorVariable] = field(default_factory=dict)
 
     @property
     def training(self) -> bool:

@@ -20,19 +20,21 @@ class Dense(Layer):
     """`activation` follows the product; None for the output layer, whose logits feed the loss.
 
     `init` picks the initialisation, He for relu and Glorot otherwise, for the output layer too.
-    `reports` is the activation a description gives (the output's sigmoid or softmax).
+    `reports` is the activation a description gives (the output's sigmoid or softmax; a hidden
+    layer's own when batch norm applies it). `hidden` layers are the ones max-norm limits.
     """
 
     kind = "dense"
 
     def __init__(self, index: int, fan_in: int, fan_out: int, activation: str | None, init: str,
-                 reports: str) -> None:
+                 reports: str, *, hidden: bool) -> None:
         super().__init__(f"dense{index}", fan_out)
         self.fan_in = fan_in
         self.weight, self.bias = f"W{index}", f"b{index}"
         self.activation = activation
         self.init = init
         self.reports = reports
+        self.hidden = hidden
 
     def forward(self, h: pt.TensorVariable, run: Pass) -> pt.TensorVariable:
         weight = run.params[self.weight]
@@ -81,7 +83,7 @@ class Dense(Layer):
         left exactly as the optimizer made it. The output layer is not constrained (Srivastava et
         al. 2014 limit hidden units).
         """
-        if self.activation is None:
+        if not self.hidden:
             return
         weight = params[self.weight]
         norms = pt.sqrt(pt.sum(weight**2, axis=0))
