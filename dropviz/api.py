@@ -237,11 +237,17 @@ def advance(run: Run, steps: int, eval_every: int, progress: bool) -> float:
     chunk whose loss is not finite."""
     from tqdm import tqdm
 
+    from dropviz.model.memory import steps_fitting
     from dropviz.model.results import StepResult
     from dropviz.session.lockstep import Lockstep
-    from dropviz.session.loop import TrainingLoop
+    from dropviz.session.loop import CHUNK_STEPS, TrainingLoop
 
-    if steps > 1 and eval_every > 1:  # some calls will train several steps: compile that first
+    data = run.trainer.dataset
+    # A call of k steps returns k steps' masks of the whole batch: as many as fit (the same
+    # course of training, bit for bit, whatever the calls' length).
+    chunk = steps_fitting(run.config, data.n_features, data.n_classes, len(data.y_train),
+                          len(data.y_test), CHUNK_STEPS)
+    if steps > 1 and eval_every > 1 and chunk > 1:  # calls of several steps: compile that first
         run.prepare_multi_step()
     started = time.perf_counter()
     with tqdm(total=steps, disable=not progress, unit="step", leave=False, file=sys.stderr) as bar:
@@ -255,7 +261,7 @@ def advance(run: Run, steps: int, eval_every: int, progress: bool) -> float:
                                 test=f"{run.evaluation.test_loss:.3f}")
             bar.update(len(results))
 
-        TrainingLoop(Lockstep(run), eval_every).run(steps, after_chunk=after_chunk)
+        TrainingLoop(Lockstep(run), eval_every, chunk).run(steps, after_chunk=after_chunk)
     elapsed = time.perf_counter() - started
     return steps / elapsed if elapsed > 0 else 0.0
 

@@ -15,6 +15,7 @@ from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
 from dropviz.model.graph.architecture import Architecture
 from dropviz.model.graph.network import DropoutNetwork
+from dropviz.model.memory import check_memory
 from dropviz.model.results import DecisionGrid, Evaluation, NetworkLayout, StepResult
 
 
@@ -105,6 +106,8 @@ class Trainer:
         self.config = config
         self.pool = pool or NetworkPool()
         self.dataset = dataset if dataset is not None else load_dataset(config.dataset, config.seed)
+        data = self.dataset
+        check_memory(config, data.n_features, data.n_classes, len(data.y_train), len(data.y_test))
         self.network = self.pool.acquire(architecture_for(config, self.dataset),
                                          self.dataset.X_train, self.dataset.y_train)
         self.network.reset(config.seed)
