@@ -271,7 +271,7 @@ def _fig11(work: _Work, ks: tuple) -> FigureResult:
         from distributed import as_completed
 
         futures = [work.client.submit(mc_task, task, ks, pure=False) for task in tasks]
-        for done, _ in enumerate(as_completed(futures), start=1):
+        for done, _ in enumerate(as_completed(futures, loop=work.client.loop), start=1):
             progress(done, len(tasks))
         outcomes = work.client.gather(futures)
     rows = tuple({"k": str(k), "seed": str(seed), "mc_test_error": _error(errors[i]),
