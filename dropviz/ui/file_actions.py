@@ -29,6 +29,7 @@ from PyQt5.QtWidgets import (
 
 from dropviz.model.errors import ExportError
 from dropviz.model.file_names import EXPERIMENT_FILE, EXPERIMENT_SUFFIX, RUN_FILES
+from dropviz.model.input_files import check_regular_file
 from dropviz.session.run_record import RestoredWindow
 from dropviz.session.snapshot import RunInfo
 from dropviz.ui.banner import Banner
@@ -225,12 +226,17 @@ class FileActions(QObject):
         path = Path(path)
         if path.is_dir():
             path = path / EXPERIMENT_FILE
-        if not path.is_file():
+        if not path.exists():
             text = f"{path} does not exist."
             if str(path.resolve()) in recent_experiments():
                 remove_recent(path)
                 text = f"{path} no longer exists, so it was removed from Open recent."
             self._error(text)
+            return
+        try:  # a FIFO would block the worker's read, and a device never end
+            check_regular_file(path, "a dropviz experiment", ExportError)
+        except ExportError as error:
+            self._error(str(error))
             return
         remember_folder(path.parent)
         self.handle.sigOpenExperiment.emit(str(path))

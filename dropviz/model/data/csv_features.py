@@ -8,6 +8,7 @@ or row is worse than an error.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,9 @@ MAX_CLASSES = 50
 # A numeric label with more distinct values than both of these is a quantity, not a class.
 REGRESSION_MIN_VALUES = 10
 REGRESSION_ROW_SHARE = 0.2
+
+_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d+,\d*|,\d+)(?:[eE][+-]?\d+)?")
+_WHOLE = re.compile(r"[+-]?\d+")
 
 _NUMERIC, _ENCODED, _LEFT_OUT = "numeric", "encoded", "left out"
 
@@ -37,6 +41,7 @@ class Features:
     columns_used: tuple[str, ...]
     columns_encoded: tuple[str, ...]
     columns_left_out: tuple[str, ...]
+    columns_decimal_comma: tuple[str, ...] = ()
 
 
 def rows_text(count: int) -> str:
@@ -44,11 +49,22 @@ def rows_text(count: int) -> str:
 
 
 def features_of(rows: list[list[str]], names: list[str], label_column: str | None,
-             name: str) -> Features:
-    """Features and labels from rows of equal width; the label defaults to the last column."""
+                name: str, *, decimal_comma: bool = False) -> Features:
+    """Features and labels from rows of equal width; the label defaults to the last column.
+
+    With `decimal_comma` (a file separated by semicolons or tabs, as spreadsheets in much of
+    Europe write them), a column of numbers written "3,14" is read as numbers, not categories.
+    """
     label_at = _label_index(names, label_column, name)
     columns = list(zip(*rows, strict=True))
     missing = [_missing_values(column) for column in columns]
+    commas = []
+    if decimal_comma:
+        for j, column in enumerate(columns):
+            converted = _with_decimal_points(column, missing[j])
+            if converted is not None:
+                columns[j] = converted
+                commas.append(names[j])
     kinds = {j: _column_kind(columns[j], missing[j]) for j in range(len(names)) if j != label_at}
     _check_features(kinds, names, names[label_at], name)
     used = [j for j, kind in kinds.items() if kind != _LEFT_OUT] + [label_at]
@@ -66,7 +82,22 @@ def features_of(rows: list[list[str]], names: list[str], label_column: str | Non
         columns_used=_names_of(kinds, names, _NUMERIC),
         columns_encoded=_names_of(kinds, names, _ENCODED),
         columns_left_out=_names_of(kinds, names, _LEFT_OUT),
+        columns_decimal_comma=tuple(commas),
     )
+
+
+def _with_decimal_points(values: tuple[str, ...], missing: frozenset[str]) -> tuple[str, ...] | None:
+    """The column with "3,14" written "3.14", if every value present is a number written so (or
+    a whole number); None otherwise, and for a column with no comma at all."""
+    distinct = set(values) - missing
+    if not any("," in value for value in distinct):
+        return None
+    points = {value: value.replace(",", ".") for value in distinct if _DECIMAL_COMMA.fullmatch(value)}
+    if not all(value in points or _WHOLE.fullmatch(value) for value in distinct):
+        return None
+    if not all_numbers(points.values()):
+        return None
+    return tuple(points.get(value, value) for value in values)
 
 
 def _label_index(names: list[str], label_column: str | None, name: str) -> int:

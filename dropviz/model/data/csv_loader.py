@@ -22,14 +22,16 @@ from dropviz.model.data.csv_reading import (
     MISSING_TEXT,
     csv_columns,
     read_layout,
+    refuse_malformed,
     split_malformed,
     user_errors,
 )
+from dropviz.model.data.dataset import Dataset
 from dropviz.model.errors import DatasetError
 from dropviz.model.input_files import require_path
 
 __all__ = ["MAX_CSV_BYTES", "MAX_CSV_CELLS", "MAX_CSV_ROWS", "MAX_LINE_CHARS", "CsvReport",
-           "CsvTable", "csv_columns", "load_csv"]
+           "CsvTable", "csv_columns", "load_csv", "report_lines"]
 
 SUMMARY_CLASSES = 10
 
@@ -52,6 +54,7 @@ class CsvReport:
     class_counts: dict[str, int]
     rows_malformed: int = 0
     first_malformed_line: int | None = None
+    columns_decimal_comma: tuple[str, ...] = ()
 
     def summary(self) -> str:
         lines = [
@@ -63,6 +66,9 @@ class CsvReport:
             f"one-hot encoded: {_names_or_none(self.columns_encoded)}",
             f"left out (ids, dates, free text): {_names_or_none(self.columns_left_out)}",
         ]
+        if self.columns_decimal_comma:
+            lines.append("decimal commas read as numbers (3,14 as 3.14): "
+                         + ", ".join(self.columns_decimal_comma))
         dropped = self._dropped_text()
         if dropped:
             lines.append(f"dropped: {dropped}")
@@ -99,18 +105,26 @@ def _names_or_none(names: tuple[str, ...]) -> str:
     return ", ".join(names) if names else "none"
 
 
-def load_csv(path: str | Path, label_column: str | None = None) -> CsvTable:
-    """Read a CSV file into features and class labels; the label defaults to the last column."""
+def load_csv(path: str | Path, label_column: str | None = None, *,
+             drop_bad_rows: bool = False) -> CsvTable:
+    """Read a CSV file into features and class labels; the label defaults to the last column.
+
+    A row whose quotes or number of fields go wrong is refused with its line number, unless
+    `drop_bad_rows` allows leaving such rows out; the report then counts them.
+    """
     require_path(path, "a CSV file", DatasetError)
     path = Path(path)
     with user_errors(path):
-        return _load(path, label_column)
+        return _load(path, label_column, drop_bad_rows)
 
 
-def _load(path: Path, label_column: str | None) -> CsvTable:
+def _load(path: Path, label_column: str | None, drop_bad_rows: bool) -> CsvTable:
     layout = read_layout(path)
-    good, bad_lines = split_malformed(layout.body, len(layout.names), path.name)
-    found = features_of(good, layout.names, label_column, path.name)
+    good, bad_lines = split_malformed(layout, path.name)
+    if bad_lines and not drop_bad_rows:
+        refuse_malformed(layout, bad_lines, path.name)
+    found = features_of(good, layout.names, label_column, path.name,
+                        decimal_comma=layout.delimiter != ",")
     report = CsvReport(
         path=str(path),
         delimiter=layout.delimiter,
@@ -124,6 +138,21 @@ def _load(path: Path, label_column: str | None) -> CsvTable:
         class_counts=dict(zip(found.classes, np.bincount(found.labels).tolist(), strict=True)),
         rows_malformed=len(bad_lines),
         first_malformed_line=bad_lines[0] if bad_lines else None,
+        columns_decimal_comma=found.columns_decimal_comma,
     )
     return CsvTable(X=found.X, labels=found.labels, classes=found.classes,
                     feature_names=found.feature_names, report=report)
+
+
+def report_lines(dataset: Dataset) -> list[str]:
+    """What the data of a run is, as lines for the command line to print before training.
+
+    For a CSV file that is the loader's report (CsvReport.summary: rows and columns used, what
+    each column became, rows dropped and why) and the split; for the other datasets, their
+    description and the split. Dataset.report carries the summary, so a run opened from an
+    experiment file reports its data too.
+    """
+    train, test = len(dataset.y_train), len(dataset.y_test)
+    return [*dataset.report.splitlines(),
+            f"split: {rows_text(train)} for training, {rows_text(test)} for testing, "
+            f"{dataset.n_features} feature{'' if dataset.n_features == 1 else 's'}"]

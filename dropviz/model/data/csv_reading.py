@@ -13,7 +13,7 @@ import csv
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -143,28 +143,32 @@ def _lines(text: str, name: str) -> Iterator[str]:
         yield match.group()
 
 
-def _parse(text: str, delimiter: str, name: str) -> list[tuple[int, list[str]]]:
-    """Rows as (line number, stripped fields); blank lines are skipped, not counted as rows.
+def _parse(text: str, delimiter: str, name: str) -> tuple[list[tuple[int, list[str]]], dict]:
+    """Rows as (line number, stripped fields), blank lines skipped and not counted as rows, and the
+    last line of each row that runs over several lines (a quoted field holding line breaks).
 
     skipinitialspace lets `a, "b, c"` quote its field as a person writing it meant. Parsing stops
     at MAX_CSV_ROWS or MAX_CSV_CELLS, so a file of many short fields is refused before it fills
     the memory.
     """
     reader = csv.reader(_lines(text, name), delimiter=delimiter, skipinitialspace=True)
-    rows = []
-    cells = 0
+    rows, spans = [], {}
+    cells, start = 0, 1
     try:
         for fields in reader:
-            stripped = [field.strip() for field in fields]
+            stripped = [value.strip() for value in fields]
             if any(stripped):
-                rows.append((reader.line_num, stripped))
+                rows.append((start, stripped))
+                if reader.line_num > start:
+                    spans[start] = reader.line_num
                 cells += len(stripped)
                 if len(rows) > MAX_CSV_ROWS + 1 or cells > MAX_CSV_CELLS:  # + 1: the header
                     _too_many(name, reader.line_num, len(rows) > MAX_CSV_ROWS + 1)
+            start = reader.line_num + 1
     except csv.Error as error:
         raise DatasetError(f"{name}, line {reader.line_num}: not readable as CSV ({error})"
                            ) from None
-    return rows
+    return rows, spans
 
 
 def _too_many(name: str, line: int, rows: bool) -> None:
@@ -226,30 +230,59 @@ class Layout:
     has_header: bool
     names: list[str]
     body: list[tuple[int, list[str]]]  # (line number, stripped fields)
+    spans: dict[int, int] = field(default_factory=dict)  # first line -> last, of multi-line rows
 
 
 def _layout(text: str, name: str) -> Layout:
     delimiter = _sniff_delimiter(_head(text))
-    rows = _parse(text, delimiter, name)
+    rows, spans = _parse(text, delimiter, name)
     if not rows:
         raise DatasetError(f"{name} holds no values, only separators and blank lines")
     has_header = _has_header([fields for _, fields in rows])
     names = _column_names(rows[0][1] if has_header else None, len(rows[0][1]))
-    return Layout(delimiter, has_header, names, rows[1:] if has_header else rows)
+    return Layout(delimiter, has_header, names, rows[1:] if has_header else rows, spans)
 
 
-def split_malformed(
-    body: list[tuple[int, list[str]]], width: int, name: str
-) -> tuple[list[list[str]], list[int]]:
-    """The rows with the header's number of fields, and the line numbers of the others."""
-    good = [fields for _, fields in body if len(fields) == width]
-    bad_lines = [line for line, fields in body if len(fields) != width]
+def _swallowed(fields: list[str], delimiter: str, width: int) -> bool:
+    """A quoted field holding a whole row's worth of separators on one of its lines: a stray quote
+    that ran on over the rows below, not a cell of text with a line break."""
+    return width > 1 and any(line.count(delimiter) >= width - 1
+                             for value in fields for line in value.splitlines()[1:])
+
+
+def split_malformed(layout: Layout, name: str) -> tuple[list[list[str]], list[int]]:
+    """The rows with the header's number of fields, and the line numbers of the others (a row a
+    stray quote ran on over is one of the others, whatever its number of fields)."""
+    width, body = len(layout.names), layout.body
     if not body:
         raise DatasetError(f"{name} has a header line but no data rows")
+    good, bad_lines = [], []
+    for line, fields in body:
+        if len(fields) != width or (line in layout.spans
+                                    and _swallowed(fields, layout.delimiter, width)):
+            bad_lines.append(line)
+        else:
+            good.append(fields)
     if not good:
         raise DatasetError(f"{name}: no data row has the {width} fields of the first line "
                            f"(line {bad_lines[0]} has {len(body[0][1])})")
     return good, bad_lines
+
+
+def refuse_malformed(layout: Layout, bad_lines: list[int], name: str) -> None:
+    """Say where the first bad row is and what went wrong there, and how to go on anyway."""
+    first = bad_lines[0]
+    fields = dict(layout.body)[first]
+    width = len(layout.names)
+    if first in layout.spans:
+        what = (f"a quote opened here is closed only at line {layout.spans[first]}, so the lines "
+                f"between read as one row of {len(fields)} fields (a stray quote?)")
+    else:
+        what = f"{len(fields)} fields where the first line has {width}"
+    others = len(bad_lines) - 1
+    more = f"; {others} more row{'' if others == 1 else 's'} like it" if others else ""
+    raise DatasetError(f"{name}, line {first}: {what}{more}. Correct the file, or set "
+                       "dataset.drop_bad_rows to true to leave such rows out")
 
 
 def read_layout(path: Path) -> Layout:

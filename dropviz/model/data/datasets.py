@@ -175,7 +175,7 @@ def _bundled(config: DatasetConfig, rng: np.random.Generator) -> Dataset:
 
 def _from_csv(config: DatasetConfig, rng: np.random.Generator) -> Dataset:
     """Named after the file, because "csv" would not tell two loaded files apart."""
-    table = load_csv(config.csv_path, config.label_column)
+    table = load_csv(config.csv_path, config.label_column, drop_bad_rows=config.drop_bad_rows)
     return split_and_standardise(
         table.X, table.labels, table.classes, table.feature_names,
         train_fraction=config.train_fraction, rng=rng, name=Path(config.csv_path).name,
