@@ -46,11 +46,16 @@ SCRIPT = textwrap.dedent("""
 
 def interrupted_run(target: str, out: Path, *extra: str, signum: int = signal.SIGINT,
                     delay: float = 0.0) -> subprocess.CompletedProcess:
+    """A run of 600 steps into `out`, sent `signum` when `target` ("module:attribute") is called."""
+    return interrupted(target, [*SMALL, "--steps", "600", "--eval-every", "100", "--out", str(out),
+                                *extra], signum, delay)
+
+
+def interrupted(target: str, args: list[str], signum: int = signal.SIGINT,
+                delay: float = 0.0) -> subprocess.CompletedProcess:
     module, _, attribute = target.partition(":")
     return subprocess.run([sys.executable, "-c", SCRIPT, module, attribute, str(int(signum)),
-                           str(delay), *SMALL, "--steps", "600", "--eval-every", "100",
-                           "--out", str(out), *extra],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+                           str(delay), *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -107,3 +112,16 @@ def test_a_signal_before_training_removes_the_folder_it_made(tmp_path):
     result = interrupted_run("dropviz.session.lockstep:Lockstep.train", out)
     assert (result.returncode, result.stderr) == (130, "dropviz: interrupted\n")
     assert not out.exists()
+
+
+def test_a_sweep_terminated_says_so_and_leaves_its_csv_for_the_same_command(tmp_path):
+    """SIGTERM as the first run starts: 143, one line, sweep.csv holding its header only."""
+    result = interrupted("dropviz.session.sweep_cluster:run_task",
+                         ["sweep", "dropout=0,0.5", *SMALL, "--steps", "20", "--workers", "0",
+                          "--out", str(tmp_path / "sweep")], signal.SIGTERM)
+    assert result.returncode == 143
+    assert result.stderr == (f"dropviz: sweep terminated; the finished runs are in "
+                             f"{tmp_path / 'sweep' / 'sweep.csv'}; the same command trains the "
+                             "rest\n")
+    assert (tmp_path / "sweep" / "sweep.csv").read_text().count("\n") == 1  # the header only
+    assert leftovers(tmp_path) == []

@@ -94,10 +94,10 @@ def resume(args: argparse.Namespace, stack: ExitStack) -> tuple[Run, int, Path, 
     given = Path(args.resume)
     path = given / EXPERIMENT_FILE if given.is_dir() else given
     home = path.parent
+    out = Path(args.out) if args.out else home
+    stack.enter_context(claimed(out))  # before the network is built, which takes seconds
     experiment = load_experiment(path)
     trainer = experiment.trainer
-    out = Path(args.out) if args.out else home
-    stack.enter_context(claimed(out))
     if not same_folder(out, home):
         check_out_folder(out, args.force)
     elif path.name != EXPERIMENT_FILE and not args.force and not holds_run_of(home, trainer):
