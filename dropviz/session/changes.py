@@ -19,6 +19,7 @@ _RESTART_LABELS = {
     "hidden_layers": "hidden layers",
     "activation": "activation",
     "optimizer": "optimizer",
+    "batch_norm": "batch norm",
     "seed": "seed",
 }
 _DATASET_LABELS = {"n_samples": "samples", "noise": "noise", "train_fraction": "train fraction"}

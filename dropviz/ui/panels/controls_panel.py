@@ -18,6 +18,7 @@ from dropviz.model.errors import DropvizError
 from dropviz.ui.panels.dataset_panel import DatasetPanel
 from dropviz.ui.panels.dropout_panel import DropoutPanel
 from dropviz.ui.panels.network_panel import NetworkPanel
+from dropviz.ui.panels.regularizer_panel import RegularizerPanel
 from dropviz.ui.panels.widgets import RESTARTS
 from dropviz.ui.window_state import WindowState
 
@@ -34,13 +35,14 @@ class ControlsPanel(QScrollArea):
         self.dataset = DatasetPanel()
         self.network = NetworkPanel()
         self.dropout = DropoutPanel()
+        self.regularizers = RegularizerPanel()
         note = QLabel(f"{RESTARTS.strip()} changing this needs a new network: the run starts "
                       "again from step 0. Everything else acts live, between two steps.")
         note.setWordWrap(True)
         note.setStyleSheet("color: #555; font-size: 9pt;")
         inner = QWidget()
         layout = QVBoxLayout(inner)
-        for widget in (self.dropout, self.network, self.dataset, note):
+        for widget in (self.dropout, self.network, self.regularizers, self.dataset, note):
             layout.addWidget(widget)
         layout.addStretch(1)
         self.setWidget(inner)
@@ -50,7 +52,7 @@ class ControlsPanel(QScrollArea):
         self._state = state
         self.show_config(state.config)
         state.sigConfig.connect(self.show_config)
-        for panel in (self.dataset, self.network, self.dropout):
+        for panel in self._panels:
             panel.sigEdited.connect(self._edited)
         self.dataset.sigRegenerate.connect(self._regenerate)
         self.dataset.sigOpenCsv.connect(self._open_csv)
@@ -75,18 +77,25 @@ class ControlsPanel(QScrollArea):
             self._fit_width()
 
     @property
+    def _panels(self) -> tuple:
+        """Every group of controls, in the order their edits are read into a Config."""
+        return (self.dataset, self.network, self.regularizers, self.dropout)
+
+    @property
     def config(self) -> Config:
         """The state's: what the widgets show."""
         return self._state.config
 
     def show_config(self, config: Config) -> None:
         """The widgets show `config` without sending it: the state's, whenever it is set."""
-        for panel in (self.dataset, self.network, self.dropout):
+        for panel in self._panels:
             panel.show_config(config)
 
     def _edited(self) -> None:
         try:
-            config = self.dropout.apply(self.network.apply(self.dataset.apply(self.config)))
+            config = self.config
+            for panel in self._panels:
+                config = panel.apply(config)
         except DropvizError as error:
             self.sigError.emit(str(error))
             self.show_config(self.config)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtWidgets import QFormLayout, QGroupBox, QWidget
 
-from dropviz.model.config import Config, DropoutConfig
+from dropviz.model.config import Config
 from dropviz.ui.panels.widgets import RateControl, choice_box, select_data
 
 SCALING_CHOICES = [("inverted", "inverted"), ("weight scaling", "weight_scaling"),
@@ -53,7 +53,7 @@ class DropoutPanel(QGroupBox):
         hidden: float | tuple[float, ...] = self.hidden_rate.value()
         if isinstance(config.dropout.hidden, tuple) and hidden == _shown(config.dropout.hidden):
             hidden = config.dropout.hidden
-        dropout = DropoutConfig(input=self.input_rate.value(), hidden=hidden)
+        dropout = replace(config.dropout, input=self.input_rate.value(), hidden=hidden)
         return replace(config, dropout=dropout, scaling=self.scaling.currentData(),
                        mask=self.mask.currentData())
 

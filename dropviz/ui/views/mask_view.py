@@ -1,6 +1,8 @@
 """Which units dropout switched off: per layer, a units x steps raster scrolling with training.
 
-Dark is dropped, light is kept; the newest column is the current step. The raster follows the
+Dark is dropped, light is kept; the newest column is the current step. Noise that is not a 0/1
+mask (Gaussian dropout, DropConnect's share of weights kept) is shaded on one scale relative to
+its expected value 1-p (noise_colours.py). The raster follows the
 first example of each batch (see `Snapshot`). With per-example masks every example has its own
 mask, so a second, small image shows the whole current batch: rows are examples, columns units.
 
@@ -19,6 +21,7 @@ from PyQt5.QtWidgets import QWidget
 
 from dropviz.session.snapshot import RECENT_STEPS, RunInfo, Snapshot
 from dropviz.ui.style import DROPPED_COLOUR, KEPT_COLOUR, NOT_YET_COLOUR, plain_axes, set_title
+from dropviz.ui.views.noise_colours import LEVELS, NOISE_LUT, float_noise_layers, relative_noise
 
 MASK_TITLE_SIZE = "10pt"
 LUT = np.array([DROPPED_COLOUR, KEPT_COLOUR], dtype=np.uint8)  # 0 dropped, 1 kept
@@ -55,6 +58,7 @@ def step_window(step: int) -> tuple[float, float]:
 @dataclass
 class _Row:
     units: int
+    float_noise: bool
     raster_plot: pg.PlotItem
     raster: pg.ImageItem
     batch_plot: pg.PlotItem
@@ -78,6 +82,15 @@ class MaskView(pg.GraphicsLayoutWidget):
         self._rows: dict[str, _Row] = {}
         self._per_example = True
 
+    def _image(self, row: _Row, item: pg.ImageItem, values: np.ndarray, rate: float) -> None:
+        """A 0/1 mask as it always was; float noise relative to 1-p on the noise scale."""
+        if row.float_noise:
+            item.setLookupTable(NOISE_LUT)
+            item.setImage(relative_noise(values, rate), autoLevels=False, levels=LEVELS)
+        else:
+            item.setLookupTable(LUT)
+            item.setImage(values.astype(np.uint8), autoLevels=False, levels=(0, 1))
+
     # --- the view protocol (view.py) ----------------------------------------------------------
 
     def run_started(self, info: RunInfo) -> None:
@@ -87,6 +100,7 @@ class MaskView(pg.GraphicsLayoutWidget):
         widths = info.layout.noise_units()
         batch_rows = min(info.config.batch_size, len(info.y_train))
         names = tuple(widths)
+        floats = float_noise_layers(info.layout)
         for index, (name, units) in enumerate(widths.items()):
             raster_plot = self.addPlot(row=index, col=0)
             _quiet_plot(raster_plot)
@@ -108,7 +122,7 @@ class MaskView(pg.GraphicsLayoutWidget):
             else:
                 raster_plot.showAxis("bottom", False)
                 batch_plot.showAxis("bottom", False)
-            self._rows[name] = _Row(units, raster_plot, raster, batch_plot, batch)
+            self._rows[name] = _Row(units, name in floats, raster_plot, raster, batch_plot, batch)
             grid.setRowStretchFactor(index, 1 + min(units, 64) // 16)
         grid.setColumnStretchFactor(0, 3)
         grid.setColumnStretchFactor(1, 1)
@@ -124,16 +138,18 @@ class MaskView(pg.GraphicsLayoutWidget):
         if per_example != self._per_example:
             self._show_batch(per_example)
         for name, row in self._rows.items():
-            raster = recent[name].astype(np.uint8)
+            rate = rates.get(name, 0.0)
+            raster = recent[name]
             if raster.shape[1]:
-                row.raster.setImage(raster, autoLevels=False)
+                self._image(row, row.raster, raster, rate)
                 row.raster.setRect(float(recent_steps[0]) - 0.5, 0.0, raster.shape[1], row.units)
             else:
                 row.raster.clear()
-            row.set_title(f"<b>{name}</b>: p = {rates.get(name, 0.0):.2f}")
+            shade = ", shade = noise ÷ (1-p)" if row.float_noise else ""
+            row.set_title(f"<b>{name}</b>: p = {rate:.2f}{shade}")
             if name in batch:
-                kept = batch[name].astype(np.uint8)
-                row.batch.setImage(kept, autoLevels=False)
+                kept = batch[name]
+                self._image(row, row.batch, kept, rate)
                 if kept.shape[0] != row.batch_rows:
                     row.batch_rows = kept.shape[0]
                     row.batch.setRect(0.0, 0.0, row.units, kept.shape[0])
@@ -166,7 +182,8 @@ class MaskView(pg.GraphicsLayoutWidget):
         self.ci.layout.setColumnMaximumWidth(1, 10_000 if visible else 0)
 
     def raster(self, name: str) -> np.ndarray:
-        """The image shown for a layer: 1 = kept, 0 = dropped, (units, steps)."""
+        """The image shown for a layer, (units, steps): 1 = kept, 0 = dropped; for float noise,
+        the noise divided by 1-p."""
         return self._rows[name].raster.image
 
     def batch_image(self, name: str) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 Units dropped for the first example of the batch are greyed and crossed out and lose all their
 links, incoming and outgoing, since a dropped unit neither passes anything on nor learns at that
-step. Links are coloured by the sign of their weight and drawn thicker the larger it is. Wide
+step. Noise that is not a 0/1 mask (Gaussian factors, DropConnect's share of a unit's weights
+kept) shades each unit on the noise scale of noise_colours.py; only a unit at exactly 0 is
+crossed out. Links are coloured by the sign of their weight and drawn thicker the larger it is. Wide
 layers show an evenly chosen subset of units, or the picture would be a grey blur.
 """
 
@@ -15,6 +17,12 @@ from PyQt5.QtWidgets import QWidget
 from dropviz.model.results import NetworkLayout
 from dropviz.session.snapshot import RunInfo, Snapshot
 from dropviz.ui.style import NEGATIVE_WEIGHT, POSITIVE_WEIGHT, set_title
+from dropviz.ui.views.noise_colours import (
+    float_noise_layers,
+    noise_caption,
+    noise_colours,
+    relative_noise,
+)
 
 MAX_SHOWN = 16
 # Links fall into buckets by |weight| relative to the largest shown between the two layers.
@@ -64,7 +72,9 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._y: list[np.ndarray] = []
         self._masks: list[str | None] = []  # per layer of units, the mask that thins it
         self._weights: list[str] = []  # per pair of layers of units, the weight between them
-        self._kept: list[np.ndarray] = []
+        self._kept: list[np.ndarray] = []  # per layer of units, each shown unit's noise
+        self._float_noise: dict[str, str] = {}
+        self._relative: list[np.ndarray | None] = []  # float noise ÷ (1-p), None for masks
         self._truncated = False
 
     # --- the view protocol (view.py) ----------------------------------------------------------
@@ -73,7 +83,9 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self.set_architecture(info.layout)
 
     def draw(self, snapshot: Snapshot) -> None:
-        self.set_state(snapshot.weights, snapshot.masks)
+        config = snapshot.config
+        self.set_state(snapshot.weights, snapshot.masks,
+                       dict(zip(config.dropout_layer_names, config.dropout_rates, strict=True)))
 
     def set_compare(self, label: str) -> None:
         """Only the run's network is drawn; while comparing 2-D data the window shows the
@@ -111,7 +123,10 @@ class NetworkView(pg.GraphicsLayoutWidget):
             caption.setPos(layer, low - 0.8)
             self._plot.addItem(caption)
             self._captions.append(caption)
-        note = "grey: dropped for the batch's first example"
+        self._float_noise = float_noise_layers(layout)
+        kinds = set(self._float_noise.values())
+        note = (noise_caption(kinds.pop()) + ", for the batch's first example" if kinds
+                else "grey: dropped for the batch's first example")
         if self._truncated:
             note += f"<br>wide layers: showing {MAX_SHOWN} evenly spread units"
         set_title(self._plot, "Thinned network", note)
@@ -119,14 +134,18 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._plot.setYRange(low - 2.2, -low + 0.8, padding=0)
         self.set_state(None, {})
 
-    def set_state(self, weights: dict[str, np.ndarray] | None,
-                  masks: dict[str, np.ndarray]) -> None:
+    def set_state(self, weights: dict[str, np.ndarray] | None, masks: dict[str, np.ndarray],
+                  rates: dict[str, float] | None = None) -> None:
         """Draw the weights with the first example's masks; no masks (step 0) is the full net."""
         if not self._shown:
             return
         self._kept = [masks[name][0][shown] if name in masks else np.ones(len(shown), bool)
                       for name, shown in zip(self._masks, self._shown, strict=False)]
         self._kept.append(np.ones(len(self._shown[-1]), dtype=bool))
+        self._relative = [relative_noise(kept, (rates or {}).get(name, 0.0))
+                          if name in self._float_noise and name in masks else None
+                          for name, kept in zip(self._masks, self._kept, strict=False)]
+        self._relative.append(None)
         self._draw_links(weights)
         self._draw_nodes()
 
@@ -138,7 +157,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
             sub = weights[self._weights[layer]][np.ix_(self._shown[layer], self._shown[layer + 1])]
             finite = np.isfinite(sub)  # a diverged network has links worth nothing to draw
             sub = np.where(finite, sub, 0.0)
-            active = self._kept[layer][:, None] & self._kept[layer + 1][None, :] & finite
+            active = (self._kept[layer][:, None] != 0) & (self._kept[layer + 1][None, :] != 0) & finite
             magnitude = np.abs(sub) / (np.abs(sub).max() or 1.0)
             buckets = np.minimum((magnitude * len(LINK_WIDTHS)).astype(int), len(LINK_WIDTHS) - 1)
             signs = (sub > 0).astype(int)
@@ -157,16 +176,22 @@ class NetworkView(pg.GraphicsLayoutWidget):
     def _draw_nodes(self) -> None:
         xs = np.concatenate([np.full(len(y), layer, float) for layer, y in enumerate(self._y)])
         ys = np.concatenate(self._y)
-        kept = np.concatenate(self._kept)
+        kept = np.concatenate(self._kept) != 0
         kept_brush, dropped_brush = pg.mkBrush("w"), pg.mkBrush(215, 215, 215)
         kept_pen, dropped_pen = pg.mkPen("#333333", width=1.6), pg.mkPen(185, 185, 185, width=1)
-        self._nodes.setData(xs, ys, brush=[kept_brush if k else dropped_brush for k in kept],
+        brushes = []
+        for layer_kept, relative in zip(self._kept, self._relative, strict=True):
+            if relative is None:
+                brushes += [kept_brush if k else dropped_brush for k in layer_kept]
+            else:
+                brushes += [pg.mkBrush(*colour) for colour in noise_colours(relative)]
+        self._nodes.setData(xs, ys, brush=brushes,
                             pen=[kept_pen if k else dropped_pen for k in kept])
         self._crosses.setData(xs[~kept], ys[~kept])
 
     def kept_units(self) -> list[np.ndarray]:
-        """Per layer, whether each shown unit is drawn as kept."""
-        return [kept.copy() for kept in self._kept]
+        """Per layer, whether each shown unit is drawn as kept (any noise but exactly 0)."""
+        return [kept != 0 for kept in self._kept]
 
     def link_count(self) -> int:
         """Links drawn: those between two kept units among the shown ones."""
