@@ -49,8 +49,10 @@ def _shown(value: Any) -> str:
     than 4,300 digits, or lists nested past the recursion limit)."""
     try:
         shown = repr(value)
-    except ValueError:  # only an int too long for str() raises it
-        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
+    except ValueError:  # only an int too long for str() raises it, alone or inside a list
+        if isinstance(value, int):
+            return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
+        return f"a {type(value).__name__} holding an integer too long to show"
     except RecursionError:
         return f"a {type(value).__name__} nested too deeply"
     return shown[:57] + "..." if len(shown) > 60 else shown

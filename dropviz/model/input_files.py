@@ -93,6 +93,7 @@ def read_input(path: str | Path, what: str, files: str, limit: int,
     The size the file system reports refuses a large file at once, before a byte is read; the
     limit then counts the bytes read, because a file can grow, and some report a size of 0.
     """
+    require_path(path, what, error)
     path = Path(path)
     with open_input(path, what, error) as stream:
         size = os.fstat(stream.fileno()).st_size
