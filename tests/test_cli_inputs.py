@@ -57,3 +57,12 @@ def test_a_fifo_as_an_input_is_refused_without_blocking(capsys, fifo, option):
     assert (status, stdout) == (2, "")
     assert "is a named pipe (FIFO)" in stderr
     assert stderr.count("\n") == 1
+
+
+def test_a_settings_file_far_larger_than_any_is_refused_by_its_size(capsys, tmp_path):
+    path = tmp_path / "big.json"
+    with path.open("wb") as stream:
+        stream.truncate(50 * 2**20)  # sparse: no time, no disk
+    status, _, stderr = run_cli(["train", "--headless", "--config", str(path)], capsys)
+    assert status == 2
+    assert "big.json is 50.0 MB; an experiment or preset file is at most 1 MB" in stderr

@@ -14,7 +14,7 @@ from typing import Any
 
 from dropviz.api import load_config, preset
 from dropviz.cli.errors import UsageError
-from dropviz.model.config import CSV_DATASET, Config, DatasetConfig
+from dropviz.model.config import CSV_DATASET, MAX_SETTINGS_BYTES, Config, DatasetConfig
 from dropviz.model.errors import ConfigError
 from dropviz.model.input_files import check_regular_file
 from dropviz.model.presets import load_presets
@@ -55,7 +55,7 @@ def _check_config_file(path: str) -> None:
     """Checked here because load_config first reads the file to tell a preset from settings, and
     a FIFO or a device must not be read at all."""
     try:
-        check_regular_file(path, "an experiment or preset file", ConfigError)
+        check_regular_file(path, "an experiment or preset file", ConfigError, MAX_SETTINGS_BYTES)
     except ConfigError as error:
         raise ConfigError(f"cannot read experiment file: {error}") from None
 

@@ -44,10 +44,13 @@ def require_path(path: str | Path, what: str, error: type[DropvizError]) -> None
         raise error(f"no file given: expected the path of {what}")
 
 
-def check_regular_file(path: str | Path, what: str, error: type[DropvizError]) -> None:
-    """Refuse up front a path that is missing or not a regular file, without opening it.
+def check_regular_file(path: str | Path, what: str, error: type[DropvizError],
+                       limit: int | None = None) -> None:
+    """Refuse up front a path that is missing, not a regular file, or reported larger than
+    `limit` bytes, without opening it.
 
-    For the window's dialogs, which must answer at once; the readers check again on the open file.
+    For the window's dialogs, which must answer at once, and for readers that are not ours; the
+    readers here check again on the open file.
     """
     require_path(path, what, error)
     path = Path(path)
@@ -59,6 +62,9 @@ def check_regular_file(path: str | Path, what: str, error: type[DropvizError]) -
         raise error(f"cannot read {path}: {_reason(problem)}") from None
     if not stat.S_ISREG(mode):
         raise error(_refusal(path, mode, what))
+    size = path.stat().st_size
+    if limit is not None and size > limit:
+        raise error(f"{path.name} is {size / 2**20:.1f} MB; {what} is at most {_size(limit)}")
 
 
 def open_input(path: str | Path, what: str, error: type[DropvizError]) -> BinaryIO:
