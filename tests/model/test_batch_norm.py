@@ -154,10 +154,12 @@ def test_dropout_before_the_normalisation_shifts_its_variance(trainers):
     normalisation, where no dropout comes before the first one)."""
     trainer = trainers(SMALL)
     trainer.run_steps(150)
-    shift = variance_shift(trainer)
+    weights = trainer.network.weights()
+    shift = variance_shift(trainer.layout, weights, trainer.config, trainer.dataset.X_test)
     assert sorted(shift) == ["batch_norm1", "batch_norm2"]
     running, test = shift["batch_norm1"]
     assert running.shape == test.shape == (8,)
     assert np.mean(running / test) > 1.5
-    norms = unit_norms(trainer)
-    np.testing.assert_allclose(norms["dense1"], np.linalg.norm(trainer.network.weights()["W1"], axis=0))
+    norms = unit_norms(trainer.layout, weights)
+    assert sorted(norms) == ["dense1", "dense2"]
+    np.testing.assert_allclose(norms["dense1"], np.linalg.norm(weights["W1"], axis=0))

@@ -14,6 +14,7 @@ from dropviz.ui.views.gap_view import GapView
 from dropviz.ui.views.loss_view import AccuracyView, LossView
 from dropviz.ui.views.mask_view import MaskView
 from dropviz.ui.views.network_view import NetworkView
+from dropviz.ui.views.units_view import UnitsView
 from dropviz.ui.views.view import View
 
 TOP, BOTTOM = "top", "bottom"  # the window's two rows of views
@@ -38,6 +39,7 @@ VIEWS = (
     ViewEntry("loss", LossView, stage=0, row=BOTTOM),
     ViewEntry("accuracy", AccuracyView, stage=0, row=BOTTOM),
     ViewEntry("gap", GapView, stage=0, row=BOTTOM),
+    ViewEntry("units", UnitsView, stage=1, row=BOTTOM, width=380),
 )
 
 PLOT_NAMES = tuple(entry.name for entry in VIEWS if entry.exported)
