@@ -3,12 +3,15 @@
     .venv/bin/python scripts/robustness_report.py           # full: 200,000-step soak, ~10 minutes
     .venv/bin/python scripts/robustness_report.py --quick   # CI-sized: the same checks, smaller
 
-Four parts, each a check as well as a figure, so the script exits 1 if any of them fails:
+Six parts, each a check as well as a figure, so the script exits 1 if any of them fails:
 - a headless soak: the CLI's training loop in a subprocess, its memory sampled every N steps;
 - the fuzz strategies of tests/model/test_fuzz_*.py run with many more examples;
 - writers of experiments and runs killed with SIGKILL in the middle of a write;
-- CSV files at and past the loader's limits, each loaded in a fresh process to measure its memory.
+- CSV files at and past the loader's limits, each loaded in a fresh process to measure its memory;
+- issue 19's hostile cases against the CLI, one process each (hostile_cases.py);
+- the window offered hostile files for a while (window_hostile_soak.py), its GUI thread timed.
 The full mode writes docs/robustness.md; --quick only prints, unless --out names a file.
+`--hostile` runs the last two parts alone and prints them.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "model")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "model"), str(ROOT / "scripts")]
 
+import hostile_cases  # noqa: E402
 import numpy as np  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -77,12 +81,13 @@ class Mode:
     fuzz_examples: int
     kill_trials: int
     fault_steps: int
+    window_seconds: float = 60.0
 
 
 FULL = Mode(soak_steps=200_000, sample_every=10_000, fuzz_examples=1500, kill_trials=12,
-            fault_steps=20_000)
+            fault_steps=20_000, window_seconds=120.0)
 QUICK = Mode(soak_steps=20_000, sample_every=5_000, fuzz_examples=60, kill_trials=2,
-             fault_steps=1_000)
+             fault_steps=1_000, window_seconds=30.0)
 
 
 def rss_mb(field: str = "VmRSS") -> float:
@@ -221,6 +226,25 @@ def fuzz_csv(mode: Mode, folder: Path) -> list[tuple[str, Tally, bool]]:
     results.append(("CSV: every truncation of a valid file (BOM, quoted newlines, UTF-8)", tally,
                     True))
     return results
+
+
+def fuzz_settings(mode: Mode) -> list[tuple[str, Tally, bool]]:
+    """Settings as files and --set carry them: a Config or one ConfigError, nothing else."""
+    import test_fuzz_config as t
+
+    def from_file(case: tuple) -> bool:
+        return t.read_or_refuse(Config.from_dict, t.settings_with(*case)) is not None
+
+    def from_set(case: tuple) -> bool:
+        return t.read_or_refuse(Config().with_overrides, [f"{case[0]}={case[1]}"]) is not None
+
+    keys = st.sampled_from(t.KEYS)
+    return [
+        fuzz("settings: any value (5000-digit integers, nesting) at any key of a file",
+             mode.fuzz_examples, st.tuples(keys, t.any_values), from_file),
+        fuzz("settings: any text after --set KEY=", mode.fuzz_examples, st.tuples(keys, t.texts),
+             from_set),
+    ]
 
 
 def fuzz_files(mode: Mode, folder: Path) -> list[tuple[str, Tally, bool]]:
@@ -529,6 +553,42 @@ def numerical(mode: Mode) -> tuple[list[str], bool]:
     return text, ok
 
 
+# --- hostile input (issue 19) -------------------------------------------------------------------
+
+def window_hostile(seconds: float) -> tuple[list[str], bool]:
+    """window_hostile_soak.py in a fresh process: its GUI gaps and what each file was told."""
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "window_hostile_soak.py"),
+                             "--seconds", str(seconds)], capture_output=True, text=True,
+                            timeout=seconds + 900, cwd=ROOT)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        return [f"- the window soak did not finish: {result.stderr[-300:]}"], False
+    found = json.loads(lines[-1])
+    rows = [f"| {name} | {found['slowest_ms'].get(name, 0):,.0f} | {text.replace('|', '/')} |"
+            for name, text in sorted(found["messages"].items())]
+    text = [
+        f"An offscreen window offered {found['opened']} hostile files in {found['seconds']:.0f} s "
+        "(a random order, through Open CSV, Open experiment), a step asked for after every third: "
+        f"{found['steps']} steps ran; files left without a message: "
+        f"{', '.join(found['unanswered']) or 'none'}; exceptions: {len(found['errors'])}. The GUI "
+        f"thread's longest gap between 10 ms timer ticks: {found['max_gap_ms']:,.0f} ms (opening "
+        f"a valid experiment, for comparison: {found['valid_file_gap_ms']:,.0f} ms); the check "
+        f"allows {2000:,} ms.",
+        "",
+        "| file | longest GUI gap (ms) | the window's message |",
+        "| --- | ---: | --- |",
+        *rows,
+    ]
+    return text, result.returncode == 0
+
+
+def hostile(mode: Mode, folder: Path) -> tuple[list[str], bool]:
+    cli_text, cli_ok = hostile_cases.section(folder)
+    window_text, window_ok = window_hostile(mode.window_seconds)
+    return [*cli_text, "", "### The window opening hostile files", "", *window_text], \
+        cli_ok and window_ok
+
+
 # --- the report ----------------------------------------------------------------------------------
 
 def report(mode: Mode) -> tuple[str, bool]:
@@ -539,9 +599,11 @@ def report(mode: Mode) -> tuple[str, bool]:
             (folder / name).mkdir()
         soak_text, soak_ok = soak(mode)
         fault_text, fault_ok = numerical(mode)
-        fuzzed = fuzz_csv(mode, folder / "csv") + fuzz_files(mode, folder / "files")
+        fuzzed = (fuzz_csv(mode, folder / "csv") + fuzz_settings(mode)
+                  + fuzz_files(mode, folder / "files"))
         kill_text, kill_ok = kills(mode, folder / "kills")
         limit_text, limit_ok = csv_limits(folder / "limits")
+        hostile_text, hostile_ok = hostile(mode, folder / "hostile")
     fuzz_ok = all(ok for _, _, ok in fuzzed)
     total = sum(tally.cases for _, tally, _ in fuzzed)
     fuzz_rows = [f"| {name} | {tally.cases:,} | {tally.loaded:,} | {tally.cases - tally.loaded:,} | "
@@ -568,7 +630,8 @@ def report(mode: Mode) -> tuple[str, bool]:
         "",
         f"{total:,} cases. Each must end in a loaded result whose invariants hold (finite float32 "
         "features, labels in range, at least two classes, row counts that add up; finite weights "
-        "that chain, a trainer that steps) or in a DatasetError or ExportError naming the file. "
+        "that chain, a trainer that steps; a Config) or in a DatasetError or ExportError naming "
+        "the file, or a one-line ConfigError. "
         "Any other exception fails the run.",
         "",
         "| cases | tried | loaded | refused with a message | result |",
@@ -583,8 +646,13 @@ def report(mode: Mode) -> tuple[str, bool]:
         "",
         *limit_text,
         "",
+        "## Hostile input",
+        "",
+        *hostile_text,
+        "",
     ]
-    return "\n".join(lines), soak_ok and fault_ok and fuzz_ok and kill_ok and limit_ok
+    return "\n".join(lines), (soak_ok and fault_ok and fuzz_ok and kill_ok and limit_ok
+                              and hostile_ok)
 
 
 def main() -> int:
@@ -595,6 +663,8 @@ def main() -> int:
                         help=argparse.SUPPRESS)
     parser.add_argument("--write-loop", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--csv-child", help=argparse.SUPPRESS)
+    parser.add_argument("--hostile", action="store_true",
+                        help="only issue 19's hostile cases and the window's hostile-file soak")
     args = parser.parse_args()
     if args.soak_child:
         soak_child(*args.soak_child)
@@ -606,6 +676,11 @@ def main() -> int:
         csv_child(args.csv_child)
         return 0
     mode = QUICK if args.quick else FULL
+    if args.hostile:
+        with tempfile.TemporaryDirectory() as temporary:
+            lines, ok = hostile(mode, Path(temporary))
+        print("\n".join(lines))
+        return 0 if ok else 1
     text, ok = report(mode)
     print(text)
     out = args.out or (None if args.quick else DOC)
