@@ -141,18 +141,30 @@ def check_table(table: CsvTable, path: Path, data: bytes) -> None:
 
 
 def load_or_refuse(path: Path, data: bytes) -> CsvTable | None:
-    """The contract: a DatasetError naming the file, or a table that passes check_table."""
+    """The contract: a DatasetError naming the file, or a table that passes check_table; the same
+    with bad rows allowed to drop (dataset.drop_bad_rows), which a file of good rows ignores."""
     path.write_bytes(data)
     try:
         csv_columns(path)
     except DatasetError as error:
         assert path.name in str(error)
     try:
+        dropping = load_csv(path, drop_bad_rows=True)
+    except DatasetError as error:
+        assert path.name in str(error)
+        dropping = None
+    else:
+        check_table(dropping, path, data)
+    try:
         table = load_csv(path)
     except DatasetError as error:
         assert path.name in str(error)
         return None
     check_table(table, path, data)
+    # A file that loads without dropping has no bad row, so allowing drops changes nothing.
+    assert table.report.rows_malformed == 0
+    assert dropping is not None and dropping.report == table.report
+    np.testing.assert_array_equal(dropping.X, table.X)
     return table
 
 
