@@ -36,13 +36,15 @@ def fifo(tmp_path):
     (["--out", " "], "--out: the value is empty"),
     (["--resume", ""], "--resume: the value is empty"),
     (["--csv", "x.csv", "--label", ""], "--label: the value is empty; give a column name"),
+    (["--csv", "/no/such.csv"], "file not found: /no/such.csv"),
     (["--config", "/dev/zero"], "/dev/zero is a device, not an experiment or preset file"),
     (["--csv", "/dev/zero"], "/dev/zero is a device, not a CSV file"),
     (["--resume", "/dev/zero"], "/dev/zero is a device, not a dropviz experiment"),
     (["--set", "seed=" + "1" * 5001], "--set seed holds an integer of more than 4,300 digits"),
     (["--set", "hidden_layers=" + "[" * 5000 + "]" * 5000], "--set hidden_layers is nested too"),
     (["--set", "dataset.name=csv", "--set", "dataset.csv_path=7"], "dataset.csv_path: 7 is not"),
-    (["--csv", "x.csv", "--set", "dataset.label_column=[1]"], "dataset.label_column: [1] is not"),
+    (["--set", "dataset.name=csv", "--set", "dataset.csv_path=x.csv", "--set",
+      "dataset.label_column=[1]"], "dataset.label_column: [1] is not"),
 ])
 def test_hostile_inputs_exit_2_with_one_line(capsys, args, message):
     status, stdout, stderr = run_cli(["train", "--headless", "--steps", "1", *args], capsys)

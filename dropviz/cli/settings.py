@@ -15,7 +15,7 @@ from typing import Any
 from dropviz.api import load_config, preset
 from dropviz.cli.errors import UsageError
 from dropviz.model.config import CSV_DATASET, MAX_SETTINGS_BYTES, Config, DatasetConfig
-from dropviz.model.errors import ConfigError
+from dropviz.model.errors import ConfigError, DatasetError
 from dropviz.model.input_files import check_regular_file
 from dropviz.model.presets import load_presets
 
@@ -41,6 +41,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if args.dataset:
         config = replace(config, dataset=replace(config.dataset, name=args.dataset))
     if args.csv is not None:
+        # At once, before PyTensor loads for training: a FIFO or a device is no CSV file.
+        check_regular_file(args.csv, "a CSV file", DatasetError)
         config = replace(config, dataset=DatasetConfig(
             name=CSV_DATASET, train_fraction=config.dataset.train_fraction,
             csv_path=args.csv, label_column=args.label,
