@@ -22,7 +22,7 @@ from dropviz.model.errors import ConfigError
 from dropviz.model.monte_carlo import mc_curve
 from dropviz.model.presets import Preset
 from dropviz.model.results import Evaluation, StepResult
-from dropviz.model.sweeps import CancelledFn, ProgressFn, Ticker
+from dropviz.model.sweeps import CancelledFn, ProgressFn, Ticker, subsample
 from dropviz.model.trainer import NetworkPool, Trainer
 from dropviz.session.sweeps import trained
 
@@ -225,6 +225,38 @@ def helps_test_accuracy(preset: Preset, runner: Runner, *, min_accuracy_gain: fl
     ], {"accuracy_gain": gain, "train_accuracy": train_accuracy})
 
 
+def max_norm_trains(preset: Preset, runner: Runner, *, min_test_accuracy: float,
+                    max_compare_test_accuracy: float) -> ClaimResult:
+    """At a learning rate this high, the run with max-norm (the preset) learns and the same run
+    without it (compare) does not: its units die or its weights blow up."""
+    limited, free = runner.final(preset.config), runner.final(preset.compare)
+    free_accuracy = free.test_acc if free.is_finite() else 0.0
+    return _verdict([
+        (limited.test_acc >= min_test_accuracy,
+         f"with max-norm, test accuracy {limited.test_acc:.3f} (needs {min_test_accuracy:g})"),
+        (free_accuracy <= max_compare_test_accuracy,
+         f"without it, {free.test_acc:.3f}{'' if free.is_finite() else ' (diverged)'} "
+         f"(needs at most {max_compare_test_accuracy:g})"),
+    ], {"test_accuracy": limited.test_acc, "compare_test_accuracy": free_accuracy})
+
+
+def helps_small_training_sets(preset: Preset, runner: Runner, *, train_size: int,
+                              min_accuracy_gain: float) -> ClaimResult:
+    """On the first `train_size` training examples (the size sweep's subset), the run with dropout
+    (the preset) recognises more of the test set than the run without it (compare)."""
+    accuracies = []
+    for config in (preset.config, preset.compare):
+        data = subsample(load_dataset(config.dataset, config.seed), int(train_size), config.seed)
+        with trained(config, runner.pool, data, runner.ticker) as trainer:
+            accuracies.append(trainer.evaluate().test_acc)
+    gain = accuracies[0] - accuracies[1]
+    return _verdict([
+        (gain >= min_accuracy_gain,
+         f"on {int(train_size)} examples, test accuracy {accuracies[0]:.3f} with dropout versus "
+         f"{accuracies[1]:.3f} without, {gain:+.3f} (needs {min_accuracy_gain:+g})"),
+    ], {"accuracy_gain": gain})
+
+
 CHECKS: dict[str, Check] = {
     "overfits": Check(overfits, needs_compare=False),
     "smaller_gap": Check(smaller_gap, needs_compare=True),
@@ -234,6 +266,8 @@ CHECKS: dict[str, Check] = {
     "per_batch_noisier": Check(per_batch_noisier, needs_compare=True),
     "mc_converges": Check(mc_converges, needs_compare=False),
     "helps_test_accuracy": Check(helps_test_accuracy, needs_compare=True),
+    "max_norm_trains": Check(max_norm_trains, needs_compare=True),
+    "helps_small_training_sets": Check(helps_small_training_sets, needs_compare=True),
 }
 
 
