@@ -70,6 +70,7 @@ class Series:
     mean: np.ndarray
     std: np.ndarray
     dashed: bool = False
+    colour: int = 0  # lines of one colour belong together (fig9: a scaling's test and train error)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class FigureResult:
     rows: tuple[dict[str, str], ...]
     series: tuple[Series, ...]
     log_x: bool = False
+    x_ticks: tuple[tuple[float, str], ...] = ()  # named positions, where x is a category
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -161,13 +163,14 @@ def _error(value: float) -> str:
 
 
 def _series(label: str, points: list[SweepPoint], x_of: Callable[[SweepPoint], float],
-            metric: str, dashed: bool = False) -> Series:
+            metric: str, dashed: bool = False, colour: int = 0) -> Series:
     """Mean and standard deviation (ddof 1) over the seeds of each x, diverged runs included:
     a run that fails is the setting's result, not noise to leave out."""
     xs = sorted({x_of(point) for point in points})
     values = [[getattr(p, metric) for p in points if x_of(p) == x] for x in xs]
     return Series(label, np.array(xs, dtype=float), np.array([np.mean(v) for v in values]),
-                  np.array([np.std(v, ddof=1) if len(v) > 1 else 0.0 for v in values]), dashed)
+                  np.array([np.std(v, ddof=1) if len(v) > 1 else 0.0 for v in values]), dashed,
+                  colour)
 
 
 def _fig9(work: _Work, rates: tuple) -> FigureResult:
@@ -176,11 +179,11 @@ def _fig9(work: _Work, rates: tuple) -> FigureResult:
                   "train_error": _error(p.train_error), "test_error": _error(p.test_error),
                   "status": p.status} for p in points)
     series = []
-    for scaling in SCALINGS:
+    for colour, scaling in enumerate(SCALINGS):
         mine = [p for p in points if _label(p, "scaling") == scaling]
         for metric, dashed in (("test_error", False), ("train_error", True)):
             series.append(_series(f"{metric.replace('_', ' ')}, {scaling.replace('_', ' ')}",
-                                  mine, lambda p: p.rate, metric, dashed))
+                                  mine, lambda p: p.rate, metric, dashed, colour))
     return FigureResult("fig9", "Error against the dropout rate (Srivastava et al. fig. 9)",
                         "hidden dropout rate p", "classification error", rows, tuple(series))
 
@@ -194,8 +197,8 @@ def _fig10(work: _Work, sizes: tuple) -> FigureResult:
                   "train_error": _error(p.train_error), "test_error": _error(p.test_error),
                   "status": p.status} for p in points)
     series = tuple(_series(f"test error, p = {rate:g}", [p for p in points if p.rate == rate],
-                           lambda p: p.train_size, "test_error", dashed=rate == 0)
-                   for rate in rates)
+                           lambda p: p.train_size, "test_error", rate == 0, colour)
+                   for colour, rate in enumerate(rates))
     return FigureResult("fig10", "Test error against the training-set size (Srivastava et al. "
                         "fig. 10)", "training examples", "test error", rows, series, log_x=True)
 
@@ -214,12 +217,12 @@ def _maxnorm(work: _Work, limits: tuple) -> FigureResult:
     series = tuple(_series(f"max-norm c = {text}" if text else "no max-norm",
                            [p for p in points if limit(p) == text],
                            lambda p: float(limits_seen.index(limit(p))), "test_error",
-                           dashed=not text)
-                   for text in limits_seen)
+                           not text, colour)
+                   for colour, text in enumerate(limits_seen))
+    ticks = tuple((float(i), f"c = {text}" if text else "none")
+                  for i, text in enumerate(limits_seen))
     return FigureResult("maxnorm", f"Max-norm at learning rate {work.config.learning_rate:g}",
-                        "setting (" + ", ".join(f"{i}: {text or 'none'}"
-                                                for i, text in enumerate(limits_seen)) + ")",
-                        "test error", rows, series)
+                        "max-norm limit", "test error", rows, series, x_ticks=ticks)
 
 
 # --- Monte-Carlo passes: a task of its own ------------------------------------------------------
@@ -283,6 +286,6 @@ def _fig11(work: _Work, ks: tuple) -> FigureResult:
     series = (Series("Monte-Carlo average of K passes", np.array(ks, dtype=float), mc.mean(axis=0),
                      mc.std(axis=0, ddof=ddof)),
               Series("weight scaling (one pass)", np.array(ks, dtype=float),
-                     np.full(len(ks), line.mean()), np.full(len(ks), line.std(ddof=ddof)), True))
+                     np.full(len(ks), line.mean()), np.full(len(ks), line.std(ddof=ddof)), True, 1))
     return FigureResult("fig11", "Monte-Carlo dropout against weight scaling (Srivastava et al. "
                         "fig. 11)", "passes K", "test error", rows, series, log_x=True)

@@ -30,17 +30,19 @@ def figure_widget(result: FigureResult) -> pg.PlotWidget:
     plot.setMenuEnabled(False)
     plain_axes(plot)
     plot.addLegend(offset=(-10, 10))
-    if result.log_x:
+    if result.log_x:  # the lines are drawn in log mode; error bars and ticks take log10(x)
         plot.setLogMode(x=True)
-    # Lines come in pairs of solid and dashed that share a colour (fig9: test and train error).
-    solid = 0
+        ticks = sorted({float(x) for series in result.series for x in series.x})
+        plot.getAxis("bottom").setTicks([[(np.log10(x), f"{x:g}") for x in ticks]])
+    if result.x_ticks:
+        plot.getAxis("bottom").setTicks([list(result.x_ticks)])
+        plot.setXRange(-0.5, len(result.x_ticks) - 0.5)
     for series in result.series:
-        colour = class_colour(max(solid - 1, 0) if series.dashed else solid)
-        solid += not series.dashed
+        colour = class_colour(series.colour)
         style = Qt.DashLine if series.dashed else Qt.SolidLine
-        x = np.log10(series.x) if result.log_x else series.x
-        plot.plot(x, series.mean, name=series.label, symbol="o", symbolSize=6,
+        plot.plot(series.x, series.mean, name=series.label, symbol="o", symbolSize=6,
                   pen=pg.mkPen(colour, width=2.5, style=style), symbolBrush=colour)
+        x = np.log10(series.x) if result.log_x else series.x
         plot.addItem(pg.ErrorBarItem(x=x, y=series.mean, height=2 * series.std,
                                      pen=pg.mkPen(colour, width=1.5), beam=0.015))
     return widget
