@@ -583,9 +583,28 @@ def window_hostile(seconds: float) -> tuple[list[str], bool]:
 
 
 def hostile(mode: Mode, folder: Path) -> tuple[list[str], bool]:
+    from dropviz.model import config, experiment_checks, files
+
+    rules = (
+        "Every input a user names is opened as a regular file only (dropviz/model/input_files.py: "
+        "opened without blocking, then checked on the open descriptor, so a FIFO, a device or a "
+        "folder is refused at once) and read with a limit that counts the bytes read: CSV "
+        f"{csv_loader.MAX_CSV_BYTES // 2**20} MB, settings {config.MAX_SETTINGS_BYTES // 2**20} MB, "
+        f"experiment archives {files.MAX_NPZ_BYTES // 2**30} GB. Settings from files, `--set` and "
+        "setups are parsed in one place (config.parse_json): integers of more than 4,300 digits "
+        f"and nesting deeper than {config.MAX_JSON_DEPTH} levels are refused, and every field's "
+        "type is checked with its name in the message. An experiment's description is at most "
+        f"{experiment_checks.MAX_META_BYTES // 2**20} MB and holds what a run produces: a whole "
+        f"step count up to {experiment_checks.MAX_STEP:,}, at most "
+        f"{experiment_checks.MAX_EVALUATIONS:,} evaluations with rising steps and finite values, "
+        "and an optimizer state Adam or momentum can reach (else \"damaged\", never \"diverged\"). "
+        "A CSV row whose quotes or number of fields go wrong is refused with its line number "
+        "unless `dataset.drop_bad_rows` is true; decimal commas in files separated by semicolons "
+        "or tabs are numbers."
+    )
     cli_text, cli_ok = hostile_cases.section(folder)
     window_text, window_ok = window_hostile(mode.window_seconds)
-    return [*cli_text, "", "### The window opening hostile files", "", *window_text], \
+    return [rules, "", *cli_text, "", "### The window opening hostile files", "", *window_text], \
         cli_ok and window_ok
 
 

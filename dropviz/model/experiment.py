@@ -81,6 +81,9 @@ def load_experiment(path: str | Path, pool: NetworkPool | None = None) -> Experi
         check_sampler(meta["sampler"], step, len(dataset.y_train))
         epoch = meta["sampler"]["examples_seen"] / len(dataset.y_train)
         history = [Evaluation(*row) for row in check_history(meta["history"], step, epoch)]
+        # Before the network is built (a compile can take seconds): the values alone tell damage.
+        check_optimizer_state({key.removeprefix("opt__"): value for key, value in arrays.items()
+                               if key.startswith("opt__")}, step)
     except DropvizError as error:
         raise ExportError(f"{path.name}: {error}") from None
     except (KeyError, TypeError, ValueError, ArithmeticError, RecursionError) as error:
@@ -144,7 +147,6 @@ def _restore(trainer: Trainer, meta: dict, arrays: dict) -> None:
                               f"{current.dtype} {current.shape}; the file is damaged (this is "
                               "not a diverged run)")
         state[name] = value
-    check_optimizer_state(state, meta["step"])
     network.set_optimizer_state(state)
     network.set_rng_states(meta["rngs"])
     order = arrays["sampler__order"]

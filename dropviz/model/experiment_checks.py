@@ -88,19 +88,26 @@ def check_history(rows: Any, step: int, epoch: float) -> list[list]:
 
 
 def check_optimizer_state(state: dict[str, np.ndarray], step: int) -> None:
-    """Values Adam or momentum could have reached; ExportError calling anything else damage."""
+    """Values Adam or momentum could have reached; ExportError calling anything else damage.
+
+    Arrays of another dtype, or first and second moments of different shapes, are left to the
+    shape check against the network, which names what it expected.
+    """
+    state = {name: value for name, value in state.items() if value.dtype.kind == "f"}
     for name, value in state.items():
         if not np.isfinite(value).all():
             _damaged(name, "holds non-finite values (NaN or infinity)")
     count = state.get("adam_t")
-    if count is not None:
-        t = float(count)
+    if count is not None and count.size == 1:
+        t = float(count.reshape(-1)[0])
         if not (t.is_integer() and 0 <= t <= step):
             _damaged("adam_t", f"counts {t:g} steps, not a whole number from 0 to the run's {step:,}")
     for name, second in state.items():
         if not name.endswith("_v"):
             continue
         first = state.get(name.removesuffix("_v") + "_m")
+        if first is not None and first.shape != second.shape:
+            continue
         if (second < 0).any():
             _damaged(name, "holds a negative second moment")
         if first is not None and (np.square(first.astype(np.float64))
