@@ -17,7 +17,8 @@ import numpy as np
 
 from dropviz.api import advance, existing_run_files
 from dropviz.cli.errors import UsageError
-from dropviz.model.config import Config
+from dropviz.model.config import CSV_DATASET, Config
+from dropviz.model.data.csv_loader import report_lines
 from dropviz.model.experiment import load_experiment
 from dropviz.model.export import run_id
 from dropviz.model.file_names import EXPERIMENT_FILE
@@ -51,6 +52,15 @@ def batch_note(trainer: Trainer) -> str | None:
         return None
     return (f"batch_size {trainer.config.batch_size} is more than the {rows} training rows; "
             f"every step uses all {rows}")
+
+
+def data_report(trainer: Trainer) -> str | None:
+    """For a CSV file, what the loader made of it (rows and columns used, dropped and why, decimal
+    commas, the split), so that no row is lost without a word; None for the built-in datasets."""
+    if trainer.config.dataset.name != CSV_DATASET:
+        return None
+    first, *rest = report_lines(trainer.dataset)
+    return "\n".join([f"dropviz: {first}", *(f"  {line}" for line in rest)])
 
 
 def check_out_folder(folder: Path, force: bool) -> None:
@@ -147,6 +157,9 @@ def run_training(args: argparse.Namespace, config: Config | None) -> int:
             run, steps, out, saved = resume(args, stack)
         else:
             (run, steps, out), saved = start(config, args, stack), None
+        report = data_report(run.trainer)
+        if report:
+            print(report, file=sys.stderr)
         note = batch_note(run.trainer)
         if note:
             print(f"dropviz: {note}", file=sys.stderr)
