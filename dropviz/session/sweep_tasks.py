@@ -23,10 +23,11 @@ import numpy as np
 
 from dropviz.model.config import CSV_DATASET, Config, DatasetConfig
 from dropviz.model.data.datasets import Dataset, load_dataset
+from dropviz.model.memory import steps_fitting
 from dropviz.model.sweeps import DIVERGED, FAILED, OK, SweepPoint, subsample
 from dropviz.model.trainer import NetworkPool, Trainer
 from dropviz.session.lockstep import Lockstep
-from dropviz.session.loop import TrainingLoop
+from dropviz.session.loop import CHUNK_STEPS, TrainingLoop
 from dropviz.session.run import Run
 from dropviz.session.sweep_grid import SweepTask
 
@@ -104,9 +105,12 @@ def run_task(task: SweepTask, pool: NetworkPool,
         with _lock:
             trainer = Trainer(config, pool, data)
         run = Run(trainer)
+        # as many steps per call as their masks fit (the same course of training either way)
+        chunk = steps_fitting(config, data.n_features, data.n_classes, len(data.y_train),
+                              len(data.y_test), CHUNK_STEPS)
         try:
             with np.errstate(all="ignore"):  # a diverging run overflows; its status says so
-                TrainingLoop(Lockstep(run)).run(config.steps, after_chunk=(
+                TrainingLoop(Lockstep(run), max_chunk=chunk).run(config.steps, after_chunk=(
                     None if trained is None else lambda results: trained(run.step)))
             evaluation = run.evaluate()
         finally:
