@@ -5,6 +5,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dropviz.api import advance
 from dropviz.cli import main as cli
@@ -152,3 +154,44 @@ def test_a_cli_resume_keeps_what_the_window_saved(tmp_path, capsys):
         assert resumed.extra["curves__rows"][:, 0].tolist() == [0, 10, 20]
     finally:
         resumed.trainer.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(old=st.dictionaries(st.sampled_from("abcde"), st.text(max_size=3), max_size=5),
+       new=st.dictionaries(st.sampled_from("abcdef"), st.text(max_size=3), min_size=1, max_size=6),
+       failure=st.integers(min_value=0, max_value=14))
+def test_a_write_that_fails_anywhere_leaves_the_old_files_or_all_the_new(tmp_path_factory, old, new,
+                                                                          failure):
+    """`failure` k < 7: the fill fails after writing k files; else the (k - 7)th rename fails."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    for name, text in old.items():
+        (folder / f"{name}.txt").write_text(text)
+    before = {p.name: p.read_text() for p in folder.iterdir()}
+    wanted = {f"{name}.txt": text for name, text in new.items()}
+    renames = [0]
+
+    def fill(staging):
+        for index, (name, text) in enumerate(wanted.items()):
+            if index == failure:
+                raise ExportError("No space left on device")
+            (staging / name).write_text(text)
+        return [staging / name for name in wanted]
+
+    def replace(source, target):
+        renames[0] += 1
+        if renames[0] == failure - 6:
+            raise OSError(28, "No space left on device")
+        os.rename(source, target)
+
+    replaces = [f"{name}.txt" for name in "abcde"]
+    with claimed(folder) as out, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(out_folder.os, "replace", replace)
+        try:
+            out.write(fill, replaces)
+        except ExportError:
+            written = before
+        else:
+            written = {**{name: text for name, text in before.items() if name not in replaces},
+                       **wanted}
+        assert {p.name: p.read_text() for p in folder.iterdir() if p.name != LOCK_FILE} == written
+    assert sorted(p.name for p in folder.iterdir()) == sorted(written)
