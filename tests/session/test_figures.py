@@ -123,6 +123,16 @@ def test_maxnorm_leaves_the_limit_empty_for_none(pool, tmp_path):
     check_pictures(tmp_path, "maxnorm", "no max-norm", "max-norm c = 0.5")
 
 
+def test_fig11_on_a_local_cluster_equals_fig11_here(pool):
+    """Its tasks are the figure's own (not the sweep's), sent to the cluster's worker."""
+    from dropviz.session.sweep_cluster import sweep_client
+
+    here = compute("fig11", tiny("fig11"), 2, grid=(1, 4), pool=pool)
+    with sweep_client(1) as client:
+        there = compute("fig11", tiny("fig11"), 2, client, grid=(1, 4))
+    assert there.rows == here.rows
+
+
 @pytest.fixture
 def figure_command(monkeypatch, capsys):
     """The command line with this extension asked first (before the sweep's, which refuses
