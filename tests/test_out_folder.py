@@ -52,14 +52,26 @@ def test_an_out_that_cannot_be_a_folder_is_refused_before_training(tmp_path, cap
     assert a_file.read_text() == "mine\n"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_a_read_only_folder_is_refused_before_training(tmp_path, capsys, never_trains):
-    tmp_path.chmod(0o555)
+def test_a_read_only_folder_is_refused_before_training(tmp_path, capsys, never_trains,
+                                                       monkeypatch):
+    (tmp_path / "run").mkdir()
+    if os.geteuid() == 0:  # root writes into read-only folders: make the lock file's open fail
+        real_open = os.open
+
+        def read_only(path, *args, **kwargs):
+            if str(path).startswith(str(tmp_path)):
+                raise PermissionError(13, "Permission denied")
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(out_folder.os, "open", read_only)
+    (tmp_path / "run").chmod(0o555)
     try:
         status, _, stderr = run_cli([*SMALL, "--out", str(tmp_path / "run")], capsys)
     finally:
-        tmp_path.chmod(0o755)
-    assert status == 2 and "Permission denied" in stderr
+        (tmp_path / "run").chmod(0o755)
+    assert status == 2
+    assert stderr == f"dropviz: cannot write into {tmp_path / 'run'}: Permission denied\n"
+    assert list((tmp_path / "run").iterdir()) == []
 
 
 def test_a_folder_another_run_holds_is_refused_and_freed_when_it_ends(tmp_path, capsys,

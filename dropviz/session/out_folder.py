@@ -24,6 +24,7 @@ claims it just for its writing.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import signal
@@ -173,7 +174,9 @@ def _lock(folder: Path) -> int | None:
             return descriptor
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                return descriptor  # a file system without locks (some network ones): unlocked
             os.close(descriptor)
             raise ExportError(f"another dropviz run is writing into {folder}; wait for it to "
                               "finish or choose another folder") from None
