@@ -5,7 +5,8 @@ options alone (which mean train) work without one. `main.py --headless OPTIONS`,
 scripts use, is one more spelling of train: one parser reads every form, so each option works in
 each. Courses script their figures and people train on servers with it, so every mistake in the
 arguments or the data ends in one line on stderr and exit status 2, never a traceback; a run that
-diverges exits with 1.
+diverges exits with 1; Ctrl+C or SIGTERM stops it with one line and 130 or 143 (signals.py), the
+--out folder holding the old run or the new one whole (session/out_folder.py).
 
 Extensions: each module of EXTENSIONS has `add_arguments(parser) -> None`, which adds its options
 to the one parser, and `run(args) -> int | None`, which does its work and returns the exit status,
