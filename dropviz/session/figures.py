@@ -99,9 +99,9 @@ class FigureResult:
 
     def table(self) -> str:
         """Each line's points as `x: mean ± std`, for the terminal and a course's notes."""
-        lines = [self.title]
+        lines, names = [self.title], dict(self.x_ticks)
         for series in self.series:
-            points = ", ".join(f"{x:g}: {m:.4f} ± {s:.4f}"
+            points = ", ".join(f"{names.get(x, f'{x:g}')}: {m:.4f} ± {s:.4f}"
                                for x, m, s in zip(series.x, series.mean, series.std, strict=True))
             lines.append(f"  {series.label}: {points}")
         return "\n".join(lines)

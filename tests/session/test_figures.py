@@ -158,7 +158,7 @@ def test_the_command_writes_the_three_files_and_takes_the_first_seed_from_set(fi
                                                            "maxnorm.svg"]
     _, rows = read_csv(out / "maxnorm.csv")
     assert [r["seed"] for r in rows] == ["7", "8", "7", "8"]
-    assert "no max-norm" in stdout and "wrote" in stdout
+    assert "no max-norm: none:" in stdout and "wrote" in stdout
     status, _, stderr = figure_command("--figure", "maxnorm", "--out", str(out))
     assert status == 2 and "--force" in stderr and len(stderr.splitlines()) == 1
 
