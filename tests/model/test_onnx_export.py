@@ -130,7 +130,7 @@ WEIGHTS = {"W1": np.ones((2, 3), np.float32), "b1": np.zeros(3, np.float32)}
 
 
 @pytest.mark.parametrize(("layout", "weights", "message"), [
-    (_layout(LayerInfo("batch_norm", "norm1", 3)), WEIGHTS, "layer norm1.*kind 'batch_norm'"),
+    (_layout(LayerInfo("layer_norm", "norm1", 3)), WEIGHTS, "layer norm1.*kind 'layer_norm'"),
     (_layout(activation="swish"), WEIGHTS, "dense1.*activation 'swish'"),
     (_layout(), {"W1": WEIGHTS["W1"]}, "weight b1: it is missing"),
     (_layout(), {**WEIGHTS, "W1": np.ones((3, 2), np.float32)}, r"W1: it is shaped \[3, 2\]"),

@@ -39,7 +39,7 @@ VIEWS = (
     ViewEntry("loss", LossView, stage=0, row=BOTTOM),
     ViewEntry("accuracy", AccuracyView, stage=0, row=BOTTOM),
     ViewEntry("gap", GapView, stage=0, row=BOTTOM),
-    ViewEntry("units", UnitsView, stage=1, row=BOTTOM, width=380),
+    ViewEntry("units", UnitsView, stage=1, row=BOTTOM, width=440),
 )
 
 PLOT_NAMES = tuple(entry.name for entry in VIEWS if entry.exported)

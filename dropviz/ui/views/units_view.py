@@ -31,7 +31,7 @@ class UnitsView(pg.GraphicsLayoutWidget):
         self._norms_plot = self.addPlot(row=0, col=0)
         plain_axes(self._norms_plot)
         self._norms_plot.setMenuEnabled(False)
-        self._norms_plot.setLabel("bottom", "incoming weight norm")
+        self._norms_plot.setLabel("bottom", "|w| into a unit")
         fill = pg.mkColor(TRAIN_COLOUR)
         fill.setAlpha(90)
         self._histogram = pg.PlotCurveItem([0.0, 1.0], [0.0], stepMode="center", fillLevel=0, brush=fill,
@@ -42,12 +42,12 @@ class UnitsView(pg.GraphicsLayoutWidget):
         self._shift_plot = self.addPlot(row=0, col=1)
         plain_axes(self._shift_plot)
         self._shift_plot.setMenuEnabled(False)
-        self._shift_plot.setLabel("bottom", "unit")
+        self._shift_plot.setLabel("bottom", "unit of hidden1")
         self._shift_plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, pen=pg.mkPen("#444444", width=1.2,
                                                                                 style=Qt.DashLine)))
         self._shift_bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=GAP_COLOUR)
         self._shift_plot.addItem(self._shift_bars)
-        set_title(self._shift_plot, "Variance shift", "training ÷ test variance; 1 = none")
+        set_title(self._shift_plot, "Variance shift", "train ÷ test; 1 = none")
         self._layout: NetworkLayout | None = None
         self._X_test = np.empty((0, 0))
         self._title = ""
@@ -73,13 +73,14 @@ class UnitsView(pg.GraphicsLayoutWidget):
         top = max(float(norms.max()) if norms.size else 1.0, limit or 0.0) * 1.05 or 1.0
         self._counts, edges = np.histogram(norms, bins=BINS, range=(0.0, top))
         self._histogram.setData(edges, self._counts)
+        self._norms_plot.setYRange(0, max(int(self._counts.max()), 1) * 1.1, padding=0)
         self._limit.setVisible(limit is not None)
         if limit is not None:
             self._limit.setPos(limit)
-        title = (f"line: max-norm c = {limit:g}" if limit is not None else "max-norm off")
+        title = f"line: c = {limit:g}" if limit is not None else "max-norm off"
         if title != self._title:  # a new title re-lays out the view: only on a change
             self._title = title
-            set_title(self._norms_plot, "Unit weight norms", title)
+            set_title(self._norms_plot, "Weight norms", title)
         if self._shift_plot.isVisible() and len(self._X_test):
             self._draw_shift(snapshot)
 
