@@ -104,7 +104,7 @@ def load_experiment(path: str | Path, pool: NetworkPool | None = None) -> Experi
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
-    return read_npz(path, "a dropviz experiment")
+    return read_npz(path, "a dropviz experiment", {"meta": MAX_META_BYTES})
 
 
 def _read_meta(arrays: dict[str, np.ndarray]) -> dict:

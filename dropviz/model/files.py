@@ -60,7 +60,8 @@ def write_npz_atomic(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
-def read_npz(path: str | Path, what: str) -> dict[str, np.ndarray]:
+def read_npz(path: str | Path, what: str,
+             limits: dict[str, int] | None = None) -> dict[str, np.ndarray]:
     """Every array of an .npz archive, or an ExportError naming the file and what is wrong with it.
 
     np.load trusts its input: a damaged archive raises any of a dozen exception types, an array
@@ -68,7 +69,8 @@ def read_npz(path: str | Path, what: str) -> dict[str, np.ndarray]:
     unpack to gigabytes. Here every size is checked against the file before it is allocated, so
     memory stays within a small multiple of the file's size, and pickled objects are never loaded.
     Only a regular file is opened (see input_files.py): a FIFO would block and a device never end.
-    `what` says what the file should have been, for the message.
+    `what` says what the file should have been, for the message; `limits` bounds the size of
+    named members, checked from the archive's directory before any member is read.
     """
     require_path(path, what, ExportError)
     path = Path(path)
@@ -78,7 +80,7 @@ def read_npz(path: str | Path, what: str) -> dict[str, np.ndarray]:
             raise ExportError(f"{path.name} is {size / 2**30:.1f} GB; dropviz opens files of at "
                               f"most {MAX_NPZ_BYTES / 2**30:.0f} GB")
         try:
-            return _read_members(stream, size)
+            return _read_members(stream, size, limits or {})
         except MemoryError:
             raise ExportError(f"{path.name} is too large to load into memory") from None
         except Exception as error:  # zipfile, zlib and numpy each raise their own types on bad bytes
@@ -86,12 +88,17 @@ def read_npz(path: str | Path, what: str) -> dict[str, np.ndarray]:
             raise ExportError(f"{path.name} is damaged or not {what} ({reason})") from None
 
 
-def _read_members(stream: BinaryIO, size: int) -> dict[str, np.ndarray]:
+def _read_members(stream: BinaryIO, size: int, limits: dict[str, int]) -> dict[str, np.ndarray]:
     with zipfile.ZipFile(stream) as archive:
         members = archive.infolist()
         unpacked = sum(info.file_size for info in members)
         if unpacked > MAX_NPZ_EXPANSION * size + 2**20:
             raise ValueError(f"its arrays would unpack to {unpacked:,} bytes from {size:,}")
+        for info in members:
+            name = info.filename.removesuffix(".npy")
+            if name in limits and info.file_size > limits[name] + 2**12:  # + its .npy header
+                raise ValueError(f"its {name} array is {info.file_size / 2**20:.0f} MB; dropviz writes "
+                                 f"at most {limits[name] / 2**20:.0f} MB there")
         return {info.filename.removesuffix(".npy"): _read_member(archive, info) for info in members}
 
 

@@ -83,7 +83,7 @@ def test_a_history_longer_than_any_run_keeps_is_refused_quickly(saved, pool):
 
 
 def test_a_description_far_larger_than_a_run_is_refused_before_it_is_parsed(saved, pool):
-    assert "its description is 33 MB" in refusal(saved, pool, raw_meta=b" " * (33 * 2**20))
+    assert "its meta array is 33 MB" in refusal(saved, pool, raw_meta=b" " * (33 * 2**20))
 
 
 @pytest.mark.parametrize(("name", "value", "message"), [
