@@ -4,7 +4,8 @@ A path can name a FIFO, whose open() waits for a writer that never comes, or a d
 /dev/zero, which reports a size of 0 and never ends: a reader that trusts stat's size fills the
 memory in seconds. So a path is opened without blocking, checked to be a regular file on the open
 descriptor (a check of the path before opening could be raced), and read with a hard limit that
-counts the bytes actually read. Every reader of a file the user chose goes through here.
+counts the bytes actually read. CSV files, settings files and .npz archives (experiments, weights,
+the dataset cache) are read through here.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def _kind(mode: int) -> str:
         return "a device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "not a regular file"
+    return "something other than a file"
 
 
 def _refusal(path: Path, mode: int, what: str) -> str:
