@@ -137,9 +137,15 @@ def check_finite_weights(target: Path, named: dict[str, np.ndarray]) -> None:
                               "the learning rate")
 
 
+def _mask_array(value: np.ndarray) -> np.ndarray:
+    """0/1 keep-masks as uint8 (a byte each); float noise (Gaussian factors, DropConnect's kept
+    shares) as float32, since rounding it to a byte would write 0s and 1s it never drew."""
+    return value.astype(np.uint8) if value.dtype == np.bool_ else value.astype(np.float32)
+
+
 def write_run(folder: str | Path, trainer: Trainer, history: list[Evaluation],
               masks: dict[str, np.ndarray]) -> list[Path]:
-    """Write every file of a run; `masks` maps a layer name to (steps, batch, units) keep-masks.
+    """Write every file of a run; `masks` maps a layer name to (steps, batch, units) noise.
 
     Everything that can be refused (non-finite weights, a layer ONNX cannot express) is checked
     before the first file is written, so a refused export leaves the folder as it was.
@@ -163,8 +169,8 @@ def write_run(folder: str | Path, trainer: Trainer, history: list[Evaluation],
         "data.npz": lambda p: write_npz_atomic(p, {
             "X_train": data.X_train, "y_train": data.y_train,
             "X_test": data.X_test, "y_test": data.y_test}),
-        "masks.npz": lambda p: write_npz_atomic(
-            p, {name: value.astype(np.uint8) for name, value in masks.items()}),
+        "masks.npz": lambda p: write_npz_atomic(p, {name: _mask_array(value)
+                                                     for name, value in masks.items()}),
     }
     paths = []
     for name, write in written.items():

@@ -120,8 +120,13 @@ def test_many_steps_in_one_call_equal_single_steps(trainers):
 
 def test_exported_model_gives_the_apps_probabilities(trainers, tmp_path):
     trainer = trainers(SMALL.with_overrides(["scaling=weight_scaling"]))
-    trainer.run_steps(30)
-    write_run(tmp_path, trainer, [trainer.evaluate()], {})
+    results = trainer.run_steps(30)
+    kept = {name: np.stack([r.masks[name] for r in results]) for name in results[0].masks}
+    write_run(tmp_path, trainer, [trainer.evaluate()], kept)
+    with np.load(tmp_path / "masks.npz", allow_pickle=False) as masks:  # shares, not bytes
+        for name, value in kept.items():
+            assert masks[name].dtype == np.float32
+            np.testing.assert_array_equal(masks[name], value)
     expected = trainer.predict_proba(trainer.dataset.X_test)
     description = json.loads((tmp_path / "model.json").read_text())
     with np.load(tmp_path / "weights.npz", allow_pickle=False) as archive:
