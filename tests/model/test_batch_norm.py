@@ -163,3 +163,20 @@ def test_dropout_before_the_normalisation_shifts_its_variance(trainers):
     norms = unit_norms(trainer.layout, weights)
     assert sorted(norms) == ["dense1", "dense2"]
     np.testing.assert_allclose(norms["dense1"], np.linalg.norm(weights["W1"], axis=0))
+
+
+def test_monte_carlo_passes_normalise_by_the_running_statistics(pool):
+    """A Monte-Carlo pass draws masks but is a test-time pass otherwise: with every rate 0 it is
+    the test-time network, not one normalised by the statistics of the rows it is given."""
+    arch = Architecture(3, (6, 5), 2, "tanh", "sgd", batch_norm="after_dropout")
+    network = pool.acquire(arch, X, Y)
+    try:
+        network.reset(seed=3)
+        network.set_live((0.0, 0.0, 0.0), "inverted", "per_example", 0.05, 0.0)
+        for _ in range(5):
+            network.train_step(np.arange(40, dtype=np.int32))
+        mean, std = network.mc_predict(X[:7], 2)
+        np.testing.assert_allclose(mean, network.predict(X[:7])[0], rtol=1e-5, atol=1e-6)
+        assert np.all(std < 1e-6)
+    finally:
+        pool.release(network)

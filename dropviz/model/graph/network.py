@@ -127,9 +127,9 @@ class DropoutNetwork:
         """The layers that draw noise (today the dropout layers: input, hidden1, ...), in order."""
         return self.layout.noise_names
 
-    def _pass(self, params: list, rng=None) -> Pass:
+    def _pass(self, params: list, rng=None, batch_statistics: bool = True) -> Pass:
         named = dict(zip((param.name for param in self.params), params, strict=True))
-        return Pass(named, self.dropout, self.arch.apply, rng)
+        return Pass(named, self.dropout, self.arch.apply, rng, batch_statistics=batch_statistics)
 
     def _forward(self, x, run: Pass):
         """Logits of the network; a pass with an rng is a training pass that draws noise."""
@@ -208,7 +208,7 @@ class DropoutNetwork:
     @in_graph_scope
     def _compile_mc_pass(self):
         x = pt.matrix("x", dtype="float32")
-        run = self._pass(self.params, self.mc_rng)
+        run = self._pass(self.params, self.mc_rng, batch_statistics=False)
         logits = self._forward(x, run)
         return compile_function([x], _probabilities(logits, self.arch.n_classes), {self.mc_rng: run.rng})
 

@@ -30,7 +30,8 @@ class Pass:
     draw under the layer's name; a test-time pass has no rng and draws nothing. `weight_drop` is a
     DropConnect layer's (name, slot), left for the dense layer after it to draw its weight mask;
     `buffers` holds the new values of parameters a training pass moves without the optimizer
-    (batch norm's running statistics), by name.
+    (batch norm's running statistics), by name. A Monte-Carlo pass draws noise but normalises by
+    the running statistics (`batch_statistics` False), as a test-time pass does.
     """
 
     params: dict[str, pt.TensorVariable]
@@ -39,6 +40,7 @@ class Pass:
     rng: object | None = None
     noise: dict[str, pt.TensorVariable] = field(default_factory=dict)
     weight_drop: tuple[str, int] | None = None
+    batch_statistics: bool = True
     buffers: dict[str, pt.TensorVariable] = field(default_factory=dict)
 
     @property

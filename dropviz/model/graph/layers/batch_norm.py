@@ -41,7 +41,7 @@ class BatchNorm(Layer):
 
     def forward(self, h: pt.TensorVariable, run: Pass) -> pt.TensorVariable:
         params = run.params
-        if run.training:
+        if run.training and run.batch_statistics:
             mean = pt.mean(h, axis=0)
             var = pt.mean((h - mean) ** 2, axis=0)
             rows = pt.cast(h.shape[0], "float32")
