@@ -51,6 +51,10 @@ def run(args: argparse.Namespace) -> int | None:
     there = [path.name for path in paths if path.exists()]
     if there and not args.force:
         raise UsageError(f"{out} holds {', '.join(there)} already; give --force to replace them")
+    try:  # before any training: a folder that cannot be made fails in a second, not in minutes
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out {out}: cannot make the folder ({error.strerror or error})") from None
     seeds = getattr(args, "seeds", None) or DEFAULT_SEEDS
     result = _compute(args, config, seeds)
     _write(result, out)
@@ -114,6 +118,5 @@ def _write(result: FigureResult, out: Path) -> None:
     from dropviz.model.files import write_text_atomic
     from dropviz.ui.figure_plots import write_figure
 
-    out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / f"{result.name}.csv", result.to_csv())
     write_figure(result, out)

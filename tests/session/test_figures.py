@@ -161,6 +161,9 @@ def test_the_command_writes_the_three_files_and_takes_the_first_seed_from_set(fi
     assert "no max-norm: none:" in stdout and "wrote" in stdout
     status, _, stderr = figure_command("--figure", "maxnorm", "--out", str(out))
     assert status == 2 and "--force" in stderr and len(stderr.splitlines()) == 1
+    (tmp_path / "file").write_text("")
+    status, _, stderr = figure_command("--figure", "fig9", "--out", str(tmp_path / "file" / "x"))
+    assert status == 2 and "cannot make the folder" in stderr and len(stderr.splitlines()) == 1
 
 
 @pytest.mark.parametrize(("args", "message"), [
