@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int | None:
 def _check(args: argparse.Namespace) -> None:
     if not args.out:
         raise UsageError("--figure writes NAME.csv, NAME.png and NAME.svg: give --out DIR")
+    if getattr(args, "command", None) == "sweep":
+        raise UsageError("--figure trains its own grid; it does not go with the sweep command")
     for option in ("sweep", "sweep_file", "resume", "preset", "config", "csv", "dataset"):
         if getattr(args, option, None):
             name = option.replace("_", "-")

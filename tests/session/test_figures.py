@@ -172,6 +172,7 @@ def test_the_command_writes_the_three_files_and_takes_the_first_seed_from_set(fi
     (["--figure", "fig9", "--out", "x", "--seeds", "0"], "--seeds: 0 is not allowed"),
     (["--figure", "fig9", "--out", "x", "--workers", "-1"], "--workers: -1 is not allowed"),
     (["--figure", "fig9", "--out", "x", "--sweep", "dropout"], "does not go with --sweep"),
+    (["sweep", "dropout", "--figure", "fig9", "--out", "x"], "does not go with the sweep command"),
     (["--figure", "fig9", "--out", "x", "--preset", "08_digits"], "does not go with --preset"),
     (["--figure", "fig9", "--out", "x", "--set", "dropout.hiden=1"], "unknown setting"),
     (["--figure", "fig9", "--out", "x", "--set", "max_norm=-1"], "max_norm: -1"),
