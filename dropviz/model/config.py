@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,7 @@ def _check_number(key: str, value: Any, low: float, high: float, *, integer: boo
 def _check_limit(key: str, value: Any) -> None:
     """None (no limit) or a finite number above 0."""
     ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
-                           and value > 0 and math.isfinite(value))
+                           and 0 < value <= sys.float_info.max)  # compares a huge int exactly
     if not ok:
         _fail(key, value, "null (no limit) or a number above 0")
 

@@ -94,6 +94,7 @@ def test_any_text_after_set_is_read_or_refused_with_the_settings_name(key, text)
     ("dataset.label_column={}", "dataset.label_column: {} is not allowed"),
     ("dataset.drop_bad_rows=yes", "dataset.drop_bad_rows: 'yes' is not allowed; expected true or"),
     ("seed=" + "9" * 4000, "seed: 99999"),
+    ("max_norm=" + "9" * 400, "max_norm: 99999"),  # found by the report's longer fuzzing
 ])
 def test_the_examples_of_the_issue(assignment, message):
     with pytest.raises(ConfigError) as caught:
