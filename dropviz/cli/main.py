@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dropviz import lecture_cli, sweep_cli
+from dropviz import figure_cli, lecture_cli, sweep_cli
 from dropviz.cli.errors import UsageError
 from dropviz.cli.options import (
     EXIT_BAD_INPUT,
@@ -19,7 +19,7 @@ from dropviz.cli.settings import config_from_args
 from dropviz.cli.signals import Interrupted, stop_on_signals
 from dropviz.model.errors import DropvizError, TrainingDiverged
 
-EXTENSIONS = (sweep_cli, lecture_cli)
+EXTENSIONS = (figure_cli, sweep_cli, lecture_cli)  # figures before sweeps: both take --seeds
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_DIVERGED", "EXTENSIONS", "build_parser", "main", "run"]
 
