@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -231,10 +231,11 @@ def existing_run_files(folder: Path) -> list[str]:
     return sorted(name for name in (*RUN_FILES, EXPERIMENT_FILE) if (folder / name).exists())
 
 
-def advance(run: Run, steps: int, eval_every: int, progress: bool) -> float:
+def advance(run: Run, steps: int, eval_every: int, progress: bool,
+            before_chunk: Callable[[], None] | None = None) -> float:
     """Train `run` for `steps` more steps, evaluating every `eval_every` and at the last, with a
     progress bar on stderr if asked; the steps per second. Raises TrainingDiverged at the first
-    chunk whose loss is not finite."""
+    chunk whose loss is not finite. `before_chunk` may raise to stop before the next chunk."""
     from tqdm import tqdm
 
     from dropviz.model.memory import steps_fitting
@@ -261,7 +262,8 @@ def advance(run: Run, steps: int, eval_every: int, progress: bool) -> float:
                                 test=f"{run.evaluation.test_loss:.3f}")
             bar.update(len(results))
 
-        TrainingLoop(Lockstep(run), eval_every, chunk).run(steps, after_chunk=after_chunk)
+        TrainingLoop(Lockstep(run), eval_every, chunk).run(steps, before_chunk=before_chunk,
+                                                           after_chunk=after_chunk)
     elapsed = time.perf_counter() - started
     return steps / elapsed if elapsed > 0 else 0.0
 

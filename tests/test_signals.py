@@ -6,15 +6,18 @@ in), so the moment is hit every time rather than by luck of timing; the signal i
 delivered by the system like a terminal's.
 """
 
+import os
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 from dropviz.cli import main as cli
+from dropviz.cli.signals import Interrupted, check_interrupted
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--set", "hidden_layers=[16,16]", "--set", "dataset.n_samples=120"]
@@ -125,3 +128,24 @@ def test_a_sweep_terminated_says_so_and_leaves_its_csv_for_the_same_command(tmp_
                              "rest\n")
     assert (tmp_path / "sweep" / "sweep.csv").read_text().count("\n") == 1  # the header only
     assert leftovers(tmp_path) == []
+
+
+def test_an_interrupt_swallowed_on_the_way_still_ends_the_run(monkeypatch, capsys):
+    before = signal.getsignal(signal.SIGINT)
+
+    def swallowing_run(_argv, _prog):
+        try:  # as a library's bare `except:` around an optional import does
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except BaseException:
+            pass
+        with pytest.raises(Interrupted) as raised:  # the next safe point raises it again
+            check_interrupted()
+        assert raised.value.exit_status == 130
+        return 0
+
+    monkeypatch.setattr(cli, "run", swallowing_run)
+    assert cli.main([]) == 130
+    assert capsys.readouterr().err == "dropviz: interrupted\n"
+    assert signal.getsignal(signal.SIGINT) is before
+    check_interrupted()  # nothing installed, nothing received: no interrupt

@@ -16,7 +16,7 @@ from dropviz.cli.options import (
     core_parser,
 )
 from dropviz.cli.settings import config_from_args
-from dropviz.cli.signals import Interrupted, stop_on_signals
+from dropviz.cli.signals import Interrupted, check_interrupted, stop_on_signals
 from dropviz.model.errors import DropvizError, TrainingDiverged
 
 EXTENSIONS = (figure_cli, sweep_cli, lecture_cli)  # figures before sweeps: both take --seeds
@@ -97,7 +97,10 @@ def main(argv: list[str] | None = None, prog: str = "dropviz") -> int:
     short raised (see signals.py)."""
     with stop_on_signals() as signals:
         try:
-            return run(sys.argv[1:] if argv is None else argv, prog)
+            status = run(sys.argv[1:] if argv is None else argv, prog)
+            if status == 0:  # a signal that something swallowed on the way still ends the run so
+                check_interrupted()
+            return status
         except BaseException as error:
             return ending(error, signals.stop)
 

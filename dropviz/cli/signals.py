@@ -61,6 +61,18 @@ class Signals:
             raise Interrupted(signum)
 
 
+_active: list[Signals] = []  # those installed now, innermost last
+
+
+def check_interrupted() -> None:
+    """Raise the interrupt again, at a safe point (between chunks of training, before writing):
+    a library whose bare `except:` caught it (some optional imports do) must not swallow it."""
+    for signals in _active:
+        stop = signals.stop
+        if stop is not None:
+            raise stop
+
+
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[Signals]:
     """SIGINT and SIGTERM raise `Interrupted` in the main thread while the block runs; elsewhere
@@ -75,9 +87,11 @@ def stop_on_signals() -> Iterator[Signals]:
     for signum in wanted:
         if previous[signum] != signal.SIG_IGN:  # e.g. a job started in the background with `&`
             signal.signal(signum, signals.handle)
+    _active.append(signals)
     try:
         yield signals
     finally:
+        _active.remove(signals)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         sys.unraisablehook = hook

@@ -17,6 +17,7 @@ import numpy as np
 
 from dropviz.api import advance, existing_run_files
 from dropviz.cli.errors import UsageError
+from dropviz.cli.signals import check_interrupted
 from dropviz.model.config import CSV_DATASET, Config
 from dropviz.model.data.csv_loader import report_lines
 from dropviz.model.experiment import load_experiment
@@ -163,8 +164,10 @@ def run_training(args: argparse.Namespace, config: Config | None) -> int:
         note = batch_note(run.trainer)
         if note:
             print(f"dropviz: {note}", file=sys.stderr)
-        speed = advance(run, steps, args.eval_every, progress=sys.stderr.isatty())
+        speed = advance(run, steps, args.eval_every, progress=sys.stderr.isatty(),
+                        before_chunk=check_interrupted)
         if out:
+            check_interrupted()
             write_run_folder(out, run.trainer, run.record, window_arrays(run, saved),
                              also=plots_of(run) if args.export_plots else None)
     print(summary_line(run.record.evaluations[-1], speed))
