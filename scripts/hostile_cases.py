@@ -168,7 +168,7 @@ def commas_are_numbers(folder: Path) -> tuple[Outcome, bool, str]:
 
 
 def diverging_sweep(folder: Path) -> tuple[Outcome, bool, str]:
-    outcome = dropviz("sweep", "learning_rate=100,200", *SMALL, "--set", "optimizer=sgd", "--steps",
+    outcome = dropviz("sweep", "learning_rate=50,100", *SMALL, "--set", "optimizer=sgd", "--steps",
                       "60", "--out", str(folder / "sweep"))
     table = (folder / "sweep" / "sweep.csv").read_text() if (folder / "sweep" / "sweep.csv").exists() \
         else ""
