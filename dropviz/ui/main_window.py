@@ -316,18 +316,20 @@ class MainWindow(QMainWindow):
             self.open_csv(path)
 
     def open_csv(self, path: str, label: str | None = None) -> None:
-        """Train on a CSV file; without `label`, a dialog asks for the label column."""
+        """Train on a CSV file; without `label`, a dialog asks for the label column and whether
+        bad rows may be dropped (with a label, that stays as it is)."""
         try:
             columns = csv_columns(path)
         except DropvizError as error:
             self.show_error(str(error))
             return
+        drop_bad_rows = self.state.config.dataset.drop_bad_rows
         if label is None:
-            dialog = LabelDialog(path, columns, self)
+            dialog = LabelDialog(path, columns, drop_bad_rows, self)
             if dialog.exec_() != QDialog.Accepted:
                 return
-            label = dialog.label()
-        self.controls.use_csv(str(Path(path).resolve()), label)
+            label, drop_bad_rows = dialog.label(), dialog.drop_bad_rows()
+        self.controls.use_csv(str(Path(path).resolve()), label, drop_bad_rows)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if any(url.isLocalFile() for url in event.mimeData().urls()):

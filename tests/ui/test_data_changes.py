@@ -83,3 +83,22 @@ def test_the_label_dialog_offers_every_column(qtbot):
     assert dialog.label() == "kind"
     dialog.columns.setCurrentIndex(0)
     assert dialog.label() == "x"
+    assert not dialog.drop_bad_rows(), "refusing a damaged file is the default"
+    dialog.drop_rows.setChecked(True)
+    assert dialog.drop_bad_rows()
+
+
+def test_a_ragged_csv_is_refused_unless_the_dialog_allows_dropping_rows(make_window, qtbot,
+                                                                        tmp_path):
+    rows = [f"{i * 0.1:.1f},{(i % 7) * 0.3:.1f},{'ab'[i % 2]}" for i in range(60)]
+    rows[30] = "1.0,2.0,a,extra"
+    path = tmp_path / "ragged.csv"
+    path.write_text("x,y,kind\n" + "\n".join(rows) + "\n")
+    window = make_window()
+    window.controls.use_csv(str(path), "kind")
+    qtbot.waitUntil(lambda: "line 32" in window.banner.text(), timeout=START_TIMEOUT)
+    assert window.state.config.dataset.name == "moons", "the refused file changed nothing"
+    window.controls.use_csv(str(path), "kind", drop_bad_rows=True)
+    qtbot.waitUntil(lambda: window.run_info.config.dataset.name == "csv", timeout=START_TIMEOUT)
+    assert window.run_info.config.dataset.drop_bad_rows
+    assert len(window.run_info.y_train) + len(window.run_info.y_test) == 59

@@ -109,13 +109,13 @@ class ControlsPanel(QScrollArea):
         self.dataset.show_config(self.config)  # the combo shows the data in use meanwhile
         self.sigOpenCsv.emit()
 
-    def use_csv(self, path: str, label: str) -> None:
+    def use_csv(self, path: str, label: str, drop_bad_rows: bool = False) -> None:
         """Train on a CSV file with the chosen label column."""
         try:
             data = self.config.dataset
             dataset = DatasetConfig(name=CSV_DATASET, n_samples=data.n_samples, noise=data.noise,
                                     train_fraction=data.train_fraction,
-                                    csv_path=path, label_column=label)
+                                    csv_path=path, label_column=label, drop_bad_rows=drop_bad_rows)
         except DropvizError as error:
             self.sigError.emit(str(error))
             return
