@@ -135,10 +135,10 @@ def test_fig11_on_a_local_cluster_equals_fig11_here(pool):
 
 
 @pytest.fixture
-def figure_command(monkeypatch, capsys):
-    """The command line with this extension asked first (before the sweep's, which refuses
-    --seeds without --sweep), as the lead registers it."""
-    monkeypatch.setattr(cli, "EXTENSIONS", (figure_cli, *cli.EXTENSIONS))
+def figure_command(capsys):
+    """The command line, whose extensions ask this one first (before the sweep's, which refuses
+    --seeds without --sweep)."""
+    assert cli.EXTENSIONS[0] is figure_cli
 
     def run(*args):
         status = cli.main(list(args))
