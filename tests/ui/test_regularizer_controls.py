@@ -24,9 +24,12 @@ def test_max_norm_and_l1_act_live_and_max_norm_limits_every_hidden_unit(make_win
         press(qtbot, window, Qt.Key_S)
     qtbot.waitUntil(lambda: window.last_snapshot.step == 3, timeout=TIMEOUT)
     panel = window.controls.regularizers
+    units = window.views["units"]
     assert panel.max_norm.text() == "off" and window.last_snapshot.config.max_norm is None
+    assert units.isHidden(), "no weight regularizer: the three curves keep the bottom row"
     panel.max_norm.setValue(0.4)
     qtbot.waitUntil(lambda: window.last_snapshot.config.max_norm == 0.4, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not units.isHidden(), timeout=TIMEOUT)
     assert [text for _, text in window.loss_view.markers.items()] == ["max-norm 0.4"]
     panel.l1.setValue(0.001)
     qtbot.waitUntil(lambda: window.last_snapshot.config.l1 == 0.001, timeout=TIMEOUT)
@@ -36,8 +39,10 @@ def test_max_norm_and_l1_act_live_and_max_norm_limits_every_hidden_unit(make_win
     for name in ("W1", "W2"):
         assert np.linalg.norm(weights[name], axis=0).max() <= 0.4 + 1e-5
     assert np.linalg.norm(weights["W3"], axis=0).max() > 0.4, "the output layer is not limited"
+    assert units.norm_counts().sum() == 32  # two hidden layers of 16
     panel.max_norm.setValue(0.0)
     qtbot.waitUntil(lambda: window.last_snapshot.config.max_norm is None, timeout=TIMEOUT)
+    assert not units.isHidden(), "L1 is still on"
 
 
 def test_the_kind_restarts_and_survives_a_rate_edit(make_window, qtbot):

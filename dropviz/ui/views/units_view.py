@@ -7,6 +7,10 @@ norm: per unit of the first normalised layer, the running variance learnt in tra
 the variance the layer meets at test time on the test set (Li et al. 2019). 1 is no shift; with
 the dropout mask before the normalisation it sits well above 1 (measured: 1.9-2.5 on average at
 p = 0.5, tests/model/test_batch_norm.py).
+
+The view shows itself only while a run uses a weight penalty, max-norm or batch norm: the window's
+bottom row has room for three plots on a 1024-pixel screen, not four, and without those settings
+the norms are not what the run is about.
 """
 
 from __future__ import annotations
@@ -49,10 +53,12 @@ class UnitsView(pg.GraphicsLayoutWidget):
         self._shift_plot.addItem(self._shift_bars)
         set_title(self._shift_plot, "Variance shift", "train ÷ test; 1 = none")
         self._layout: NetworkLayout | None = None
+        self.setVisible(False)
         self._X_test = np.empty((0, 0))
         self._title = ""
         self._heights = np.empty(0)
         self._counts = np.empty(0)
+        self._wanted = False
 
     # --- the view protocol (view.py) ----------------------------------------------------------
 
@@ -66,6 +72,14 @@ class UnitsView(pg.GraphicsLayoutWidget):
 
     def draw(self, snapshot: Snapshot) -> None:
         if self._layout is None:
+            return
+        config = snapshot.config
+        wanted = (config.max_norm is not None or config.l1 > 0 or config.l2 > 0
+                  or bool(self._layout.of_kind("batch_norm")))
+        if wanted != self._wanted:
+            self._wanted = wanted
+            self.setVisible(wanted)
+        if not wanted:
             return
         norms = np.concatenate(list(unit_norms(self._layout, snapshot.weights).values()))
         norms = norms[np.isfinite(norms)]
@@ -98,7 +112,11 @@ class UnitsView(pg.GraphicsLayoutWidget):
         return self
 
     def has_plot(self) -> bool:
-        return self._layout is not None
+        return self._layout is not None and self._wanted
+
+    def wanted(self) -> bool:
+        """Whether the run uses what this view is about (and the view is shown)."""
+        return self._wanted
 
     # ---------------------------------------------------------------------------------------------
 
