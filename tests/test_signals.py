@@ -134,7 +134,17 @@ def test_a_sweep_terminated_says_so_and_leaves_its_csv_for_the_same_command(tmp_
     assert leftovers(tmp_path) == []
 
 
-def test_an_interrupt_swallowed_on_the_way_still_ends_the_run(monkeypatch, capsys):
+@pytest.fixture
+def ctrl_c_not_ignored():
+    """Ctrl+C as a terminal has it, whatever the test process inherited or was left with (see
+    SCRIPT's note), and back as it was afterwards."""
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, inherited)
+
+
+def test_an_interrupt_swallowed_on_the_way_still_ends_the_run(monkeypatch, capsys,
+                                                              ctrl_c_not_ignored):
     before = signal.getsignal(signal.SIGINT)
 
     def swallowing_run(_argv, _prog):
