@@ -178,7 +178,7 @@ def test_a_write_that_fails_anywhere_leaves_the_old_files_or_all_the_new(tmp_pat
     folder = tmp_path_factory.mktemp("fuzz")
     for name, text in old.items():
         (folder / f"{name}.txt").write_text(text)
-    before = {p.name: p.read_text() for p in folder.iterdir()}
+    before = {p.name: p.read_bytes().decode() for p in folder.iterdir()}
     wanted = {f"{name}.txt": text for name, text in new.items()}
     renames = [0]
 
@@ -205,5 +205,5 @@ def test_a_write_that_fails_anywhere_leaves_the_old_files_or_all_the_new(tmp_pat
         else:
             written = {**{name: text for name, text in before.items() if name not in replaces},
                        **wanted}
-        assert {p.name: p.read_text() for p in folder.iterdir() if p.name != LOCK_FILE} == written
+        assert {p.name: p.read_bytes().decode() for p in folder.iterdir() if p.name != LOCK_FILE} == written
     assert sorted(p.name for p in folder.iterdir()) == sorted(written)
