@@ -10,20 +10,17 @@ One network of test_network.py's shape (3 inputs, hidden [6, 5]) and one [8, 8] 
 the dropconnect kind: two compiles, shared by every test here.
 """
 
-import json
 
 import numpy as np
 import numpy_mlp
-import onnxruntime
 import pytest
+from run_checks import assert_export_reproduces_predictions, assert_resumes_bit_for_bit
 from weights_check import assert_same_weights
 
 from dropviz.model.config import Config
-from dropviz.model.experiment import load_experiment, save_experiment
 from dropviz.model.export import write_run
 from dropviz.model.graph.architecture import Architecture
 from dropviz.model.graph.dropout_controls import scale_factors
-from dropviz.model.inference import NUMPY_ACTIVATIONS
 
 RNG = np.random.default_rng(11)
 X = RNG.normal(size=(40, 3)).astype(np.float32)
@@ -127,34 +124,11 @@ def test_exported_model_gives_the_apps_probabilities(trainers, tmp_path):
         for name, value in kept.items():
             assert masks[name].dtype == np.float32
             np.testing.assert_array_equal(masks[name], value)
-    expected = trainer.predict_proba(trainer.dataset.X_test)
-    description = json.loads((tmp_path / "model.json").read_text())
-    with np.load(tmp_path / "weights.npz", allow_pickle=False) as archive:
-        weights = {name: archive[name].astype(np.float64) for name in archive.files}
-    h = trainer.dataset.X_test.astype(np.float64)
-    for layer in description["layers"][:-1]:
-        h = NUMPY_ACTIVATIONS[layer["activation"]](h @ weights[layer["weight"]] + weights[layer["bias"]])
-    last = description["layers"][-1]
-    positive = 1.0 / (1.0 + np.exp(-(h @ weights[last["weight"]] + weights[last["bias"]])[:, 0]))
-    np.testing.assert_allclose(positive, expected[:, 1], atol=1e-5)
-    data = trainer.dataset
-    raw = (data.X_test.astype(np.float64) * data.scale + data.mean).astype(np.float32)
-    session = onnxruntime.InferenceSession(str(tmp_path / "model.onnx"),
-                                           providers=["CPUExecutionProvider"])
-    np.testing.assert_allclose(session.run(["probabilities"], {"input": raw})[0], expected, atol=1e-5)
+    assert_export_reproduces_predictions(trainer, tmp_path)
 
 
 def test_a_saved_run_continues_bit_for_bit(pool, trainers, tmp_path):
     trainer = trainers(SMALL)
     trainer.run_steps(20)
-    path = tmp_path / "run.dropviz"
-    save_experiment(path, trainer, [trainer.evaluate()])
-    uninterrupted = [trainer.step() for _ in range(10)]
-    opened = load_experiment(path, pool)
-    try:
-        assert opened.trainer.config.dropout.kind == "dropconnect"
-        continued = [opened.trainer.step() for _ in range(10)]
-        assert [r.loss for r in continued] == [r.loss for r in uninterrupted]
-        assert_same_weights(opened.trainer.network.weights(), trainer.network.weights())
-    finally:
-        opened.trainer.close()
+    config = assert_resumes_bit_for_bit(trainer, pool, tmp_path)
+    assert config.dropout.kind == "dropconnect"
