@@ -7,16 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from PyQt5.QtCore import Qt
-from ui_helpers import SMALL, TIMEOUT, Recorder, kept_fraction, press, wait_paused, wait_step
+from ui_helpers import SMALL, TIMEOUT, Recorder, choose, kept_fraction, press, wait_paused, wait_step
 
 from dropviz.model.config import DropoutConfig
-
-
-def _choose(box, value: str) -> None:
-    """Pick a combo entry as a user does: `activated` is what a click emits."""
-    index = box.findData(value)
-    box.setCurrentIndex(index)
-    box.activated.emit(index)
 
 
 def test_hidden_rate_changes_live_while_playing(make_window, qtbot):
@@ -53,7 +46,7 @@ def test_hidden_rate_changes_live_while_playing(make_window, qtbot):
 def test_input_rate_and_mask_shape_change_live(make_window, qtbot):
     window = make_window()
     window.controls.dropout.input_rate.slider.setValue(10)  # ten steps of 0.05
-    _choose(window.controls.dropout.mask, "per_batch")
+    choose(window.controls.dropout.mask, "per_batch")
     press(qtbot, window, Qt.Key_S)
     qtbot.waitUntil(lambda: window.last_snapshot.step == 1, timeout=TIMEOUT)
     snapshot = window.last_snapshot
@@ -73,13 +66,13 @@ def test_scaling_mode_changes_the_test_time_network_at_once(make_window, qtbot):
     qtbot.waitUntil(lambda: window.last_snapshot.step == 20, timeout=TIMEOUT)
     inverted = window.last_snapshot
 
-    _choose(window.controls.dropout.scaling, "none")
+    choose(window.controls.dropout.scaling, "none")
     qtbot.waitUntil(lambda: window.last_snapshot.config.scaling == "none", timeout=TIMEOUT)
     unscaled = window.last_snapshot
     assert unscaled.step == 20, "a live change needs no step and no reset"
     # Trained with inverted dropout, the network expects hidden activations at full size at test
     # time; "none" gives them that too, so the change shows in the next steps' training instead.
-    _choose(window.controls.dropout.scaling, "weight_scaling")
+    choose(window.controls.dropout.scaling, "weight_scaling")
     qtbot.waitUntil(lambda: window.last_snapshot.config.scaling == "weight_scaling",
                     timeout=TIMEOUT)
     weight_scaled = window.last_snapshot

@@ -7,15 +7,9 @@ from dataclasses import replace
 
 import numpy as np
 from PyQt5.QtCore import Qt
-from ui_helpers import SMALL, TIMEOUT, press
+from ui_helpers import SMALL, TIMEOUT, choose, press
 
 from dropviz.model.config import DropoutConfig
-
-
-def _choose(box, value: str) -> None:
-    index = box.findData(value)
-    box.setCurrentIndex(index)
-    box.activated.emit(index)
 
 
 def test_max_norm_and_l1_act_live_and_max_norm_limits_every_hidden_unit(make_window, qtbot):
@@ -60,7 +54,7 @@ def test_the_kind_restarts_and_survives_a_rate_edit(make_window, qtbot):
     np.testing.assert_allclose(window.mask_view.raster("hidden1")[:, -1], noise[0] / 0.7,
                                rtol=1e-6)
     assert all(kept.all() for kept in window.network_view.kept_units())
-    _choose(window.controls.regularizers.kind, "bernoulli")
+    choose(window.controls.regularizers.kind, "bernoulli")
     qtbot.waitUntil(lambda: window.last_snapshot.config.dropout.kind == "bernoulli"
                     and window.last_snapshot.step == 0, timeout=TIMEOUT)
     assert window.last_snapshot.config.dropout.hidden == 0.3

@@ -65,3 +65,10 @@ def wait_news(qtbot, window: MainWindow, start: str) -> str:
 
     qtbot.waitUntil(arrived, timeout=TIMEOUT)
     return window.banner.text()
+
+
+def choose(box, value: str) -> None:
+    """Pick a combo entry as a user does: `activated` is what a click emits."""
+    index = box.findData(value)
+    box.setCurrentIndex(index)
+    box.activated.emit(index)
