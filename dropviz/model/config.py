@@ -16,8 +16,12 @@ from typing import Any
 from dropviz.model.errors import ConfigError
 from dropviz.model.input_files import read_input
 
-GENERATED_DATASETS = ("moons", "circles", "xor", "spiral", "blobs")
-BUNDLED_DATASETS = ("digits", "breast_cancer")
+GENERATED_DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "waves")
+BUNDLED_DATASETS = ("digits", "breast_cancer", "digits_rows")
+# Sets whose rows are sequences: waves (generated; WAVE_STEPS samples of a noisy wave), and
+# digits_rows, each 8x8 digit read as 8 time steps of 8 pixels.
+SEQUENCE_DATASETS = ("waves", "digits_rows")
+WAVE_STEPS = 16
 CSV_DATASET = "csv"
 DATASET_NAMES = (*GENERATED_DATASETS, *BUNDLED_DATASETS, CSV_DATASET)
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -30,6 +34,12 @@ DROPOUT_KINDS = ("bernoulli", "gaussian", "dropconnect")
 # Where a hidden layer normalises its pre-activations (dense -> BN -> activation): before its dropout
 # mask, or after a mask laid on the dense output (dense -> dropout -> BN -> activation).
 BATCH_NORM_PLACES = ("none", "before_dropout", "after_dropout")
+# mlp: the feed-forward network; rnn (tanh cell) and gru read each row as time steps of features.
+MODELS = ("mlp", "rnn", "gru")
+# per_step: a new recurrent-net mask at every time step (naive); tied: one mask per sequence for every
+# time step (variational, Gal and Ghahramani 2016).
+TIME_MASKS = ("per_step", "tied")
+MAX_RECURRENT_LAYERS = 2
 
 # Settings the worker can change between two steps; any other change needs a new network. The
 # dropout rates are live, its kind is not (see `Config.needs_new_network`).
@@ -147,6 +157,9 @@ class DatasetConfig:
     train_fraction: float = 0.3
     csv_path: str | None = None
     label_column: str | None = None
+    # A CSV row of a recurrent model holds time_steps steps of equal width, time-major: t1's
+    # features, then t2's. The sequence sets fix their own; 1 everywhere else.
+    time_steps: int = 1
     # A CSV row whose quotes or number of fields go wrong is refused with its line number; true
     # drops such rows instead, and the report counts them. Files from before it mean false.
     drop_bad_rows: bool = False
@@ -159,6 +172,7 @@ class DatasetConfig:
         _check_number("dataset.n_samples", self.n_samples, 10, 1_000_000, integer=True)
         _check_number("dataset.noise", self.noise, 0.0, 5.0)
         _check_number("dataset.train_fraction", self.train_fraction, 0.05, 0.95)
+        _check_number("dataset.time_steps", self.time_steps, 1, 4096, integer=True)
         if self.name == CSV_DATASET and not (self.csv_path and self.csv_path.strip()):
             _fail("dataset.csv_path", self.csv_path, "the path of a CSV file when dataset.name is csv")
 
@@ -166,18 +180,31 @@ class DatasetConfig:
     def is_generated(self) -> bool:
         return self.name in GENERATED_DATASETS
 
+    @property
+    def steps_per_row(self) -> int:
+        """Time steps in a row, as a recurrent model reads it."""
+        return {"digits_rows": 8, "waves": WAVE_STEPS}.get(self.name, self.time_steps)
+
 
 @dataclass(frozen=True)
 class DropoutConfig:
-    """Rates are probabilities to drop; `hidden` is one rate for all hidden layers or one each."""
+    """Rates are probabilities to drop; `hidden` is one rate for all hidden layers or one each.
+
+    `recurrent` drops the state a recurrent layer carries from one time step to the next, and
+    `time_mask` says whether a recurrent model's masks change at every step; an MLP has neither.
+    """
 
     input: float = 0.0
     hidden: float | tuple[float, ...] = 0.5
     kind: str = "bernoulli"
+    recurrent: float = 0.0
+    time_mask: str = "per_step"
 
     def __post_init__(self) -> None:
         _check_choice("dropout.kind", self.kind, DROPOUT_KINDS)
+        _check_choice("dropout.time_mask", self.time_mask, TIME_MASKS)
         _check_number("dropout.input", self.input, 0.0, 1.0, high_open=True)
+        _check_number("dropout.recurrent", self.recurrent, 0.0, 1.0, high_open=True)
         if isinstance(self.hidden, list):
             object.__setattr__(self, "hidden", tuple(self.hidden))
         rates = self.hidden if isinstance(self.hidden, tuple) else (self.hidden,)
@@ -191,9 +218,13 @@ class DropoutConfig:
             return self.hidden
         return (float(self.hidden),) * n_hidden
 
-    def rates(self, n_hidden: int) -> tuple[float, ...]:
-        """The rate of every dropout layer in network order: input, hidden1, hidden2, ..."""
-        return (float(self.input), *map(float, self.hidden_rates(n_hidden)))
+    def rates(self, n_hidden: int, recurrent: bool = False) -> tuple[float, ...]:
+        """The rate of every dropout layer in network order: input, hidden1, hidden2, ...; in a
+        recurrent model each layer's state comes before its output: input, recurrent1, hidden1, ..."""
+        hidden = tuple(map(float, self.hidden_rates(n_hidden)))
+        if not recurrent:
+            return (float(self.input), *hidden)
+        return (float(self.input), *(r for rate in hidden for r in (float(self.recurrent), rate)))
 
 
 @dataclass(frozen=True)
@@ -201,6 +232,7 @@ class Config:
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     hidden_layers: tuple[int, ...] = (256, 256)
     activation: str = "relu"
+    model: str = "mlp"
     dropout: DropoutConfig = field(default_factory=DropoutConfig)
     scaling: str = "inverted"
     mask: str = "per_example"
@@ -222,6 +254,7 @@ class Config:
         for width in self.hidden_layers:
             _check_number("hidden_layers", width, 1, 4096, integer=True)
         _check_choice("activation", self.activation, ACTIVATIONS)
+        _check_choice("model", self.model, MODELS)
         _check_choice("scaling", self.scaling, SCALING_MODES)
         _check_choice("mask", self.mask, MASK_SHAPES)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -237,14 +270,33 @@ class Config:
         if isinstance(hidden, tuple) and len(hidden) != len(self.hidden_layers):
             _fail("dropout.hidden", list(hidden),
                   f"one rate, or {len(self.hidden_layers)} rates (one per hidden layer)")
+        if self.recurrent:
+            self._check_recurrent()
+
+    def _check_recurrent(self) -> None:
+        """What a recurrent model does not combine with, said before any network is built."""
+        if len(self.hidden_layers) > MAX_RECURRENT_LAYERS:
+            _fail("hidden_layers", list(self.hidden_layers),
+                  f"1 or {MAX_RECURRENT_LAYERS} recurrent layer widths when model is {self.model}")
+        if self.batch_norm != "none":
+            _fail("batch_norm", self.batch_norm, f"none when model is {self.model}")
+        if self.dropout.kind == "dropconnect":
+            _fail("dropout.kind", self.dropout.kind, f"bernoulli or gaussian when model is {self.model}")
+
+    @property
+    def recurrent(self) -> bool:
+        return self.model != "mlp"
 
     @property
     def dropout_rates(self) -> tuple[float, ...]:
-        return self.dropout.rates(len(self.hidden_layers))
+        return self.dropout.rates(len(self.hidden_layers), self.recurrent)
 
     @property
     def dropout_layer_names(self) -> tuple[str, ...]:
-        return ("input", *(f"hidden{i + 1}" for i in range(len(self.hidden_layers))))
+        hidden = [f"hidden{i + 1}" for i in range(len(self.hidden_layers))]
+        if self.recurrent:
+            return ("input", *(name for i, h in enumerate(hidden) for name in (f"recurrent{i + 1}", h)))
+        return ("input", *hidden)
 
     def needs_new_network(self, other: Config) -> bool:
         """True when going from self to other changes the graph, the data or the initial weights."""

@@ -82,9 +82,14 @@ class BatchSampler:
 
 
 def architecture_for(config: Config, dataset: Dataset) -> Architecture:
+    """The graph a config needs for a dataset; a recurrent model's rows must split into its steps."""
+    steps = config.dataset.steps_per_row if config.recurrent else 1
+    if dataset.n_features % steps:
+        raise ConfigError(f"dataset.time_steps: {dataset.n_features} features do not split into "
+                          f"{steps} time steps of equal width")
     return Architecture(dataset.n_features, config.hidden_layers, dataset.n_classes,
                         config.activation, config.optimizer, dropout_kind=config.dropout.kind,
-                        batch_norm=config.batch_norm)
+                        batch_norm=config.batch_norm, model=config.model, time_steps=steps)
 
 
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -132,7 +137,8 @@ class Trainer:
 
     def _apply_live(self, config: Config) -> None:
         self.network.set_live(config.dropout_rates, config.scaling, config.mask,
-                              config.learning_rate, config.l2, config.l1, config.max_norm)
+                              config.learning_rate, config.l2, config.l1, config.max_norm,
+                              config.dropout.time_mask)
 
     def update(self, config: Config) -> None:
         """Apply settings that act between two steps; the rest needs a new Trainer."""

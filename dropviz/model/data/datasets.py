@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dropviz.model.config import BUNDLED_DATASETS, GENERATED_DATASETS, DatasetConfig
+from dropviz.model.config import BUNDLED_DATASETS, GENERATED_DATASETS, WAVE_STEPS, DatasetConfig
 from dropviz.model.data.csv_loader import load_csv
 from dropviz.model.data.dataset import Dataset
 from dropviz.model.data.dataset_cache import cached_dataset
@@ -33,6 +33,7 @@ SPIRAL_TURNS = 1.75
 CIRCLES_INNER_RADIUS = 0.5
 BLOB_CENTRE_ANGLES = np.deg2rad([90.0, 210.0, 330.0])
 PLANE_FEATURES = ("x1", "x2")
+WAVE_CYCLES = (1.0, 1.5, 2.0)  # cycles over the WAVE_STEPS samples, one frequency a class
 
 
 def _sklearn_seed(rng: np.random.Generator) -> int:
@@ -111,17 +112,37 @@ def _spiral(
     return X + rng.normal(0.0, noise * arm_gap, size=X.shape), np.concatenate(parts_y)
 
 
+def _waves(n_samples: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Which of three frequencies a wave has, from WAVE_STEPS samples: a task for a recurrent net.
+
+    Phase and amplitude are random, so no single time step tells the class; `noise` is Gaussian
+    noise in units of the mean amplitude, and past about 1 a small training set is learnt by heart.
+    """
+    parts_X, parts_y = [], []
+    t = np.arange(WAVE_STEPS)
+    for label, size in enumerate(_class_sizes(n_samples, len(WAVE_CYCLES))):
+        phase = rng.uniform(0.0, 2.0 * math.pi, size=(size, 1))
+        amplitude = rng.uniform(0.5, 1.5, size=(size, 1))
+        angle = 2.0 * math.pi * WAVE_CYCLES[label] * t[None, :] / WAVE_STEPS + phase
+        parts_X.append(amplitude * np.sin(angle))
+        parts_y.append(np.full(size, label))
+    X = np.concatenate(parts_X)
+    return X + rng.normal(0.0, noise, size=X.shape), np.concatenate(parts_y)
+
+
 GENERATORS: dict[str, Generator] = {
     "moons": _moons,
     "circles": _circles,
     "xor": _xor,
     "spiral": _spiral,
     "blobs": _blobs,
+    "waves": _waves,
 }
 
 _BUNDLED_DESCRIPTIONS = {
     "digits": "8x8 images of handwritten digits",
     "breast_cancer": "breast tumour measurements (Wisconsin diagnostic), malignant or benign",
+    "digits_rows": "8x8 images of handwritten digits, read as 8 time steps of 8 pixels (a row each)",
 }
 
 
@@ -152,10 +173,13 @@ def _code_digest() -> str:
 def _generated(config: DatasetConfig, rng: np.random.Generator) -> Dataset:
     X, y = GENERATORS[config.name](config.n_samples, config.noise, rng)
     n_classes = int(y.max()) + 1
-    report = (f"{config.name}: {len(y)} generated points, {n_classes} classes, "
+    what = "sequences" if config.name == "waves" else "points"
+    report = (f"{config.name}: {len(y)} generated {what}, {n_classes} classes, "
               f"noise {config.noise:g}")
+    features = (PLANE_FEATURES if X.shape[1] == 2
+                else tuple(f"t{step + 1}" for step in range(X.shape[1])))
     return split_and_standardise(
-        X, y, tuple(str(k) for k in range(n_classes)), PLANE_FEATURES,
+        X, y, tuple(str(k) for k in range(n_classes)), features,
         train_fraction=config.train_fraction, rng=rng, name=config.name, report=report,
     )
 
@@ -163,7 +187,7 @@ def _generated(config: DatasetConfig, rng: np.random.Generator) -> Dataset:
 def _bundled(config: DatasetConfig, rng: np.random.Generator) -> Dataset:
     from sklearn.datasets import load_breast_cancer, load_digits
 
-    bunch = load_digits() if config.name == "digits" else load_breast_cancer()
+    bunch = load_breast_cancer() if config.name == "breast_cancer" else load_digits()
     classes = tuple(str(label) for label in bunch.target_names)
     report = (f"{config.name}: {len(bunch.target)} rows of "
               f"{_BUNDLED_DESCRIPTIONS[config.name]}, {len(classes)} classes")

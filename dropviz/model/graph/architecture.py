@@ -10,6 +10,7 @@ from dataclasses import dataclass
 APPLY_MODES = ("multiply", "switch")
 DROPOUT_KINDS = ("bernoulli", "gaussian", "dropconnect")
 BATCH_NORM_PLACES = ("none", "before_dropout", "after_dropout")
+MODELS = ("mlp", "rnn", "gru")
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,15 @@ class Architecture:
     apply: str = "multiply"
     dropout_kind: str = "bernoulli"
     batch_norm: str = "none"
+    model: str = "mlp"
+    time_steps: int = 1  # a recurrent model reads each row as this many steps of equal width
 
     def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}")
+        if self.time_steps < 1 or self.n_inputs % self.time_steps:
+            raise ValueError(f"{self.n_inputs} inputs do not split into {self.time_steps} time "
+                             "steps of equal width")
         if self.batch_norm not in BATCH_NORM_PLACES:
             raise ValueError(f"batch_norm must be one of {BATCH_NORM_PLACES}")
         if self.dropout_kind not in DROPOUT_KINDS:
@@ -39,6 +47,15 @@ class Architecture:
     def widths(self) -> tuple[int, ...]:
         """Units of every layer, input to output (one output unit for two classes)."""
         return (self.n_inputs, *self.hidden_layers, 1 if self.n_classes == 2 else self.n_classes)
+
+    @property
+    def recurrent(self) -> bool:
+        return self.model != "mlp"
+
+    @property
+    def step_width(self) -> int:
+        """Features of one time step (all of them for an MLP)."""
+        return self.n_inputs // self.time_steps
 
     @property
     def output_activation(self) -> str:

@@ -36,6 +36,7 @@ class DropoutControls:
     train_scale: pytensor.compile.SharedVariable
     test_scale: pytensor.compile.SharedVariable
     per_batch: pytensor.compile.SharedVariable
+    tied: pytensor.compile.SharedVariable  # recurrent models: one mask for every time step
 
     @classmethod
     def create(cls, n_layers: int) -> DropoutControls:
@@ -45,25 +46,43 @@ class DropoutControls:
             train_scale=pytensor.shared(ones.copy(), name="train_scale"),
             test_scale=pytensor.shared(ones.copy(), name="test_scale"),
             per_batch=pytensor.shared(np.int8(0), name="per_batch"),
+            tied=pytensor.shared(np.int8(0), name="tied"),
         )
 
-    def set(self, rates: tuple[float, ...], scaling: str, mask: str) -> None:
+    def set(self, rates: tuple[float, ...], scaling: str, mask: str,
+            time_mask: str = "per_step") -> None:
         factors = [scale_factors(rate, scaling) for rate in rates]
         self.keep.set_value(np.array([1.0 - r for r in rates], dtype=FLOAT))
         self.train_scale.set_value(np.array([f[0] for f in factors], dtype=FLOAT))
         self.test_scale.set_value(np.array([f[1] for f in factors], dtype=FLOAT))
         self.per_batch.set_value(np.int8(mask == "per_batch"))
+        self.tied.set_value(np.int8(time_mask == "tied"))
 
 
-def draw_mask(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.TensorVariable):
+def draw_mask(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.TensorVariable,
+              tied: pt.TensorVariable | None = None):
     """A boolean keep-mask shaped like h, and the rng to chain the next draw on.
 
     One uniform block is drawn either way; per batch, its first row is shared by all rows, so the
-    two shapes cost the same and switching between them needs no new graph.
+    two shapes cost the same and switching between them needs no new graph. A sequence's h is
+    (batch, time, units), and `tied` then says whether its first step's mask serves every step.
     """
     next_rng, uniform = draw_uniform(rng, h.shape)
-    chosen = pt.switch(per_batch, uniform[0][None, :], uniform)
+    chosen = pt.switch(per_batch, uniform[0][None], uniform)
+    if tied is not None:
+        chosen = over_time(chosen, tied)
     return next_rng, chosen < keep
+
+
+def over_time(noise: pt.TensorVariable, tied: pt.TensorVariable) -> pt.TensorVariable:
+    """Noise drawn as (batch, time, units), with every step's taken from the first when tied.
+
+    Drawing the whole block either way keeps one graph for both, as for per-batch masks; the
+    repeat is an index, so the tied noise has the same shape as the per-step noise.
+    """
+    steps = noise.shape[1]
+    index = pt.switch(tied, pt.zeros((steps,), dtype="int64"), pt.arange(steps))
+    return noise[:, index, :]
 
 
 def draw_weight_mask(rng, h: pt.TensorVariable, weight: pt.TensorVariable, keep: pt.TensorVariable,
@@ -75,16 +94,19 @@ def draw_weight_mask(rng, h: pt.TensorVariable, weight: pt.TensorVariable, keep:
     return next_rng, chosen < keep
 
 
-def draw_gaussian(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.TensorVariable):
+def draw_gaussian(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.TensorVariable,
+                  tied: pt.TensorVariable | None = None):
     """A float factor shaped like h, keep + sqrt(keep (1 - keep)) z with z ~ N(0, 1), and the next rng.
 
     Its mean and variance are the Bernoulli keep-mask's, so the scaling modes' train and test
     factors keep their meaning (Srivastava et al. 2014, sec. 10: with the inverted factor 1/keep
-    it is N(1, p/(1-p))). Per batch, as for masks, the first row is shared by all rows.
+    it is N(1, p/(1-p))). Per batch and tied over time, as for masks.
     """
     next_rng, normal = pt.random.normal(0.0, 1.0, size=h.shape, rng=rng, dtype="float32",
                                         return_next_rng=True)
-    chosen = pt.switch(per_batch, normal[0][None, :], normal)
+    chosen = pt.switch(per_batch, normal[0][None], normal)
+    if tied is not None:
+        chosen = over_time(chosen, tied)
     return next_rng, keep + pt.sqrt(keep * (1 - keep)) * chosen
 
 

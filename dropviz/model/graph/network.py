@@ -170,7 +170,7 @@ class DropoutNetwork:
             batch, self.params, state, self.train_rng)
         updates = dict(zip([*self.params, *state], [*new_params, *new_state], strict=True))
         updates[self.train_rng] = next_rng
-        return compile_function([batch], [loss, *masks], updates)
+        return compile_function([batch], [loss, *masks], updates, loops=self.arch.recurrent)
 
     @in_graph_scope
     def _compile_train_many(self):
@@ -197,20 +197,22 @@ class DropoutNetwork:
         finals = [output[-1] for output in outputs[1 + n_masks:-1]]
         updates = dict(zip(carried, finals, strict=True))
         updates[self.train_rng] = outputs[-1]
-        return compile_function([batches], [losses, *masks], updates)
+        return compile_function([batches], [losses, *masks], updates, loops=self.arch.recurrent)
 
     @in_graph_scope
     def _compile_predict(self):
         x = pt.matrix("x", dtype="float32")
         logits = self._forward(x, self._pass(self.params))
-        return compile_function([x], [_probabilities(logits, self.arch.n_classes), logits])
+        return compile_function([x], [_probabilities(logits, self.arch.n_classes), logits],
+                                loops=self.arch.recurrent)
 
     @in_graph_scope
     def _compile_mc_pass(self):
         x = pt.matrix("x", dtype="float32")
         run = self._pass(self.params, self.mc_rng, batch_statistics=False)
         logits = self._forward(x, run)
-        return compile_function([x], _probabilities(logits, self.arch.n_classes), {self.mc_rng: run.rng})
+        return compile_function([x], _probabilities(logits, self.arch.n_classes), {self.mc_rng: run.rng},
+                                loops=self.arch.recurrent)
 
     def reset(self, seed: int) -> None:
         """New initial weights and rng streams from the seed, zeroed optimizer state."""
@@ -232,9 +234,10 @@ class DropoutNetwork:
         self.y_train.set_value(np.asarray(y_train, dtype=np.int32))
 
     def set_live(self, rates: tuple[float, ...], scaling: str, mask: str, learning_rate: float,
-                 l2: float, l1: float = 0.0, max_norm: float | None = None) -> None:
+                 l2: float, l1: float = 0.0, max_norm: float | None = None,
+                 time_mask: str = "per_step") -> None:
         """Settings that act from the next call on, without a compile; max_norm None is no limit."""
-        self.dropout.set(rates, scaling, mask)
+        self.dropout.set(rates, scaling, mask, time_mask)
         self.learning_rate.set_value(FLOAT(learning_rate))
         self.l2.set_value(FLOAT(l2))
         self.l1.set_value(FLOAT(l1))

@@ -12,12 +12,14 @@ from dropviz.model.graph.layers.base import Layer, Pass
 from dropviz.model.graph.layers.batch_norm import BatchNorm
 from dropviz.model.graph.layers.dense import Dense
 from dropviz.model.graph.layers.gaussian_dropout import GaussianDropout
+from dropviz.model.graph.layers.recurrent import Recurrent
+from dropviz.model.graph.layers.sequence import LastStep, TimeSteps
 from dropviz.model.graph.layers.unit_dropout import UnitDropout
 from dropviz.model.graph.layers.weight_dropout import WeightDropout
 from dropviz.model.results import NetworkLayout
 
-__all__ = ["BatchNorm", "Dense", "GaussianDropout", "Layer", "Pass", "UnitDropout", "WeightDropout",
-           "build_layers", "layout_of"]
+__all__ = ["BatchNorm", "Dense", "GaussianDropout", "LastStep", "Layer", "Pass", "Recurrent",
+           "TimeSteps", "UnitDropout", "WeightDropout", "build_layers", "layout_of"]
 
 DROPOUT_LAYERS = {"bernoulli": UnitDropout, "gaussian": GaussianDropout,
                   "dropconnect": WeightDropout}
@@ -27,6 +29,8 @@ def build_layers(arch: Architecture) -> list[Layer]:
     """Dropout of the architecture's kind on the input and on every hidden layer, each followed by
     a dense layer; with batch norm, each hidden dense layer's activation comes after its
     normalisation, and its dropout before (`after_dropout`) or after (`before_dropout`) both."""
+    if arch.recurrent:
+        return _recurrent_layers(arch)
     dropout = DROPOUT_LAYERS[arch.dropout_kind]
     widths = arch.widths
     names = ("input", *(f"hidden{i + 1}" for i in range(len(arch.hidden_layers))))
@@ -48,6 +52,26 @@ def build_layers(arch: Architecture) -> list[Layer]:
         # after it either way: for it the two places are one network.
         between = arch.batch_norm == "after_dropout" and arch.dropout_kind != "dropconnect"
         layers += [mask, norm] if between else [norm, mask]
+    return layers
+
+
+def _recurrent_layers(arch: Architecture) -> list[Layer]:
+    """Time steps, dropout on each step's inputs, then per recurrent layer its cell (which drops the
+    carried state) and dropout on its outputs; the output layer reads the last step's state."""
+    dropout = DROPOUT_LAYERS[arch.dropout_kind]
+    gaussian = arch.dropout_kind == "gaussian"
+    layers: list[Layer] = [TimeSteps(arch.time_steps, arch.step_width),
+                           dropout("input", arch.step_width, 0, sequence=True)]
+    fan_in = arch.step_width
+    for index, units in enumerate(arch.hidden_layers):
+        layers.append(Recurrent(index + 1, fan_in, units, arch.model, 2 * index + 1,
+                                gaussian=gaussian))
+        layers.append(dropout(f"hidden{index + 1}", units, 2 * index + 2, sequence=True))
+        fan_in = units
+    output = len(arch.hidden_layers) + 1
+    layers += [LastStep(fan_in),
+               Dense(output, fan_in, arch.widths[-1], None, "tanh", arch.output_activation,
+                     hidden=False)]
     return layers
 
 

@@ -47,19 +47,22 @@ class Pass:
     def training(self) -> bool:
         return self.rng is not None
 
+    def _tied(self, h: pt.TensorVariable) -> pt.TensorVariable | None:
+        """A sequence (batch, time, units) has masks that may be tied over time; a matrix has not."""
+        return self.dropout.tied if h.ndim == 3 else None
+
     def keep_mask(self, name: str, h: pt.TensorVariable, keep: pt.TensorVariable) -> pt.TensorVariable:
         """A boolean keep-mask shaped like h, recorded as the noise of layer `name`."""
-        self.rng, mask = draw_mask(self.rng, h, keep, self.dropout.per_batch)
+        self.rng, mask = draw_mask(self.rng, h, keep, self.dropout.per_batch, self._tied(h))
         self.noise[name] = mask
         return mask
 
     def gaussian_factor(self, name: str, h: pt.TensorVariable,
                         keep: pt.TensorVariable) -> pt.TensorVariable:
         """A float factor shaped like h, of the keep-mask's mean and variance, recorded as noise."""
-        self.rng, factor = draw_gaussian(self.rng, h, keep, self.dropout.per_batch)
+        self.rng, factor = draw_gaussian(self.rng, h, keep, self.dropout.per_batch, self._tied(h))
         self.noise[name] = factor
         return factor
-
 
     def weight_mask(self, name: str, h: pt.TensorVariable,
                     weight: pt.TensorVariable, keep: pt.TensorVariable) -> pt.TensorVariable:

@@ -16,13 +16,15 @@ from dropviz.model.results import LayerInfo
 
 
 class UnitDropout(Layer):
-    """`slot` is this layer's place in the controls' per-layer arrays of rates and factors."""
+    """`slot` is this layer's place in the controls' per-layer arrays of rates and factors; in a
+    recurrent model the layer sees sequences (`sequence`), and its masks may be tied over time."""
 
     kind = "dropout"
 
-    def __init__(self, name: str, units: int, slot: int) -> None:
+    def __init__(self, name: str, units: int, slot: int, *, sequence: bool = False) -> None:
         super().__init__(name, units)
         self.slot = slot
+        self.sequence = sequence
 
     def forward(self, h: pt.TensorVariable, run: Pass) -> pt.TensorVariable:
         controls = run.dropout
@@ -36,4 +38,5 @@ class UnitDropout(Layer):
         return scale * dropout.test_scale.get_value()[self.slot]
 
     def info(self) -> LayerInfo:
-        return LayerInfo(self.kind, self.name, self.units, noise=("batch", "units"))
+        axes = ("batch", "time", "units") if self.sequence else ("batch", "units")
+        return LayerInfo(self.kind, self.name, self.units, noise=axes)
