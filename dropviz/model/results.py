@@ -81,6 +81,11 @@ class ParamInfo:
     exported: bool = True
 
 
+# The noise axes of a recurrent layer's mask over its carried state, and of dropout on sequences.
+SEQUENCE_NOISE = ("batch", "time", "units")
+RECURRENT_KINDS = ("rnn", "gru")
+
+
 @dataclass(frozen=True)
 class LayerInfo:
     """One layer as views, files and checks see it: named, with its parameters and noise named too.

@@ -220,6 +220,10 @@ class Trainer:
         probs = self.predict_proba(points).reshape(resolution, resolution, -1)
         return DecisionGrid(xs, ys, probs)
 
+    def hidden_states(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """A recurrent model's state at every time step for rows X, by layer (empty for an MLP)."""
+        return self.network.hidden_states(X)
+
     def mc_predict(self, X: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
         return self.network.mc_predict(X, samples)
 

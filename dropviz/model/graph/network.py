@@ -26,7 +26,7 @@ from dropviz.model.graph.backend import (
 from dropviz.model.graph.dropout_controls import DropoutControls
 from dropviz.model.graph.layers import Pass, build_layers
 from dropviz.model.graph.optimizers import Optimizer
-from dropviz.model.results import NetworkLayout
+from dropviz.model.results import RECURRENT_KINDS, NetworkLayout
 
 
 def _cross_entropy(logits, targets, n_classes: int):
@@ -75,6 +75,7 @@ class DropoutNetwork:
         self._train = self._compile_train()
         self._predict = self._compile_predict()
         self._mc_pass = None
+        self._states = None
         self._train_many = None
         self._preparing = threading.Lock()
         self._weights_per_row = sum(a * b for a, b in pairwise(arch.widths))
@@ -213,6 +214,27 @@ class DropoutNetwork:
         logits = self._forward(x, run)
         return compile_function([x], _probabilities(logits, self.arch.n_classes), {self.mc_rng: run.rng},
                                 loops=self.arch.recurrent)
+
+    @in_graph_scope
+    def _compile_states(self):
+        x = pt.matrix("x", dtype="float32")
+        run, h, states = self._pass(self.params), x, []
+        for layer in self.layers:
+            h = layer.forward(h, run)
+            if layer.kind in RECURRENT_KINDS:
+                states.append(h)
+        return compile_function([x], states, loops=True)
+
+    def hidden_states(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Each recurrent layer's test-time state at every time step, (rows, time, units), by layer
+        name; empty for an MLP. Compiled on first use (about a second once the cells are cached)."""
+        names = [layer.name for layer in self.layout.layers if layer.kind in RECURRENT_KINDS]
+        if not names:
+            return {}
+        if self._states is None:
+            self._states = self._compile_states()
+        states = self._states(np.asarray(X, dtype=FLOAT))
+        return dict(zip(names, states, strict=True))
 
     def reset(self, seed: int) -> None:
         """New initial weights and rng streams from the seed, zeroed optimizer state."""

@@ -22,7 +22,7 @@ import pytensor.tensor as pt
 from dropviz.model.graph.backend import FLOAT, pytensor
 from dropviz.model.graph.dropout_controls import DropoutControls, apply_mask
 from dropviz.model.graph.layers.base import Layer, Pass
-from dropviz.model.results import LayerInfo, ParamInfo
+from dropviz.model.results import SEQUENCE_NOISE, LayerInfo, ParamInfo
 
 GATES = {"rnn": 1, "gru": 3}
 
@@ -126,4 +126,4 @@ class Recurrent(Layer):
         params = tuple(ParamInfo(name, shape)
                        for name, shape in zip(self.names, self._shapes(), strict=True))
         return LayerInfo(self.kind, self.name, self.units, params, "tanh",
-                         noise=("batch", "time", "units"))
+                         noise=SEQUENCE_NOISE)

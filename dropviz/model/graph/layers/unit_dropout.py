@@ -12,7 +12,7 @@ import pytensor.tensor as pt
 
 from dropviz.model.graph.dropout_controls import DropoutControls, apply_mask
 from dropviz.model.graph.layers.base import Layer, Pass
-from dropviz.model.results import LayerInfo
+from dropviz.model.results import SEQUENCE_NOISE, LayerInfo
 
 
 class UnitDropout(Layer):
@@ -38,5 +38,5 @@ class UnitDropout(Layer):
         return scale * dropout.test_scale.get_value()[self.slot]
 
     def info(self) -> LayerInfo:
-        axes = ("batch", "time", "units") if self.sequence else ("batch", "units")
+        axes = SEQUENCE_NOISE if self.sequence else ("batch", "units")
         return LayerInfo(self.kind, self.name, self.units, noise=axes)
