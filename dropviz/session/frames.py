@@ -3,7 +3,8 @@
 Recording for slides trains the setup again rather than capturing the window: the same seed gives
 the same run step for step (see lockstep.py), and frames spaced evenly in steps make an animation
 whose speed means something, whatever the window's speed or frame rate was. Each frame is an
-evaluation (a point of the curves) and, for 2-D data, a new decision map.
+evaluation (a point of the curves) and, for 2-D data, a new decision map; for a recurrent model, its
+hidden states over a test sequence.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dropviz.model.errors import ConfigError
 from dropviz.session.lockstep import Lockstep
 from dropviz.session.loop import TrainingLoop
-from dropviz.session.snapshot import Snapshot
+from dropviz.session.snapshot import Snapshot, with_states
 
 MAX_FRAMES = 2000  # about 70 s at 30 frames a second: longer is a video, not an animation
 DEFAULT_FRAMES = 100
@@ -56,7 +57,7 @@ def frame_snapshots(pair: Lockstep, steps: int, every: int,
     while True:
         pair.evaluate()
         pair.refresh_grids()
-        yield pair.snapshot()
+        yield with_states(pair.snapshot(), pair.run.trainer)
         if pair.step >= last:
             return
         if before_frame is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the trainer module loads PyTensor, which the window need no
     from dropviz.model.trainer import Trainer
 
 RECENT_STEPS = 100
+SEQUENCE_ROW = 0  # the test sequence whose hidden states a recurrent run's snapshots carry
 # A run's curves: the steps and one column per curve, as `DecimatedHistory.arrays()` gives them.
 Curves = tuple[np.ndarray, dict[str, np.ndarray]]
 
@@ -74,7 +75,8 @@ class Snapshot:
 
     `recent_masks[layer]` is a (units, n) raster of the *first example's* keep-mask over the last
     n steps (oldest column first, the last column is `step`). The first example is what the
-    thinned-network view draws too; with per-batch masks every example has that same mask.
+    thinned-network view draws too; with per-batch masks every example has that same mask. A
+    recurrent model's masks are (batch, time, units); its raster follows the first time step.
     """
 
     step: int
@@ -84,7 +86,7 @@ class Snapshot:
     config: Config
     batch_loss: float  # loss of the last minibatch, with dropout; NaN before the first step
     evaluation: Evaluation
-    masks: dict[str, np.ndarray]  # bool (batch, units) of the last step; empty at step 0
+    masks: dict[str, np.ndarray]  # bool (batch, units), recurrent (batch, time, units); {} at step 0
     recent_steps: np.ndarray  # (n,) the steps of the raster columns
     recent_masks: dict[str, np.ndarray]  # bool (units, n)
     weights: dict[str, np.ndarray]  # every parameter by name: W1, b1, W2, b2, ...
@@ -97,6 +99,9 @@ class Snapshot:
     baseline_evaluation: Evaluation | None = None
     baseline_grid: DecisionGrid | None = None
     baseline_curves: Curves | None = None  # its own, since it joined the run at step 0
+    # A recurrent model's test-time state at every time step of the test sequence SEQUENCE_ROW,
+    # (time, units) by recurrent layer; empty for an MLP (see `sequence_states`).
+    states: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class MaskRaster:
@@ -132,12 +137,28 @@ class MaskRaster:
             for name, mask in result.masks.items():
                 if mask.dtype != self._masks[name].dtype:  # Gaussian dropout's noise is float
                     self._masks[name] = self._masks[name].astype(mask.dtype)
-                self._masks[name][:, self._next] = mask[0]
+                first = mask[0]  # a sequence's mask is (time, units): its first step's
+                self._masks[name][:, self._next] = first[0] if first.ndim == 2 else first
             self._steps[self._next] = result.step
             self._next = (self._next + 1) % self.length
             self._count = min(self._count + 1, self.length)
         order = (np.arange(self._count) + self._next - self._count) % self.length
         return self._steps[order], {name: masks[:, order] for name, masks in self._masks.items()}
+
+
+def sequence_states(trainer: Trainer) -> dict[str, np.ndarray]:
+    """Each recurrent layer's test-time state over the time steps of test row SEQUENCE_ROW,
+    (time, units); empty for an MLP. Reads the network, so on the worker thread only."""
+    if not trainer.config.recurrent:
+        return {}
+    row = trainer.dataset.X_test[SEQUENCE_ROW:SEQUENCE_ROW + 1]
+    return {name: states[0].copy() for name, states in trainer.hidden_states(row).items()}
+
+
+def with_states(snapshot: Snapshot, trainer: Trainer) -> Snapshot:
+    """The snapshot with the run's hidden-state trajectory (see `sequence_states`)."""
+    states = sequence_states(trainer)
+    return replace(snapshot, states=states) if states else snapshot
 
 
 def status_text(snapshot: Snapshot) -> str:

@@ -21,7 +21,8 @@ from dropviz.ui.panels.widgets import (
 
 DATASET_CHOICES = [
     ("moons", "moons"), ("circles", "circles"), ("xor", "xor"), ("spiral", "spiral"),
-    ("blobs (3 classes)", "blobs"), ("digits (64 features)", "digits"),
+    ("blobs (3 classes)", "blobs"), ("waves (16 time steps)", "waves"),
+    ("digits (64 features)", "digits"), ("digits rows (8 steps of 8)", "digits_rows"),
     ("breast cancer (30 features)", "breast_cancer"),
 ]
 OPEN_CSV = "open-csv"
@@ -37,9 +38,11 @@ class DatasetPanel(QGroupBox):
         self._csv: tuple[str, str | None] | None = None  # (path, label column) of a loaded CSV
         self.dataset = choice_box(
             DATASET_CHOICES,
-            "The data to learn: the 2-D sets show the decision boundary, digits and breast cancer "
-            "are real data with many features, and Open CSV... loads your own file." + RESTARTS_TIP)
-        self.dataset.insertSeparator(5)
+            "The data to learn: the 2-D sets show the decision boundary; waves (which of three "
+            "frequencies a noisy wave has) and digits rows are sequences for a recurrent model; "
+            "digits and breast cancer are real data with many features, and Open CSV... loads "
+            "your own file." + RESTARTS_TIP)
+        self.dataset.insertSeparator(6)
         self.dataset.addItem("Open CSV...", OPEN_CSV)
         self.samples = spin_box(20, 20_000, "How many points to generate: with fewer points a "
                                 "big network overfits sooner." + RESTARTS_TIP)

@@ -1,4 +1,5 @@
-"""Network and optimiser controls. Learning rate, batch size and L2 act live; the rest restart."""
+"""Network and optimiser controls. Learning rate, batch size and L2 act live; the rest restart
+(the model too: feed-forward, or a recurrent net over time steps)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from dropviz.ui.panels.widgets import (
 )
 
 ACTIVATION_CHOICES = [("ReLU", "relu"), ("tanh", "tanh"), ("sigmoid", "sigmoid")]
+MODEL_CHOICES = [("feed-forward (MLP)", "mlp"), ("recurrent (tanh RNN)", "rnn"), ("GRU", "gru")]
 OPTIMIZER_CHOICES = [("Adam", "adam"), ("SGD with momentum", "momentum"), ("plain SGD", "sgd")]
 
 
@@ -45,6 +47,10 @@ class NetworkPanel(QGroupBox):
         self.layers.setToolTip("Widths of the hidden layers, separated by commas: a wider, deeper "
                                "network overfits more easily, which is what dropout fights."
                                + RESTARTS_TIP)
+        self.model = choice_box(MODEL_CHOICES, "The network: feed-forward, or a recurrent net that "
+                                "reads each row as time steps (waves, digits rows) with one or "
+                                "two recurrent layers of the widths below, and its output on the "
+                                "last step's state." + RESTARTS_TIP)
         self.activation = choice_box(ACTIVATION_CHOICES, "The nonlinearity each hidden unit "
                                      "applies to its input." + RESTARTS_TIP)
         self.optimizer = choice_box(OPTIMIZER_CHOICES, "How each gradient moves the weights: "
@@ -58,6 +64,7 @@ class NetworkPanel(QGroupBox):
         self.l2 = float_box(0.0, 10.0, 0.0001, 5, "Weight decay: a penalty on large weights, the "
                             "classic regulariser to compare dropout with.", adaptive=True)
         form = QFormLayout(self)
+        form.addRow("Model" + RESTARTS, self.model)
         form.addRow("Hidden layers" + RESTARTS, self.layers)
         form.addRow("Activation" + RESTARTS, self.activation)
         form.addRow("Optimizer" + RESTARTS, self.optimizer)
@@ -65,13 +72,14 @@ class NetworkPanel(QGroupBox):
         form.addRow("Batch size", self.batch_size)
         form.addRow("L2", self.l2)
         self.layers.editingFinished.connect(self.sigEdited)
-        for box in (self.activation, self.optimizer):
+        for box in (self.model, self.activation, self.optimizer):
             box.activated.connect(self.sigEdited)
         for spin in (self.learning_rate, self.batch_size, self.l2):
             spin.valueChanged.connect(self.sigEdited)
 
     def apply(self, config: Config) -> Config:
-        return replace(config, hidden_layers=parse_layers(self.layers.text()),
+        return replace(config, model=self.model.currentData(),
+                       hidden_layers=parse_layers(self.layers.text()),
                        activation=self.activation.currentData(),
                        optimizer=self.optimizer.currentData(),
                        learning_rate=self.learning_rate.value(), batch_size=self.batch_size.value(),
@@ -79,7 +87,9 @@ class NetworkPanel(QGroupBox):
 
     def show_config(self, config: Config) -> None:
         self.layers.setText(", ".join(map(str, config.hidden_layers)))
+        select_data(self.model, config.model)
         select_data(self.activation, config.activation)
+        self.activation.setEnabled(not config.recurrent)  # the cells are tanh
         select_data(self.optimizer, config.optimizer)
         set_quietly(self.learning_rate, config.learning_rate)
         set_quietly(self.batch_size, config.batch_size)

@@ -79,6 +79,7 @@ class DecisionView(QStackedWidget):
     def run_started(self, info: RunInfo) -> None:
         self._grid = None
         self._image.clear()
+        self._show_for(info)
         if not info.is_2d:
             self._message.setText(
                 f"The decision map needs 2-D data, so that every point of the plane is an input. "
@@ -92,6 +93,10 @@ class DecisionView(QStackedWidget):
                             pen=pg.mkPen("w", width=1))
         self._test.setData(*info.X_test.T, brush=pg.mkBrush(255, 255, 255, 230),
                            pen=[pg.mkPen(class_colour(k), width=2.2) for k in info.y_test])
+
+    def _show_for(self, info: RunInfo) -> None:
+        """A recurrent run's hidden states (states_view.py) take the map's place."""
+        self.setVisible(not info.config.recurrent)
 
     def draw(self, snapshot: Snapshot) -> None:
         if self._compare and snapshot.baseline_evaluation is not None:
@@ -139,6 +144,9 @@ class DecisionView(QStackedWidget):
 
 class BaselineDecisionView(DecisionView):
     """The baseline's map, beside the run's while comparing 2-D data (the window shows it then)."""
+
+    def _show_for(self, info: RunInfo) -> None:
+        """The window decides when the baseline's map shows."""
 
     def draw(self, snapshot: Snapshot) -> None:
         if self._compare and snapshot.baseline_evaluation is not None:

@@ -6,6 +6,11 @@ its expected value 1-p (noise_colours.py). The raster follows the
 first example of each batch (see `Snapshot`). With per-example masks every example has its own
 mask, so a second, small image shows the whole current batch: rows are examples, columns units.
 
+A recurrent model draws its masks for every time step, (batch, time, units). Its raster follows the
+first time step, and the second image is the first sequence's mask as units x time steps, shown
+whatever the mask shape: masks tied over time are horizontal stripes (a unit dropped at one step
+is dropped at all), masks drawn per step are noise.
+
 Before the first step there are no masks, but the class should already see the layers: each
 raster and batch image is laid out at its final size on a grey ground (NOT_YET_COLOUR), and the
 step axis runs from 1 to RECENT_STEPS until the raster fills, then scrolls.
@@ -19,6 +24,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtWidgets import QWidget
 
+from dropviz.model.results import SEQUENCE_NOISE
 from dropviz.session.snapshot import RECENT_STEPS, RunInfo, Snapshot
 from dropviz.ui.style import DROPPED_COLOUR, KEPT_COLOUR, NOT_YET_COLOUR, plain_axes, set_title
 from dropviz.ui.views.noise_colours import LEVELS, NOISE_LUT, float_noise_layers, relative_noise
@@ -63,6 +69,7 @@ class _Row:
     raster: pg.ImageItem
     batch_plot: pg.PlotItem
     batch: pg.ImageItem
+    sequence: bool = False  # the second image is the first sequence's units x time steps
     title: str = ""
     batch_rows: int = 0
     window: tuple[float, float] = (0.0, 0.0)  # the steps shown
@@ -101,7 +108,10 @@ class MaskView(pg.GraphicsLayoutWidget):
         batch_rows = min(info.config.batch_size, len(info.y_train))
         names = tuple(widths)
         floats = float_noise_layers(info.layout)
+        sequences = {layer.name for layer in info.layout.layers if layer.noise == SEQUENCE_NOISE}
+        time_steps = info.config.dataset.steps_per_row
         for index, (name, units) in enumerate(widths.items()):
+            sequence = name in sequences
             raster_plot = self.addPlot(row=index, col=0)
             _quiet_plot(raster_plot)
             _edge_ticks(raster_plot.getAxis("left"), units)  # they say how many units
@@ -111,18 +121,28 @@ class MaskView(pg.GraphicsLayoutWidget):
             raster_plot.addItem(raster)
             batch_plot = self.addPlot(row=index, col=1)
             _quiet_plot(batch_plot)
-            set_title(batch_plot, "batch", size=MASK_TITLE_SIZE)
-            batch_plot.setRange(xRange=(0, units), yRange=(0, batch_rows), padding=0)
-            _edge_ticks(batch_plot.getAxis("bottom"), units)
-            _edge_ticks(batch_plot.getAxis("left"), batch_rows)
             batch = _image_item()
             batch_plot.addItem(batch)
+            if sequence:
+                set_title(batch_plot, "first sequence", size=MASK_TITLE_SIZE)
+                batch_plot.setRange(xRange=(0, time_steps), yRange=(0, units), padding=0)
+                batch.setRect(0.0, 0.0, time_steps, units)
+                _edge_ticks(batch_plot.getAxis("bottom"), time_steps)
+                _edge_ticks(batch_plot.getAxis("left"), units)
+            else:
+                set_title(batch_plot, "batch", size=MASK_TITLE_SIZE)
+                batch_plot.setRange(xRange=(0, units), yRange=(0, batch_rows), padding=0)
+                _edge_ticks(batch_plot.getAxis("bottom"), units)
+                _edge_ticks(batch_plot.getAxis("left"), batch_rows)
             if index == len(names) - 1:
                 raster_plot.setLabel("bottom", "step")
+                if sequence:
+                    batch_plot.setLabel("bottom", "time step")
             else:
                 raster_plot.showAxis("bottom", False)
                 batch_plot.showAxis("bottom", False)
-            self._rows[name] = _Row(units, name in floats, raster_plot, raster, batch_plot, batch)
+            self._rows[name] = _Row(units, name in floats, raster_plot, raster, batch_plot, batch,
+                                    sequence)
             grid.setRowStretchFactor(index, 1 + min(units, 64) // 16)
         grid.setColumnStretchFactor(0, 3)
         grid.setColumnStretchFactor(1, 1)
@@ -147,7 +167,9 @@ class MaskView(pg.GraphicsLayoutWidget):
                 row.raster.clear()
             shade = ", shade = noise ÷ (1-p)" if row.float_noise else ""
             row.set_title(f"<b>{name}</b>: p = {rate:.2f}{shade}")
-            if name in batch:
+            if name in batch and row.sequence:
+                self._image(row, row.batch, batch[name][0].T, rate)  # units x time steps
+            elif name in batch:
                 kept = batch[name]
                 self._image(row, row.batch, kept, rate)
                 if kept.shape[0] != row.batch_rows:
@@ -176,10 +198,13 @@ class MaskView(pg.GraphicsLayoutWidget):
     # ---------------------------------------------------------------------------------------------
 
     def _show_batch(self, visible: bool) -> None:
+        """The batch images follow the mask shape; a sequence's image is always there."""
         self._per_example = visible
+        shown = False
         for row in self._rows.values():
-            row.batch_plot.setVisible(visible)
-        self.ci.layout.setColumnMaximumWidth(1, 10_000 if visible else 0)
+            row.batch_plot.setVisible(visible or row.sequence)
+            shown = shown or visible or row.sequence
+        self.ci.layout.setColumnMaximumWidth(1, 10_000 if shown else 0)
 
     def raster(self, name: str) -> np.ndarray:
         """The image shown for a layer, (units, steps): 1 = kept, 0 = dropped; for float noise,
@@ -187,6 +212,10 @@ class MaskView(pg.GraphicsLayoutWidget):
         return self._rows[name].raster.image
 
     def batch_image(self, name: str) -> np.ndarray:
+        return self._rows[name].batch.image
+
+    def sequence_image(self, name: str) -> np.ndarray:
+        """A recurrent layer's image of the first sequence, (units, time steps): 1 = kept."""
         return self._rows[name].batch.image
 
     def batch_visible(self) -> bool:

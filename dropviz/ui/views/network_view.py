@@ -5,7 +5,8 @@ links, incoming and outgoing, since a dropped unit neither passes anything on no
 step. Noise that is not a 0/1 mask (Gaussian factors, DropConnect's share of a unit's weights
 kept) shades each unit on the noise scale of noise_colours.py; only a unit at exactly 0 is
 crossed out. Links are coloured by the sign of their weight and drawn thicker the larger it is. Wide
-layers show an evenly chosen subset of units, or the picture would be a grey blur.
+layers show an evenly chosen subset of units, or the picture would be a grey blur. A recurrent
+network is drawn unrolled over its last time steps instead (unrolled_network.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtWidgets import QWidget
 
-from dropviz.model.results import NetworkLayout
+from dropviz.model.results import RECURRENT_KINDS, NetworkLayout
 from dropviz.session.snapshot import RunInfo, Snapshot
 from dropviz.ui.style import NEGATIVE_WEIGHT, POSITIVE_WEIGHT, set_title
 from dropviz.ui.views.noise_colours import (
@@ -23,6 +24,7 @@ from dropviz.ui.views.noise_colours import (
     noise_colours,
     relative_noise,
 )
+from dropviz.ui.views.unrolled_network import UnrolledNetwork
 
 MAX_SHOWN = 16
 # Links fall into buckets by |weight| relative to the largest shown between the two layers.
@@ -76,6 +78,7 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._float_noise: dict[str, str] = {}
         self._relative: list[np.ndarray | None] = []  # float noise ÷ (1-p), None for masks
         self._truncated = False
+        self.unrolled: UnrolledNetwork | None = None  # a recurrent network's picture
 
     # --- the view protocol (view.py) ----------------------------------------------------------
 
@@ -105,6 +108,12 @@ class NetworkView(pg.GraphicsLayoutWidget):
         for caption in self._captions:
             self._plot.removeItem(caption)
         self._captions = []
+        if self.unrolled is not None:
+            self.unrolled.remove()
+            self.unrolled = None
+        if any(layer.kind in RECURRENT_KINDS for layer in layout.layers):
+            self._set_unrolled(layout)
+            return
         stages = layout.stages()
         widths = layout.widths
         self._masks = [mask for mask, _ in stages]
@@ -134,9 +143,25 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._plot.setYRange(low - 2.2, -low + 0.8, padding=0)
         self.set_state(None, {})
 
+    def _set_unrolled(self, layout: NetworkLayout) -> None:
+        """The feed-forward picture empties; the unrolled one takes the plot."""
+        self._shown = []
+        for curve in self._links.values():
+            curve.setData([], [])
+        self._nodes.setData([], [])
+        self._crosses.setData([], [])
+        self.unrolled = UnrolledNetwork(self._plot, layout)
+        set_title(self._plot, "Unrolled network",
+                  f"the last {len(self.unrolled.steps)} of {self.unrolled.time_steps} time steps"
+                  "; grey: dropped for the batch's first sequence")
+        self.unrolled.set_state(None, {})
+
     def set_state(self, weights: dict[str, np.ndarray] | None, masks: dict[str, np.ndarray],
                   rates: dict[str, float] | None = None) -> None:
         """Draw the weights with the first example's masks; no masks (step 0) is the full net."""
+        if self.unrolled is not None:
+            self.unrolled.set_state(weights, masks)
+            return
         if not self._shown:
             return
         self._kept = [masks[name][0][shown] if name in masks else np.ones(len(shown), bool)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dropviz.model.results import NetworkLayout
+from dropviz.model.results import RECURRENT_KINDS, NetworkLayout
 from dropviz.ui.style import DROPPED_COLOUR, KEPT_COLOUR
 
 AMPLIFIED_COLOUR = (33, 102, 172)
@@ -29,9 +29,12 @@ NOISE_LUT = np.vstack([_ramp(DROPPED_COLOUR, KEPT_COLOUR, 128),
 
 
 def float_noise_layers(layout: NetworkLayout) -> dict[str, str]:
-    """The noise layers that draw floats, by name, with their kind."""
-    return {layer.name: layer.kind for layer in layout.layers
-            if layer.noise and layer.kind not in MASK_KINDS}
+    """The noise layers that draw floats, by name, with their kind. A recurrent layer's mask over
+    its carried state is of the network's dropout kind, which its input layer's kind tells."""
+    gaussian = bool(layout.of_kind("gaussian_dropout"))
+    return {layer.name: "gaussian_dropout" if layer.kind in RECURRENT_KINDS else layer.kind
+            for layer in layout.layers if layer.noise and (
+                gaussian if layer.kind in RECURRENT_KINDS else layer.kind not in MASK_KINDS)}
 
 
 def relative_noise(values: np.ndarray, rate: float) -> np.ndarray:

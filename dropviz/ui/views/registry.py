@@ -14,6 +14,7 @@ from dropviz.ui.views.gap_view import GapView
 from dropviz.ui.views.loss_view import AccuracyView, LossView
 from dropviz.ui.views.mask_view import MaskView
 from dropviz.ui.views.network_view import NetworkView
+from dropviz.ui.views.states_view import StatesView
 from dropviz.ui.views.units_view import UnitsView
 from dropviz.ui.views.view import View
 
@@ -34,6 +35,7 @@ class ViewEntry:
 VIEWS = (
     ViewEntry("decision", DecisionView, stage=2, row=TOP),
     ViewEntry("baseline_decision", BaselineDecisionView, stage=2, row=TOP, exported=False),
+    ViewEntry("states", StatesView, stage=2, row=TOP),  # a recurrent run's, in the map's place
     ViewEntry("network", NetworkView, stage=2, row=TOP),
     ViewEntry("masks", MaskView, stage=1, row=TOP, width=460),
     ViewEntry("loss", LossView, stage=0, row=BOTTOM),

@@ -14,7 +14,7 @@ import time
 from dropviz.model.results import StepResult
 from dropviz.session.lockstep import Lockstep
 from dropviz.session.loop import TrainingLoop
-from dropviz.session.snapshot import Snapshot
+from dropviz.session.snapshot import Snapshot, with_states
 from dropviz.ui.worker.build import prepare_train_steps_aside
 from dropviz.ui.worker.owner import Owner
 from dropviz.ui.worker.pacing import MAX_CHUNK, TICK_SECONDS, Pacer
@@ -120,7 +120,8 @@ class Playback:
             pair.refresh_grids()
             self.pace.grid_made(now, time.monotonic() - now)
         self.pace.rate.update(pair.step)
-        snapshot = pair.snapshot(self.pace.rate.value if self.playing else 0.0, self.playing)
+        snapshot = with_states(pair.snapshot(self.pace.rate.value if self.playing else 0.0,
+                                             self.playing), pair.run.trainer)
         self._awaiting_ack = True
         self._worker.sigSnapshot.emit(snapshot)
         if self.playing:  # a one-off snapshot (a step, a pause, warm-up) sets no pace
