@@ -23,11 +23,21 @@ from dropviz.model.config import Config
 from dropviz.model.errors import ExportError
 from dropviz.model.files import read_npz, write_bytes_atomic, write_npz_atomic, write_text_atomic
 from dropviz.model.portable import ONNX_INPUT, ONNX_OUTPUT, onnx_model, torch_layout
+from dropviz.model.portable_recurrent import (
+    EQUATIONS,
+    OUTPUT_BIAS,
+    OUTPUT_WEIGHT,
+    recurrent_layers,
+    torch_description,
+    torch_state,
+)
 from dropviz.model.results import Evaluation
 from dropviz.model.trainer import Trainer
 from dropviz.version import __version__
 
 MODEL_FORMAT = "dropviz-mlp/1"
+RECURRENT_FORMAT = "dropviz-rnn/1"
+MASK_AXES = ("step", "batch", "time", "units")  # a recurrent model's masks.npz arrays
 RUN_FORMAT = "dropviz-run/1"
 # run_id is last so that every earlier column keeps the place it had before it was added.
 METRIC_COLUMNS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc", "gap", "run_id")
@@ -35,6 +45,8 @@ METRIC_COLUMNS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test
 
 def model_description(trainer: Trainer) -> dict:
     """The contents of model.json: how to run the exported weights without dropviz."""
+    if trainer.network.arch.recurrent:
+        return recurrent_description(trainer)
     arch = trainer.network.arch
     data = trainer.dataset
     dense = trainer.layout.of_kind("dense")
@@ -70,6 +82,57 @@ def model_description(trainer: Trainer) -> dict:
             "output": f"{ONNX_OUTPUT}: float32 [rows, {len(data.classes)}], one probability per "
                       "class in the order of classes",
         },
+    }
+
+
+def recurrent_description(trainer: Trainer) -> dict:
+    """model.json of a recurrent model: the cell's equations in PyTorch's names and layout, the
+    input's shape, the output layer, and the axes of masks.npz."""
+    arch, data, layout = trainer.network.arch, trainer.dataset, trainer.layout
+    cells = recurrent_layers(layout)
+    output = layout.of_kind("dense")[-1]
+    steps, width = arch.time_steps, arch.step_width
+    return {
+        "format": RECURRENT_FORMAT,
+        "cell": arch.model,
+        "equations": EQUATIONS[arch.model],
+        "layers": [{"input_size": fan_in, "hidden_size": cell.units,
+                    **{f"{kind}_{side}": f"{kind}_{side}_l{k}" for kind in ("weight", "bias")
+                       for side in ("ih", "hh")}}
+                   for k, (fan_in, cell) in enumerate(zip((width, *(c.units for c in cells)), cells,
+                                                          strict=False))],
+        "output_layer": {"weight": OUTPUT_WEIGHT, "bias": OUTPUT_BIAS,
+                         "activation": output.activation,
+                         "reads": "the last recurrent layer's state after the last time step"},
+        "classes": list(data.classes),
+        "arrays": {name: list(array.shape)
+                   for name, array in torch_state(layout, trainer.inference_weights()).items()},
+        "dtype": "float32",
+        "input": {
+            "shape": ["sequences", steps, width],
+            "features": list(data.feature_names),
+            "mean": data.mean.astype(float).tolist(),
+            "scale": data.scale.astype(float).tolist(),
+            "standardise": f"x = (raw - mean) / scale on the flat row of {data.n_features} values, "
+                           f"then x.reshape(-1, {steps}, {width}): a row is time step 1's "
+                           f"{width} values, then step 2's, ...",
+        },
+        "usage": "h = 0 for each layer; for t in steps: h = cell(x_t, h), the next layer reading "
+                 "every h_t; then output activation(h_last @ linear.weight.T + linear.bias). No "
+                 "dropout and no scaling: the test-time factors are folded into the weights.",
+        "trained_with": {
+            "steps": trainer.step_count,
+            "scaling": trainer.config.scaling,
+            "time_mask": trainer.config.dropout.time_mask,
+            "dropout": dict(zip(trainer.layer_names, trainer.config.dropout_rates, strict=True)),
+        },
+        "pytorch": torch_description(layout, steps),
+        "onnx": {"file": "model.onnx",
+                 "input": f"{ONNX_INPUT}: float32 [rows, {data.n_features}], raw flat rows",
+                 "output": f"{ONNX_OUTPUT}: float32 [rows, {len(data.classes)}]"},
+        "masks": {"file": "masks.npz", "axes": list(MASK_AXES),
+                  "layers": "input: each step's inputs; recurrent<k>: the state carried into each "
+                            "step; hidden<k>: layer k's outputs"},
     }
 
 
@@ -163,7 +226,8 @@ def write_run(folder: str | Path, trainer: Trainer, history: list[Evaluation],
         "run.json": lambda p: write_text_atomic(
             p, json.dumps(run_description(trainer, identity), indent=2) + "\n"),
         "metrics.csv": lambda p: write_text_atomic(p, metrics_csv(history, identity)),
-        "weights.npz": lambda p: write_npz_atomic(p, weights),
+        "weights.npz": lambda p: write_npz_atomic(
+            p, torch_state(trainer.layout, weights) if trainer.network.arch.recurrent else weights),
         "model.json": lambda p: write_text_atomic(p, json.dumps(description, indent=2) + "\n"),
         "model.onnx": lambda p: write_bytes_atomic(p, onnx_file),
         "data.npz": lambda p: write_npz_atomic(p, {

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 from dropviz.model.errors import ExportError
+from dropviz.model.onnx_graph import OnnxGraph
+from dropviz.model.portable_recurrent import last_step_onnx, recurrent_onnx, time_steps_onnx
 from dropviz.model.results import LayerInfo, NetworkLayout
 
 # Opset 17 is ONNX 1.12 (2022), read by onnxruntime 1.13 and later and by the usual converters; the
@@ -30,23 +32,6 @@ ONNX_INPUT, ONNX_OUTPUT = "input", "probabilities"
 ONNX_ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid", "softmax": "Softmax"}
 TORCH_ACTIVATIONS = {"relu": "ReLU()", "tanh": "Tanh()", "sigmoid": "Sigmoid()",
                      "softmax": "Softmax(dim=1)"}
-
-
-class OnnxGraph:
-    """Nodes and constant arrays being collected; every value is named after the layer making it."""
-
-    def __init__(self, weights: dict[str, np.ndarray]) -> None:
-        self.weights = weights
-        self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
-
-    def constant(self, name: str, array: np.ndarray) -> str:
-        self.initializers.append(numpy_helper.from_array(np.asarray(array, dtype=np.float32), name))
-        return name
-
-    def node(self, op: str, inputs: list[str], output: str, **attributes: object) -> str:
-        self.nodes.append(helper.make_node(op, inputs, [output], name=output, **attributes))
-        return output
 
 
 def _dense_onnx(graph: OnnxGraph, layer: LayerInfo, h: str) -> str:
@@ -84,10 +69,14 @@ def _folded_torch(layer: LayerInfo) -> list[tuple[str, dict[str, str]]]:
 
 @dataclass(frozen=True)
 class LayerExport:
-    """How one layer kind is written: its ONNX nodes, and its PyTorch modules with their state."""
+    """How one layer kind is written: its ONNX nodes, and its PyTorch modules with their state.
+
+    Recurrent models are no torch.nn.Sequential (an RNN module returns its states and its last
+    state), so their kinds have no module here: `torch_description` describes them whole.
+    """
 
     onnx: Callable[[OnnxGraph, LayerInfo, str], str]
-    torch: Callable[[LayerInfo], list[tuple[str, dict[str, str]]]]
+    torch: Callable[[LayerInfo], list[tuple[str, dict[str, str]]]] | None = None
 
 
 # Unit, Gaussian and weight dropout are nothing at test time: their test-time factor is folded into the next
@@ -99,6 +88,10 @@ LAYER_EXPORTS = {
     "gaussian_dropout": LayerExport(_folded_onnx, _folded_torch),
     "dropconnect": LayerExport(_folded_onnx, _folded_torch),
     "batch_norm": LayerExport(_folded_onnx, _folded_torch),
+    "time_steps": LayerExport(time_steps_onnx),
+    "rnn": LayerExport(recurrent_onnx),
+    "gru": LayerExport(recurrent_onnx),
+    "last_step": LayerExport(last_step_onnx),
 }
 
 
@@ -160,7 +153,11 @@ def torch_layout(layout: NetworkLayout) -> dict:
     """
     modules, state = [], {}
     for layer in layout.layers:
-        for module, params in _export_of(layer).torch(layer):
+        torch = _export_of(layer).torch
+        if torch is None:
+            raise ExportError(f"layer {layer.name} is no torch.nn.Sequential module; a recurrent "
+                              "model's PyTorch form is portable_recurrent.torch_description")
+        for module, params in torch(layer):
             state.update({f"{len(modules)}.{key}": value for key, value in params.items()})
             modules.append(module)
     sequential = ", ".join(f"torch.nn.{module}" for module in modules)
