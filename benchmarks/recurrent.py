@@ -33,7 +33,7 @@ from pathlib import Path
 
 import gru_peers
 import numpy as np
-from measure import Sample, interleaved, load_average
+from measure import PAUSE_SECONDS, Sample, load_average
 
 ROOT = Path(__file__).resolve().parent.parent
 KEEPS = (1.0, 0.5, 0.5)  # input, recurrent, hidden
@@ -73,6 +73,36 @@ def agreement(trainer) -> tuple[float, float]:
     return abs(loss - ours) / ours, weight_error
 
 
+def _rates(run: Callable[[], int], seconds: float) -> tuple[float, float]:
+    """Steps per second of wall time and per second of this process's CPU time, over `seconds`.
+
+    With BLAS on one thread every contender computes on one core, so its CPU time is what it would
+    take alone on an idle machine; other jobs on a shared machine stretch wall time far more.
+    """
+    run()
+    wall, cpu, done = time.perf_counter(), time.process_time(), 0
+    while time.perf_counter() - wall < seconds:
+        done += run()
+    return done / (time.perf_counter() - wall), done / (time.process_time() - cpu)
+
+
+def interleaved_rates(contenders: dict[str, Callable[[], int]], repetitions: int,
+                      seconds: float) -> dict[str, tuple[Sample, Sample]]:
+    """(wall, CPU) rates of each contender, in turn within each repetition, order rotated; a first
+    round, not counted, warms them all (as measure.interleaved, with the CPU clock beside)."""
+    names = list(contenders)
+    values: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    for name in names:
+        _rates(contenders[name], seconds / 2)
+    for repetition in range(repetitions):
+        shift = repetition % len(names)
+        for name in names[shift:] + names[:shift]:
+            time.sleep(PAUSE_SECONDS)
+            values[name].append(_rates(contenders[name], seconds))
+    return {name: (Sample(tuple(w for w, _ in v)), Sample(tuple(c for _, c in v)))
+            for name, v in values.items()}
+
+
 def _steps_of(peer, data, sampler) -> Callable[[], int]:
     def run() -> int:
         batch = sampler.next(BATCH_SIZE)
@@ -81,7 +111,8 @@ def _steps_of(peer, data, sampler) -> Callable[[], int]:
     return run
 
 
-def throughput(width: int, repetitions: int, seconds: float) -> tuple[dict[str, Sample], tuple]:
+def throughput(width: int, repetitions: int,
+               seconds: float) -> tuple[dict[str, tuple[Sample, Sample]], tuple[float, float]]:
     """Steps per second of each contender at one width, and dropviz's agreement with the reference."""
     from dropviz.model.trainer import BatchSampler, Trainer
 
@@ -110,30 +141,32 @@ def throughput(width: int, repetitions: int, seconds: float) -> tuple[dict[str, 
             contenders[f"PyTorch {gru_peers.torch.__version__} {label}"] = _steps_of(
                 peer, data, BatchSampler(len(data.y_train), np.random.default_rng(2)))
     try:
-        return interleaved(contenders, repetitions, seconds), checked
+        return interleaved_rates(contenders, repetitions, seconds), checked
     finally:
         trainer.close()
 
 
 def throughput_table(widths: tuple[int, ...], repetitions: int, seconds: float) -> list[str]:
     lines = ["### Training throughput (GRU, digits_rows)", "",
-             f"Steps per second, BLAS on one thread for all; median ±half-range of {repetitions} "
-             f"interleaved repetitions of {seconds:g} s. The ratio is dropviz's faster call divided "
-             "by the row's rate within each repetition: median (range).", "",
-             "| width | implementation | steps/s | dropviz ÷ this |", "| --- | --- | ---: | ---: |"]
+             f"Steps per second of wall time and per second of the process's CPU time, BLAS on one "
+             f"thread for all; median ±half-range of {repetitions} interleaved repetitions of "
+             f"{seconds:g} s. The ratio is dropviz's faster call divided by the row's CPU rate "
+             "within each repetition: median (range).", "",
+             "| width | implementation | steps/s | steps per CPU-second | dropviz ÷ this |",
+             "| --- | --- | ---: | ---: | ---: |"]
     checks = []
     for width in widths:
         results, (loss_error, weight_error) = throughput(width, repetitions, seconds)
         checks.append(f"width {width}: loss {loss_error:.1e}, weights {weight_error:.1e}")
         best = max((name for name in results if name.startswith("dropviz")),
-                   key=lambda name: results[name].median)
-        for name, sample in results.items():
-            ratios = [a / b for a, b in zip(results[best].values, sample.values, strict=True)]
+                   key=lambda name: results[name][1].median)
+        for name, (wall, cpu) in results.items():
+            ratios = [a / b for a, b in zip(results[best][1].values, cpu.values, strict=True)]
             ratio = (f"{Sample(tuple(ratios)).median:.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
                      if name != best else "1.00")
-            lines.append(f"| {width} | {name} | {sample.text()} | {ratio} |")
+            lines.append(f"| {width} | {name} | {wall.text()} | {cpu.text()} | {ratio} |")
         if gru_peers.torch is None:
-            lines.append(f"| {width} | PyTorch | skipped: torch is not installed | |")
+            lines.append(f"| {width} | PyTorch | skipped: torch is not installed | | |")
     lines += ["", "dropviz's first step against the float64 numpy reference from the same weights "
                   "with dropviz's masks, largest relative error: " + "; ".join(checks) + "."]
     return lines

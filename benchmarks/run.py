@@ -23,7 +23,7 @@ from measure import Sample
 from dropviz.process import keep_freed_memory
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("training", "levers", "evaluation", "startup", "window")
+SECTIONS = ("training", "levers", "evaluation", "startup", "window", "recurrent")
 OPTIONAL_SECTIONS = ("sweeps",)  # Dask sweeps of digits networks: many minutes more on a busy machine
 
 
@@ -171,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             ("evaluation", lambda: evaluation_tables(10 if args.quick else 30)),
             ("startup", lambda: startup_tables(2)),
             ("window", lambda: window_tables(3.0, 3 if args.quick else 6)),
+            ("recurrent", lambda: _child(["benchmarks/recurrent.py",
+                                          *(["--quick"] if args.quick else [])])["lines"]),
             ("sweeps", lambda: _child(["benchmarks/sweeps.py", *(["--quick"] if args.quick else [])])
              ["lines"])):
         if section in sections:
