@@ -126,7 +126,6 @@ class MaskView(pg.GraphicsLayoutWidget):
             if sequence:
                 set_title(batch_plot, "first sequence", size=MASK_TITLE_SIZE)
                 batch_plot.setRange(xRange=(0, time_steps), yRange=(0, units), padding=0)
-                batch.setRect(0.0, 0.0, time_steps, units)
                 _edge_ticks(batch_plot.getAxis("bottom"), time_steps)
                 _edge_ticks(batch_plot.getAxis("left"), units)
             else:
@@ -168,7 +167,8 @@ class MaskView(pg.GraphicsLayoutWidget):
             shade = ", shade = noise ÷ (1-p)" if row.float_noise else ""
             row.set_title(f"<b>{name}</b>: p = {rate:.2f}{shade}")
             if name in batch and row.sequence:
-                self._image(row, row.batch, batch[name][0].T, rate)  # units x time steps
+                # units x time steps: one pixel a cell, as the plot's range is laid out
+                self._image(row, row.batch, batch[name][0].T, rate)
             elif name in batch:
                 kept = batch[name]
                 self._image(row, row.batch, kept, rate)

@@ -34,6 +34,7 @@ LINK_WIDTHS = (0.5, 1.0, 1.8, 3.0)
 LINK_ALPHAS = (45, 90, 150, 220)
 GREYED = (170, 170, 170, 70)
 NODE_SIZE = 11
+CAPTION_ROOM = 1.7  # left of the first block, for the layers' names
 
 
 def shown_units(units: int, limit: int = MAX_UNITS) -> np.ndarray:
@@ -111,11 +112,11 @@ class UnrolledNetwork:
         self._nodes = pg.ScatterPlotItem(size=NODE_SIZE, pxMode=True)
         self._crosses = pg.ScatterPlotItem(size=NODE_SIZE * 0.6, symbol="x", pxMode=True,
                                            pen=None, brush=pg.mkBrush(150, 150, 150))
-        self._captions = self._make_captions(recurrent, tops, shown)
+        self._captions = self._make_captions(recurrent, tops, shown, widths)
         for item in (*self._curves.values(), self._nodes, self._crosses, *self._captions):
             plot.addItem(item)
         low, high = -1.6, tops[-1] - BAND_GAP + 0.6
-        plot.setXRange(-INPUT_OFFSET - 0.9, (len(self.steps) - 1) * BLOCK + BLOCK * 0.6 + 0.4,
+        plot.setXRange(-INPUT_OFFSET - CAPTION_ROOM, (len(self.steps) - 1) * BLOCK + BLOCK * 0.6 + 0.4,
                        padding=0.02)
         plot.setYRange(low, high, padding=0)
 
@@ -133,13 +134,14 @@ class UnrolledNetwork:
                 pens.append(((sign, bucket), colour, alpha, width))
         return pens
 
-    def _make_captions(self, recurrent: list, tops: np.ndarray,
-                       shown: list[np.ndarray]) -> list[pg.TextItem]:
+    def _make_captions(self, recurrent: list, tops: np.ndarray, shown: list[np.ndarray],
+                       widths: list[int]) -> list[pg.TextItem]:
         captions = []
         names = ["input", *(layer.name for layer in recurrent)]
         for band, name in enumerate(names):
             x = -(INPUT_OFFSET if band == 0 else 0.0) - 0.25
-            text = name if len(shown[band]) == 1 else f"{name}\n{len(shown[band])} units"
+            count = len(shown[band])
+            text = name if count == widths[band] else f"{name}\n{count} of {widths[band]}"
             caption = pg.TextItem(text, color="#333333", anchor=(1, 0.5))
             caption.setPos(x, tops[band] + (len(shown[band]) - 1) / 2)
             captions.append(caption)

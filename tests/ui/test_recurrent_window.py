@@ -1,0 +1,56 @@
+"""A recurrent run in the window: its controls, a live change of the time mask, and the Monte-Carlo
+panel, on the tiny RNN of test_recurrent_views.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt5.QtCore import Qt
+from test_recurrent_views import TINY_RNN
+from ui_helpers import TIMEOUT, choose, press
+
+
+def test_a_recurrent_run_trains_and_its_time_mask_changes_live(make_window, qtbot):
+    window = make_window(TINY_RNN)
+    panel, network = window.controls.dropout, window.controls.network
+    assert network.model.currentData() == "rnn" and not network.activation.isEnabled()
+    assert panel.recurrent_rate.isEnabled() and panel.recurrent_rate.value() == 0.5
+    assert panel.time_mask.currentData() == "tied"
+    assert window.views["states"].isVisible() and not window.decision_view.isVisible()
+    runs = []
+    window.handle.worker.sigRunStarted.connect(runs.append)
+
+    choose(panel.time_mask, "per_step")
+    assert window.state.config.dropout.time_mask == "per_step"
+    press(qtbot, window, Qt.Key_S)
+    qtbot.waitUntil(lambda: window.last_snapshot.step == 1, timeout=TIMEOUT)
+    snapshot = window.last_snapshot
+    assert snapshot.config.dropout.time_mask == "per_step" and not runs, "live: no new run"
+    masks = snapshot.masks["recurrent1"]
+    assert masks.shape == (16, 16, 8)
+    assert (masks[0] != masks[0, :1]).any(), "per step: the mask changes over time"
+    assert snapshot.states["recurrent1"].shape == (16, 8)
+    qtbot.waitUntil(lambda: window.mask_view.sequence_image("recurrent1") is not None,
+                    timeout=TIMEOUT)
+    np.testing.assert_array_equal(window.mask_view.sequence_image("recurrent1"),
+                                  masks[0].T.astype(np.uint8))
+
+    panel.recurrent_rate.spin.setValue(0.2)  # typed into the box
+    assert window.state.config.dropout.recurrent == 0.2
+    assert window.state.config.dropout_rates == (0.2, 0.2, 0.5)  # input, recurrent1, hidden1
+    press(qtbot, window, Qt.Key_S)
+    qtbot.waitUntil(lambda: window.last_snapshot.step == 2, timeout=TIMEOUT)
+    assert window.last_snapshot.config.dropout.recurrent == 0.2 and not runs
+
+
+def test_the_monte_carlo_panel_runs_on_a_recurrent_network(make_window, qtbot):
+    window = make_window(TINY_RNN)
+    window.analysis.menu.actions()[0].trigger()  # Analysis > Monte-Carlo dropout
+    panel = window.analysis.mc
+    assert not panel.map_samples.isEnabled(), "no map of the plane for sequences"
+    panel.k_max.setValue(4)
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=TIMEOUT)
+    curve = panel.result.curve
+    assert list(curve.ks) == [1, 2, 3, 4]
+    assert curve.deterministic_error == pytest.approx(1.0 - window.last_snapshot.evaluation.test_acc)
