@@ -38,8 +38,9 @@ from dropviz.ui.settings import (
 from dropviz.ui.views.plot_export import PLOT_NAMES, PNG_SCALE, WINDOW_FILE, graphics_view
 
 # The units view is shown only for a run with a weight penalty, max-norm or batch norm: SMALL has
-# none (tests/ui/test_regularizer_controls.py shows it coming and going).
-SHOWN_PLOTS = [name for name in PLOT_NAMES if name != "units"]
+# none (tests/ui/test_regularizer_controls.py shows it coming and going). The hidden states are a
+# recurrent run's only.
+SHOWN_PLOTS = [name for name in PLOT_NAMES if name not in ("units", "states")]
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from dropviz.ui.views.loss_view import LossView
 from dropviz.ui.views.plot_export import PLOT_NAMES, PNG_SCALE, export_plots_offscreen, write_view
 
 # The units view draws only for a run with a weight penalty, max-norm or batch norm; SMALL has none.
-PLAIN_NAMES = [name for name in PLOT_NAMES if name != "units"]
+# The hidden states draw only for a recurrent run.
+PLAIN_NAMES = [name for name in PLOT_NAMES if name not in ("units", "states")]
 
 SIZE = (480, 320)
 
@@ -61,7 +62,7 @@ def test_data_with_more_than_two_features_has_no_decision_map_and_l2_has_units(p
         paths = export_plots_offscreen(tmp_path, run, size=SIZE)
     finally:
         run.close()
-    assert {path.stem for path in paths} == set(PLOT_NAMES) - {"decision"}
+    assert {path.stem for path in paths} == set(PLOT_NAMES) - {"decision", "states"}
 
 
 def test_a_failed_write_leaves_no_file_behind(qtbot, tmp_path):
