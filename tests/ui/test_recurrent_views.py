@@ -19,6 +19,7 @@ from dropviz.ui.views.decision_view import DecisionView
 from dropviz.ui.views.mask_view import MaskView
 from dropviz.ui.views.network_view import NetworkView
 from dropviz.ui.views.states_view import StatesView
+from dropviz.ui.views.units_view import UnitsView
 from dropviz.ui.views.unrolled_network import SHOWN_STEPS
 
 TINY_RNN = Config(dataset=DatasetConfig(name="waves", n_samples=120, noise=0.3),
@@ -102,3 +103,18 @@ def test_the_state_trajectory_is_the_networks_test_time_state(qtbot, run):
     np.testing.assert_allclose(view.drawn("recurrent1"), expected[:, view.shown_units("recurrent1")],
                                rtol=0, atol=0)
     assert expected.shape == (16, 8) and np.abs(expected).max() < 1  # tanh states
+
+
+def test_the_units_view_counts_each_recurrent_units_incoming_norm(qtbot, run):
+    view = UnitsView()
+    qtbot.addWidget(view)
+    view.run_started(run.info("test"))
+    run.trainer.update(replace(run.config, max_norm=0.5))
+    snapshot = _snapshot(run, "tied")
+    view.draw(snapshot)
+    weights = snapshot.weights
+    norms = np.sqrt((weights["Wx1"] ** 2).sum(axis=0) + (weights["Wh1"] ** 2).sum(axis=0))
+    assert view.wanted() and view.norm_counts().sum() == 8 and norms.max() <= 0.5 + 1e-6
+    top = max(float(norms.max()), 0.5) * 1.05
+    np.testing.assert_array_equal(view.norm_counts(), np.histogram(norms, bins=30, range=(0, top))[0])
+    run.trainer.update(replace(run.config, max_norm=None))

@@ -20,13 +20,24 @@ import pyqtgraph as pg
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QWidget
 
-from dropviz.model.results import NetworkLayout
+from dropviz.model.results import RECURRENT_KINDS, NetworkLayout
 from dropviz.model.unit_stats import unit_norms, variance_shift
 from dropviz.session.snapshot import RunInfo, Snapshot
 from dropviz.ui.style import GAP_COLOUR, TRAIN_COLOUR, plain_axes, set_title
 
 BINS = 30
 MAX_SHIFT_UNITS = 64  # bars beyond this would be thinner than a pixel in the view's width
+
+
+def _norms(layout: NetworkLayout, weights: dict[str, np.ndarray]) -> np.ndarray:
+    """Every hidden unit's incoming weight norm: a dense layer's column of W, a recurrent layer's
+    gate unit's columns of Wx and Wh together, as max-norm limits them."""
+    parts = list(unit_norms(layout, weights).values())
+    for layer in layout.layers:
+        if layer.kind in RECURRENT_KINDS:
+            w_x, w_h = (weights[param.name] for param in layer.params[:2])
+            parts.append(np.sqrt((w_x**2).sum(axis=0) + (w_h**2).sum(axis=0)))
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 class UnitsView(pg.GraphicsLayoutWidget):
@@ -81,7 +92,7 @@ class UnitsView(pg.GraphicsLayoutWidget):
             self.setVisible(wanted)
         if not wanted:
             return
-        norms = np.concatenate(list(unit_norms(self._layout, snapshot.weights).values()))
+        norms = _norms(self._layout, snapshot.weights)
         norms = norms[np.isfinite(norms)]
         limit = snapshot.config.max_norm
         top = max(float(norms.max()) if norms.size else 1.0, limit or 0.0) * 1.05 or 1.0
