@@ -8,7 +8,8 @@ holds at once, from its settings and its data's shape (no PyTensor, nothing allo
   copy, adam two);
 - a batch going through the network and back: each layer's pre-activation, activation, noise,
   dropped output and the gradients of those (ACTIVATION_COPIES float32 values per unit and
-  example); DropConnect draws a mask per example over every weight, (batch, fan_in, fan_out);
+  example); DropConnect draws a mask per example over every weight, (batch, fan_in, fan_out); a
+  recurrent model has these for every gate at every time step;
 - the whole batch's noise of the last MASKS_KEPT steps, which the run keeps for masks.npz, and of
   the steps of one compiled call;
 - an evaluation pass over the larger split (each layer's output, the logits in float64), the
@@ -59,10 +60,13 @@ def estimate(config: Config, n_features: int, n_classes: int, n_train: int, n_te
     widths = [n_features, *config.hidden_layers, outputs]
     pairs = list(itertools.pairwise(widths))
     parameters = sum(fan_in * fan_out + fan_out for fan_in, fan_out in pairs)
-    batch = min(config.batch_size, n_train)
+    units = sum(widths)  # values a row makes on its way through the network
     noisy = n_features + sum(config.hidden_layers)  # units that draw noise at each step
+    if config.recurrent:
+        parameters, units, noisy = _recurrent_sizes(config, n_features, outputs)
+    batch = min(config.batch_size, n_train)
     noise_bytes = FLOAT if config.dropout.kind == "gaussian" else 1
-    activations = batch * sum(widths) * FLOAT * ACTIVATION_COPIES
+    activations = batch * units * FLOAT * ACTIVATION_COPIES
     if config.dropout.kind == "dropconnect":
         activations += sum(batch * fan_in * fan_out for fan_in, fan_out in pairs) * FLOAT * 3
     evaluated = max(n_train, n_test)
@@ -72,10 +76,23 @@ def estimate(config: Config, n_features: int, n_classes: int, n_train: int, n_te
         "a batch through the network and back": activations,
         "the batch's masks kept and of one call": batch * noisy * noise_bytes * (
             MASKS_KEPT + steps_per_call),
-        "an evaluation pass": evaluated * (sum(widths) * FLOAT * 2 + outputs * 8 * 3),
+        "an evaluation pass": evaluated * (units * FLOAT * 2 + outputs * 8 * 3),
         "the data": 2 * (n_train + n_test) * (n_features * FLOAT + 8),
-        "the decision map": GRID_POINTS * sum(widths) * FLOAT * 2,
+        "the decision map": GRID_POINTS * units * FLOAT * 2,
     })
+
+
+def _recurrent_sizes(config: Config, n_features: int, outputs: int) -> tuple[int, int, int]:
+    """A recurrent model's parameters, values per row (every gate and state at every time step)
+    and noisy units per row (each step's inputs, and each layer's carried state and outputs)."""
+    steps = config.dataset.steps_per_row
+    gates = 3 if config.model == "gru" else 1
+    hidden = config.hidden_layers
+    fan_ins = [max(n_features // steps, 1), *hidden[:-1]]
+    parameters = sum(gates * h * (i + h + 2) for i, h in zip(fan_ins, hidden, strict=True))
+    parameters += hidden[-1] * outputs + outputs
+    units = steps * (fan_ins[0] + sum((gates + 1) * h for h in hidden)) + outputs
+    return parameters, units, steps * (fan_ins[0] + 2 * sum(hidden))
 
 
 def available_memory() -> int | None:

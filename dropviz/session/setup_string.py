@@ -67,7 +67,9 @@ class Setup:
 # Keys added after version 1, left out at their defaults: a string without them means what it meant
 # before they existed, and ZDICT_V1 does not know them, so writing them would lengthen every setup.
 LATER_DEFAULTS = {("l1",): 0.0, ("max_norm",): None, ("dropout", "kind"): "bernoulli",
-                  ("batch_norm",): "none", ("dataset", "drop_bad_rows"): False}
+                  ("batch_norm",): "none", ("dataset", "drop_bad_rows"): False, ("model",): "mlp",
+                  ("dropout", "recurrent"): 0.0, ("dropout", "time_mask"): "per_step",
+                  ("dataset", "time_steps"): 1}
 
 
 def _without_later_defaults(data: dict[str, Any]) -> dict[str, Any]:
