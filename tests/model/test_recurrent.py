@@ -7,6 +7,8 @@ each compiled once for the session (C backend: seconds once its operations are c
 """
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import numpy_rnn
@@ -16,6 +18,7 @@ from run_checks import assert_resumes_bit_for_bit
 
 from dropviz.model.config import Config
 from dropviz.model.errors import ConfigError
+from dropviz.model.experiment import load_experiment
 from dropviz.model.export import MASK_AXES, RECURRENT_FORMAT, write_run
 from dropviz.model.graph.dropout_controls import scale_factors
 
@@ -139,3 +142,29 @@ def test_rows_that_do_not_split_into_the_time_steps_are_refused(trainers):
     with pytest.raises(ConfigError, match="time_steps"):
         trainers(Config().with_overrides(["model=rnn", "dataset.name=moons", "dataset.time_steps=3",
                                           "hidden_layers=[4]"]))
+
+
+CONTINUE_ELSEWHERE = """
+import json, sys
+from dropviz.model.config import Config
+from dropviz.model.experiment import save_experiment
+from dropviz.model.trainer import Trainer
+trainer = Trainer(Config.from_json(sys.argv[1]))
+for _ in range(5):
+    trainer.step()
+save_experiment(sys.argv[2], trainer, [trainer.evaluate()])
+print(json.dumps([trainer.step().loss for _ in range(5)]))
+"""
+
+
+def test_a_recurrent_run_saved_in_one_process_continues_bit_for_bit_in_another(pool, tmp_path):
+    """Another process lays its arrays out elsewhere in memory; the course must not depend on it."""
+    path = tmp_path / "elsewhere.dropviz"
+    config = GRU.with_overrides(["dropout.time_mask=tied"])
+    done = subprocess.run([sys.executable, "-c", CONTINUE_ELSEWHERE, config.to_json(), str(path)],
+                          capture_output=True, text=True, timeout=600, check=True)
+    opened = load_experiment(path, pool)
+    try:
+        assert [opened.trainer.step().loss for _ in range(5)] == json.loads(done.stdout)
+    finally:
+        opened.trainer.close()
