@@ -77,6 +77,8 @@ class FrameRenderer:
         shown = [entry.name for entry in VIEWS if entry.exported] if view == WINDOW else [view]
         if view == WINDOW and compare_label and info.is_2d:  # as the window makes room for it
             shown[shown.index("network")] = "baseline_decision"
+        if view == WINDOW:  # a recurrent run's hidden states take the decision map's place
+            shown.remove("decision" if info.config.recurrent else "states")
         self.widget = QWidget()
         self.widget.setAttribute(Qt.WA_DontShowOnScreen)  # laid out and painted, never shown
         self.widget.setStyleSheet("background: white;")

@@ -15,6 +15,7 @@ from dropviz.model.config import Config, DatasetConfig, DropoutConfig
 from dropviz.model.trainer import Trainer
 from dropviz.session.run import Run
 from dropviz.session.snapshot import SEQUENCE_ROW, Snapshot, with_states
+from dropviz.ui.recording import FrameRenderer
 from dropviz.ui.views.decision_view import DecisionView
 from dropviz.ui.views.mask_view import MaskView
 from dropviz.ui.views.network_view import NetworkView
@@ -118,3 +119,13 @@ def test_the_units_view_counts_each_recurrent_units_incoming_norm(qtbot, run):
     top = max(float(norms.max()), 0.5) * 1.05
     np.testing.assert_array_equal(view.norm_counts(), np.histogram(norms, bins=30, range=(0, top))[0])
     run.trainer.update(replace(run.config, max_norm=None))
+
+
+def test_a_recording_frame_shows_the_states_in_the_maps_place(qtbot, run):
+    snapshot = _snapshot(run, "tied")
+    renderer = FrameRenderer(run.info("test"))
+    frame = renderer.frame(snapshot)
+    states, decision = renderer.views["states"], renderer.views["decision"]
+    assert decision.isHidden() and not states.isHidden() and frame.shape == (720, 1280, 3)
+    shown = states.shown_units("recurrent1")
+    np.testing.assert_array_equal(states.drawn("recurrent1"), snapshot.states["recurrent1"][:, shown])

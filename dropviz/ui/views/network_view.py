@@ -151,9 +151,11 @@ class NetworkView(pg.GraphicsLayoutWidget):
         self._nodes.setData([], [])
         self._crosses.setData([], [])
         self.unrolled = UnrolledNetwork(self._plot, layout)
+        unrolled = self.unrolled
         set_title(self._plot, "Unrolled network",
-                  f"the last {len(self.unrolled.steps)} of {self.unrolled.time_steps} time steps"
-                  "; grey: dropped for the batch's first sequence")
+                  f"time steps {unrolled.steps[0] + 1}-{unrolled.time_steps} of "
+                  f"{unrolled.time_steps}; {unrolled.description}<br>grey: dropped for the "
+                  "batch's first sequence")
         self.unrolled.set_state(None, {})
 
     def set_state(self, weights: dict[str, np.ndarray] | None, masks: dict[str, np.ndarray],

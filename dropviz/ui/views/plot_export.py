@@ -32,6 +32,7 @@ from pyqtgraph.exporters import ImageExporter, SVGExporter
 from dropviz.model.errors import ExportError
 from dropviz.model.files import write_bytes_atomic
 from dropviz.session.run import Run
+from dropviz.session.snapshot import with_states
 from dropviz.ui.style import configure_pyqtgraph
 from dropviz.ui.views.registry import PLOT_NAMES, make_views
 from dropviz.ui.views.view import View
@@ -180,7 +181,7 @@ def export_plots_offscreen(folder: str | Path, run: Run,
     draw its RunInfo and Snapshot as the window's do. Returns the paths written.
     """
     run.refresh_grid()
-    info, snapshot = run.info("export"), run.snapshot()
+    info, snapshot = run.info("export"), with_states(run.snapshot(), run.trainer)
     offscreen_application()
     configure_pyqtgraph()
     views = make_views(exported_only=True)

@@ -34,7 +34,6 @@ LINK_WIDTHS = (0.5, 1.0, 1.8, 3.0)
 LINK_ALPHAS = (45, 90, 150, 220)
 GREYED = (170, 170, 170, 70)
 NODE_SIZE = 11
-CAPTION_ROOM = 1.7  # left of the first block, for the layers' names
 
 
 def shown_units(units: int, limit: int = MAX_UNITS) -> np.ndarray:
@@ -112,11 +111,11 @@ class UnrolledNetwork:
         self._nodes = pg.ScatterPlotItem(size=NODE_SIZE, pxMode=True)
         self._crosses = pg.ScatterPlotItem(size=NODE_SIZE * 0.6, symbol="x", pxMode=True,
                                            pen=None, brush=pg.mkBrush(150, 150, 150))
-        self._captions = self._make_captions(recurrent, tops, shown, widths)
+        self._captions = self._make_captions(recurrent, shown, widths)
         for item in (*self._curves.values(), self._nodes, self._crosses, *self._captions):
             plot.addItem(item)
-        low, high = -1.6, tops[-1] - BAND_GAP + 0.6
-        plot.setXRange(-INPUT_OFFSET - CAPTION_ROOM, (len(self.steps) - 1) * BLOCK + BLOCK * 0.6 + 0.4,
+        low, high = -2.4, tops[-1] - BAND_GAP + 0.6
+        plot.setXRange(-INPUT_OFFSET - 0.3, (len(self.steps) - 1) * BLOCK + BLOCK * 0.6 + 0.3,
                        padding=0.02)
         plot.setYRange(low, high, padding=0)
 
@@ -134,25 +133,19 @@ class UnrolledNetwork:
                 pens.append(((sign, bucket), colour, alpha, width))
         return pens
 
-    def _make_captions(self, recurrent: list, tops: np.ndarray, shown: list[np.ndarray],
+    def _make_captions(self, recurrent: list, shown: list[np.ndarray],
                        widths: list[int]) -> list[pg.TextItem]:
+        """Only the time steps under the blocks: names beside the columns did not fit a narrow
+        view, so `description` names the layers for the title."""
+        names = ["input", *(layer.name for layer in recurrent), "output"]
+        self.description = "bottom to top: " + ", ".join(
+            name if len(units) == width else f"{name} ({len(units)} of {width} units)"
+            for name, units, width in zip(names, shown, widths, strict=True))
         captions = []
-        names = ["input", *(layer.name for layer in recurrent)]
-        for band, name in enumerate(names):
-            x = -(INPUT_OFFSET if band == 0 else 0.0) - 0.25
-            count = len(shown[band])
-            text = name if count == widths[band] else f"{name}\n{count} of {widths[band]}"
-            caption = pg.TextItem(text, color="#333333", anchor=(1, 0.5))
-            caption.setPos(x, tops[band] + (len(shown[band]) - 1) / 2)
-            captions.append(caption)
         for place, step in enumerate(self.steps):
-            caption = pg.TextItem(f"t = {step + 1}", color="#333333", anchor=(0.5, 0))
+            caption = pg.TextItem(f"t{step + 1}", color="#333333", anchor=(0.5, 0))
             caption.setPos(place * BLOCK, -0.6)
             captions.append(caption)
-        out = self.columns[-1]
-        caption = pg.TextItem("output", color="#333333", anchor=(0.5, 0))
-        caption.setPos(out.x, out.ys[0] - 0.5)
-        captions.append(caption)
         return captions
 
     def remove(self) -> None:
