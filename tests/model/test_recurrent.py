@@ -168,3 +168,20 @@ def test_a_recurrent_run_saved_in_one_process_continues_bit_for_bit_in_another(p
         assert [opened.trainer.step().loss for _ in range(5)] == json.loads(done.stdout)
     finally:
         opened.trainer.close()
+
+
+def test_a_csv_of_fixed_length_sequences_trains_a_recurrent_model(trainers, tmp_path):
+    """Each row holds time step 1's values, then step 2's: 16 steps of one value, as waves."""
+    waves = trainers(RNN).dataset
+    rows = np.column_stack([np.concatenate([waves.X_train, waves.X_test]),
+                            np.concatenate([waves.y_train, waves.y_test])])
+    path = tmp_path / "sequences.csv"
+    header = ",".join([f"t{k}" for k in range(1, 17)] + ["label"])
+    np.savetxt(path, rows, delimiter=",", header=header, comments="", fmt="%.6g")
+    config = RNN.with_overrides(["dataset.name=csv", f"dataset.csv_path={path}",
+                                 "dataset.label_column=label", "dataset.time_steps=16"])
+    trainer = trainers(config)
+    assert (trainer.network.arch.time_steps, trainer.network.arch.step_width) == (16, 1)
+    assert trainer.step().masks["recurrent1"].shape == (12, 16, 5)
+    with pytest.raises(ConfigError, match="16 features do not split into 5 time steps"):
+        trainers(config.with_overrides(["dataset.time_steps=5"]))
