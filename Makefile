@@ -16,8 +16,12 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 run: $(STAMP)
 	$(PY) main.py
 
+# Two processes (CI has two cores), each given whole files: a file's tests share the networks its
+# first test compiles, so none is compiled in both (--dist loadfile, pytest-xdist).
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The wheel in a fresh virtual environment with its declared dependencies, used from outside the
 # source tree: a headless run, a preset, an ONNX export, the window (scripts/wheel_check.py).
