@@ -257,6 +257,19 @@ def helps_small_training_sets(preset: Preset, runner: Runner, *, train_size: int
     ], {"accuracy_gain": gain})
 
 
+def close_test_accuracy(preset: Preset, runner: Runner, *, max_difference: float) -> ClaimResult:
+    """The run (the preset) and the compare run end within `max_difference` of each other's test
+    accuracy: a claim that a choice matters little here, with the numbers for each."""
+    first, second = runner.final(preset.config), runner.final(preset.compare)
+    difference = first.test_acc - second.test_acc
+    return _verdict([
+        (abs(difference) <= max_difference,
+         f"test accuracy {first.test_acc:.3f} for this run versus {second.test_acc:.3f} for the "
+         f"baseline ({', '.join(preset.compare_changes())}), {difference:+.3f} (needs at most "
+         f"{max_difference:g} either way)"),
+    ], {"accuracy_difference": difference})
+
+
 CHECKS: dict[str, Check] = {
     "overfits": Check(overfits, needs_compare=False),
     "smaller_gap": Check(smaller_gap, needs_compare=True),
@@ -268,6 +281,7 @@ CHECKS: dict[str, Check] = {
     "helps_test_accuracy": Check(helps_test_accuracy, needs_compare=True),
     "max_norm_trains": Check(max_norm_trains, needs_compare=True),
     "helps_small_training_sets": Check(helps_small_training_sets, needs_compare=True),
+    "close_test_accuracy": Check(close_test_accuracy, needs_compare=True),
 }
 
 

@@ -13,7 +13,7 @@ def test_the_menu_lists_every_preset_in_order(make_window):
     window.presets_menu.aboutToShow.emit()
     titles = [action.text() for action in window.presets_menu.actions()]
     assert titles == [preset.title for preset in load_presets()]
-    assert len(titles) == 12
+    assert len(titles) == 14
 
 
 def test_choosing_a_preset_sets_the_controls_runs_it_with_its_baseline_and_explains(
