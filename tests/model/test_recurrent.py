@@ -185,3 +185,21 @@ def test_a_csv_of_fixed_length_sequences_trains_a_recurrent_model(trainers, tmp_
     assert trainer.step().masks["recurrent1"].shape == (12, 16, 5)
     with pytest.raises(ConfigError, match="16 features do not split into 5 time steps"):
         trainers(config.with_overrides(["dataset.time_steps=5"]))
+
+
+def test_per_batch_masks_are_shared_by_the_batch_and_give_the_numpy_loss(trainers):
+    trainer = trainers(GRU.with_overrides(["mask=per_batch", "dropout.time_mask=per_step"]))
+    network = trainer.network
+    before = numpy_rnn.internal_to_torch(network.weights())
+    batch = np.arange(8, dtype=np.int32)
+    loss, masks = network.train_step(batch)
+    named = dict(zip(network.noise_names, masks, strict=True))
+    for name, mask in named.items():
+        assert (mask == mask[:1]).all(), name
+    assert not (named["recurrent1"] == named["recurrent1"][:, :1]).all()
+    rates = dict(zip(trainer.config.dropout_layer_names, trainer.config.dropout_rates, strict=True))
+    scales = {name: 1 / (1 - rate) for name, rate in rates.items()}
+    logits, _ = numpy_rnn.forward(before, "gru", sequences(trainer, network.X_train.get_value()[batch]),
+                                  named, scales)
+    assert loss == pytest.approx(numpy_rnn.cross_entropy(logits, trainer.dataset.y_train[batch]),
+                                 rel=1e-5)
