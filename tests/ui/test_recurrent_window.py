@@ -1,13 +1,18 @@
-"""A recurrent run in the window: its controls, a live change of the time mask, and the Monte-Carlo
-panel, on the tiny RNN of test_recurrent_views.py."""
+"""A recurrent run in the window: its controls, a live change of the time mask, the Monte-Carlo
+panel and a baseline of the other time mask in lockstep, on the tiny RNN of test_recurrent_views.py."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from PyQt5.QtCore import Qt
 from test_recurrent_views import TINY_RNN
-from ui_helpers import TIMEOUT, choose, press
+from ui_helpers import START_TIMEOUT, TIMEOUT, choose, press
+
+from dropviz.session.compare import NO_DROPOUT, compare_config
+from dropviz.ui.panels.compare_controls import BaselineDialog
 
 
 def test_a_recurrent_run_trains_and_its_time_mask_changes_live(make_window, qtbot):
@@ -54,3 +59,25 @@ def test_the_monte_carlo_panel_runs_on_a_recurrent_network(make_window, qtbot):
     curve = panel.result.curve
     assert list(curve.ks) == [1, 2, 3, 4]
     assert curve.deterministic_error == pytest.approx(1.0 - window.last_snapshot.evaluation.test_acc)
+
+
+def test_a_recurrent_baseline_trains_alongside_with_its_own_time_mask(make_window, qtbot):
+    window = make_window(TINY_RNN)  # tied masks
+    dialog = BaselineDialog(compare_config(TINY_RNN, NO_DROPOUT))
+    qtbot.addWidget(dialog)
+    assert dialog.time_mask.currentData() == "per_step" and dialog.recurrent_rate.value() == 0
+    dialog.input_rate.set_value(0.2)
+    dialog.hidden_rate.set_value(0.5)
+    dialog.recurrent_rate.set_value(0.5)
+    spec = dialog.spec(TINY_RNN)
+    assert spec.label == "p=0.5, input 0.2 inverted, recurrent 0.5 per step"
+    window.compare.use(spec)
+    qtbot.waitUntil(lambda: window.compare.active_label == spec.label, timeout=START_TIMEOUT)
+    press(qtbot, window, Qt.Key_S)
+    qtbot.waitUntil(lambda: window.last_snapshot.step == 1
+                    and window.last_snapshot.baseline_evaluation is not None, timeout=TIMEOUT)
+    snapshot = window.last_snapshot
+    baseline = snapshot.baseline_config
+    assert baseline.dropout == replace(TINY_RNN.dropout, time_mask="per_step")
+    assert snapshot.baseline_evaluation.step == 1
+    assert snapshot.baseline_evaluation.test_loss != snapshot.evaluation.test_loss

@@ -15,7 +15,7 @@ from PyQt5.QtWidgets import QAction, QDialog, QDialogButtonBox, QFormLayout, QLa
 
 from dropviz.model.config import Config, DropoutConfig
 from dropviz.session.compare import NO_DROPOUT, CompareSpec, compare_config, run_label
-from dropviz.ui.panels.dropout_panel import MASK_CHOICES, SCALING_CHOICES
+from dropviz.ui.panels.dropout_panel import MASK_CHOICES, SCALING_CHOICES, TIME_MASK_CHOICES
 from dropviz.ui.panels.widgets import RateControl, choice_box, select_data
 
 
@@ -24,7 +24,9 @@ def _rate(hidden: float | tuple[float, ...]) -> float:
 
 
 class BaselineDialog(QDialog):
-    """The baseline's rates, scaling and mask; it starts from the current baseline's."""
+    """The baseline's rates, scaling and mask; it starts from the current baseline's. A recurrent
+    run's baseline also has its own recurrent rate and time mask: tied against per-step masks is
+    the comparison recurrent dropout is about."""
 
     def __init__(self, baseline: Config, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,6 +38,12 @@ class BaselineDialog(QDialog):
         self.hidden_rate = RateControl("The baseline's hidden dropout rate; 0 = no dropout.")
         self.scaling = choice_box(SCALING_CHOICES, "The baseline's scaling mode.")
         self.mask = choice_box(MASK_CHOICES, "The baseline's mask shape.")
+        self.recurrent_rate = RateControl("The baseline's rate on the state carried between time "
+                                          "steps.")
+        self.time_mask = choice_box(TIME_MASK_CHOICES, "Whether the baseline's masks change at "
+                                    "every time step or stay the same for a sequence.")
+        self.recurrent_rate.set_value(round(baseline.dropout.recurrent, 2))
+        select_data(self.time_mask, baseline.dropout.time_mask)
         self.input_rate.set_value(baseline.dropout.input)
         self.hidden_rate.set_value(round(_rate(baseline.dropout.hidden), 2))
         select_data(self.scaling, baseline.scaling)
@@ -50,13 +58,24 @@ class BaselineDialog(QDialog):
         form.addRow("Hidden rate p", self.hidden_rate)
         form.addRow("Scaling", self.scaling)
         form.addRow("Mask", self.mask)
+        if baseline.recurrent:
+            form.addRow("Recurrent rate p", self.recurrent_rate)
+            form.addRow("Time mask", self.time_mask)
+        self._recurrent = baseline.recurrent
         form.addRow(buttons)
 
     def spec(self, main: Config) -> CompareSpec:
         dropout = DropoutConfig(input=self.input_rate.value(), hidden=self.hidden_rate.value())
+        if self._recurrent:
+            dropout = replace(dropout, recurrent=self.recurrent_rate.value(),
+                              time_mask=self.time_mask.currentData())
         settings = (("dropout", dropout), ("scaling", self.scaling.currentData()),
                     ("mask", self.mask.currentData()))
-        label = run_label(replace(main, **dict(settings))) if any(dropout.rates(1)) else ""
+        label = ""
+        if any(dropout.rates(1, self._recurrent)):
+            label = run_label(replace(main, **dict(settings)))
+            if self._recurrent:
+                label += f", recurrent {dropout.recurrent:g} {dropout.time_mask.replace('_', ' ')}"
         return CompareSpec(settings, label or NO_DROPOUT.label)
 
 
