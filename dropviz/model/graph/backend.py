@@ -75,10 +75,11 @@ def compile_function(inputs: list, outputs: list, updates: dict | None = None, *
     Inputs are trusted (no dtype check or conversion on each call, which costs more than a small
     network's arithmetic): every caller passes ndarrays of exactly the declared dtype and rank.
     A graph with `loops` (a scan over time) compiles with the C backend: numba compiles a whole
-    graph at once and caches it whole, so a GRU of a width not seen before took 90 s to its first
-    step and 143 s more for the multi-step call, where the C backend, which caches each operation's
-    code, took 11 s and 9 s once its operations were compiled (89 s and 35 s the first time ever),
-    and ran 100 chunked steps in 0.32 s against numba's 0.47 s (BENCHMARKS.md, recurrent models).
+    graph at once and caches it whole, so a GRU (digits_rows, 37-42 units, a width not seen
+    before, idle machine) took 90 s to its first step and 143 s more for the multi-step call, where
+    the C backend, which caches each operation's code, took 11 s and 9 s once its operations were
+    compiled (89 s and 35 s the first time ever), and ran 100 chunked steps in 0.32-0.39 s against
+    numba's 0.47 s. Unrolling the time loop instead of the scan made numba slower still (170 s).
     """
     mode = _loop_mode() if loops else _mode()
     with graph_scope(), _without_blas_notice():
