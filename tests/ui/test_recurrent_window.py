@@ -81,3 +81,18 @@ def test_a_recurrent_baseline_trains_alongside_with_its_own_time_mask(make_windo
     assert baseline.dropout == replace(TINY_RNN.dropout, time_mask="per_step")
     assert snapshot.baseline_evaluation.step == 1
     assert snapshot.baseline_evaluation.test_loss != snapshot.evaluation.test_loss
+
+
+def test_choosing_a_recurrent_model_starts_a_new_run_and_its_views(make_window, qtbot):
+    window = make_window(replace(TINY_RNN, model="mlp"))
+    panel = window.controls.dropout
+    assert not panel.recurrent_rate.isEnabled() and not panel.time_mask.isEnabled()
+    assert window.network_view.unrolled is None and not window.views["states"].isVisible()
+    choose(window.controls.network.model, "rnn")
+    qtbot.waitUntil(lambda: window.run_info.config.model == "rnn"
+                    and window.last_snapshot.config.model == "rnn", timeout=START_TIMEOUT)
+    assert window.last_snapshot.step == 0 and window.run_info.config == TINY_RNN
+    assert panel.recurrent_rate.isEnabled() and panel.time_mask.isEnabled()
+    assert not window.controls.network.activation.isEnabled()
+    assert window.network_view.unrolled is not None
+    assert window.views["states"].isVisible() and not window.decision_view.isVisible()
