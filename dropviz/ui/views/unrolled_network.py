@@ -114,7 +114,7 @@ class UnrolledNetwork:
         self._captions = self._make_captions(recurrent, shown, widths)
         for item in (*self._curves.values(), self._nodes, self._crosses, *self._captions):
             plot.addItem(item)
-        low, high = -2.4, tops[-1] - BAND_GAP + 0.6
+        low, high = -2.4, max(column.ys[-1] for column in self.columns) + 0.8
         plot.setXRange(-INPUT_OFFSET - 0.3, (len(self.steps) - 1) * BLOCK + BLOCK * 0.6 + 0.3,
                        padding=0.02)
         plot.setYRange(low, high, padding=0)
