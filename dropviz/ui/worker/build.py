@@ -156,6 +156,9 @@ class RunBuild(DaemonTask):
             if self._old is not None:
                 self._old.close()
             trainer = Trainer(self.config, self._pool or NetworkPool(), dataset)
+            # A recurrent net's hidden states go with every snapshot: their function compiles
+            # here (about a second), not on the worker at the first snapshot. An MLP has none.
+            trainer.hidden_states(dataset.X_test[:1])
             self._known.add(arch)
         except Exception as error:
             self._put(("failed", error, None))
