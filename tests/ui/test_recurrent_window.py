@@ -48,7 +48,7 @@ def test_a_recurrent_run_trains_and_its_time_mask_changes_live(make_window, qtbo
     assert window.last_snapshot.config.dropout.recurrent == 0.2 and not runs
 
 
-def test_the_monte_carlo_panel_runs_on_a_recurrent_network(make_window, qtbot):
+def test_the_monte_carlo_panel_runs_and_the_sparsity_panel_says_why_not(make_window, qtbot):
     window = make_window(TINY_RNN)
     window.analysis.menu.actions()[0].trigger()  # Analysis > Monte-Carlo dropout
     panel = window.analysis.mc
@@ -59,6 +59,10 @@ def test_the_monte_carlo_panel_runs_on_a_recurrent_network(make_window, qtbot):
     curve = panel.result.curve
     assert list(curve.ks) == [1, 2, 3, 4]
     assert curve.deterministic_error == pytest.approx(1.0 - window.last_snapshot.evaluation.test_acc)
+    sparsity = window.analysis.sparsity
+    sparsity.run_button.click()
+    assert sparsity.status.text().startswith("Activation sparsity is drawn for feed-forward")
+    assert not sparsity.is_running()
 
 
 def test_a_recurrent_baseline_trains_alongside_with_its_own_time_mask(make_window, qtbot):

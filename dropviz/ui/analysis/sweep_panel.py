@@ -23,6 +23,7 @@ import pyqtgraph as pg
 from PyQt5.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from dropviz.model.config import Config, DropoutConfig
+from dropviz.model.errors import ConfigError
 from dropviz.session.snapshot import RunInfo
 from dropviz.session.sweep_grid import Axis, SweepGrid, cell
 from dropviz.ui.analysis.job_panel import JobPanel, parse_numbers, result_plot
@@ -321,6 +322,10 @@ class SparsityPanel(SweepPanel):
         rates = parse_rates(self.rates.text())
         bins = self.bins.value()
         config = self.sweep_config()
+        if config.recurrent:
+            raise ConfigError("Activation sparsity is drawn for feed-forward networks; a "
+                              "recurrent net's activations are its states, which Hidden state "
+                              "over time shows as it trains.")
 
         def work(trainer: Trainer | None, pool: NetworkPool, progress: ProgressFn,
                  cancelled: CancelledFn) -> SparsityResult:
