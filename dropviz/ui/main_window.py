@@ -281,7 +281,8 @@ class MainWindow(QMainWindow):
         views give way: the thinned network (the raster shows the same masks) and the accuracy
         (the loss and the gap tell the story), or the raster while two maps are compared."""
         info = self.state.run_info
-        maps = bool(self.compare.active_label) and info is not None and info.is_2d
+        maps = (bool(self.compare.active_label) and info is not None and info.is_2d
+                and not info.config.recurrent)  # a recurrent run shows its states, not a map
         drawer = self.drawer
         controls = self.controls.needed_width() if drawer.open else drawer.strip.width()
         narrow = self.width() - controls < VIEWS_MIN_WIDTH * self.lecture.scale

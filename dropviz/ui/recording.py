@@ -75,7 +75,8 @@ class FrameRenderer:
         self._compare = compare_label
         self.views: dict[str, View] = make_views()
         shown = [entry.name for entry in VIEWS if entry.exported] if view == WINDOW else [view]
-        if view == WINDOW and compare_label and info.is_2d:  # as the window makes room for it
+        if view == WINDOW and compare_label and info.is_2d and not info.config.recurrent:
+            # as the window makes room for it
             shown[shown.index("network")] = "baseline_decision"
         if view == WINDOW:  # a recurrent run's hidden states take the decision map's place
             shown.remove("decision" if info.config.recurrent else "states")
