@@ -158,7 +158,7 @@ def _restore(path: Path, experiment: Experiment) -> RestoredRun:
                                ("rows", "stride_pending", "pending_sum", "last_raw")})
     else:  # a file from the headless trainer
         record = RunRecord.of_evaluations(experiment.history)
-    batches = _batch_masks(extra, widths, len(trainer.dataset.y_train))
+    batches = _batch_masks(extra, _noise_shapes(trainer), len(trainer.dataset.y_train))
     for index in range(len(next(iter(batches.values()))) if batches else 0):
         record.batch_masks.add(StepResult(0, 0.0, math.nan,
                                           {name: masks[index] for name, masks in batches.items()}))
@@ -200,15 +200,24 @@ def _noise_dtype(value: np.ndarray) -> type:
     return np.float32 if value.dtype == np.float32 else np.bool_
 
 
-def _batch_masks(extra: dict[str, np.ndarray], widths: dict[str, int],
+def _noise_shapes(trainer: Trainer) -> dict[str, tuple[int, ...]]:
+    """Each noisy layer's mask for one example: (units,), or (time steps, units) in a recurrent
+    model, whose masks keep the time axis."""
+    steps = trainer.network.arch.time_steps
+    return {layer.name: (steps, layer.units) if "time" in layer.noise else (layer.units,)
+            for layer in trainer.layout.layers if layer.noise}
+
+
+def _batch_masks(extra: dict[str, np.ndarray], shapes: dict[str, tuple[int, ...]],
                  n_train: int) -> dict[str, np.ndarray]:
-    """The last steps' masks of every layer, (steps, batch, units); all layers or none."""
+    """The last steps' masks of every layer, (steps, batch, units) or (steps, batch, time, units);
+    all layers or none."""
     if not any(key.startswith("batch__") for key in extra):
         return {}
-    masks = {name: _get(extra, f"batch__{name}") for name in widths}
+    masks = {name: _get(extra, f"batch__{name}") for name in shapes}
     first = next(iter(masks.values()))
     for name, value in masks.items():
-        _check(f"batch__{name}", value, _noise_dtype(value), (first.shape[0], first.shape[1], widths[name]))
+        _check(f"batch__{name}", value, _noise_dtype(value), (*first.shape[:2], *shapes[name]))
     if not (0 < first.shape[0] <= RECENT_STEPS and 0 < first.shape[1] <= n_train):
         raise ExportError(f"the saved masks cover {first.shape[0]} steps of {first.shape[1]} "
                           "examples, which no run of this data makes")

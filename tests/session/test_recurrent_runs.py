@@ -13,9 +13,12 @@ import numpy as np
 import pytest
 
 from dropviz.model.config import Config
+from dropviz.model.experiment import load_experiment
 from dropviz.model.trainer import Trainer
 from dropviz.session.lockstep import Lockstep
+from dropviz.session.loop import TrainingLoop
 from dropviz.session.run import Run
+from dropviz.session.run_record import restore_run, window_extra, write_experiment
 from dropviz.session.sweep_cluster import Sweep
 from dropviz.session.sweep_grid import SweepGrid, parse_axis
 
@@ -91,3 +94,27 @@ def test_the_command_line_trains_a_gru_on_digit_rows(tmp_path):
     description = json.loads((out / "model.json").read_text())
     assert description["cell"] == "gru" and description["trained_with"]["time_mask"] == "tied"
     assert json.loads((out / "config.json").read_text())["model"] == "gru"
+
+
+def test_a_recurrent_run_saved_from_the_window_opens_with_its_masks(pool, tmp_path):
+    """The window's file keeps the last steps' masks, (steps, batch, time, units) for these layers."""
+    run = Run(Trainer(GRU.with_overrides(["dropout.time_mask=tied"]), pool))
+    try:
+        loop = TrainingLoop(Lockstep(run), max_chunk=4)
+        loop.advance(8)
+        run.evaluate()
+        path = tmp_path / "gru.dropviz"
+        write_experiment(path, run.trainer, run.record,
+                         window_extra(run.record, run.raster, run.last, 10, ()))
+        opened = Run.restored(restore_run(path, load_experiment(path, pool)))
+    finally:
+        run.close()
+    try:
+        saved = run.record.batch_masks.arrays()
+        restored = opened.record.batch_masks.arrays()
+        assert restored["recurrent1"].shape[1:] == (16, 8, 6)
+        for name, masks in saved.items():
+            np.testing.assert_array_equal(restored[name], masks)
+        assert opened.trainer.step().loss == run.trainer.step().loss
+    finally:
+        opened.close()
