@@ -85,8 +85,11 @@ def _rate(value: float | tuple[float, ...]) -> str:
 
 
 def run_label(config: Config) -> str:
-    """Short words for a run's dropout, for legends: "p=0.5 inverted", "p=0.5, input 0.2 none"."""
+    """Short words for a run's dropout, for legends: "p=0.5 inverted", "p=0.5, input 0.2 none";
+    a recurrent run's adds its carried-state rate and time mask: "p=0.5, state 0.5 tied inverted"."""
     text = f"p={_rate(config.dropout.hidden)}"
     if config.dropout.input:
         text += f", input {config.dropout.input:g}"
+    if config.recurrent:
+        text += f", state {config.dropout.recurrent:g} {config.dropout.time_mask.replace('_', '-')}"
     return f"{text} {SCALING_NAMES[config.scaling]}"

@@ -15,6 +15,7 @@ import pytest
 from dropviz.model.config import Config
 from dropviz.model.experiment import load_experiment
 from dropviz.model.trainer import Trainer
+from dropviz.session.compare import run_label
 from dropviz.session.lockstep import Lockstep
 from dropviz.session.loop import TrainingLoop
 from dropviz.session.run import Run
@@ -118,3 +119,9 @@ def test_a_recurrent_run_saved_from_the_window_opens_with_its_masks(pool, tmp_pa
         assert opened.trainer.step().loss == run.trainer.step().loss
     finally:
         opened.close()
+
+
+def test_a_recurrent_runs_label_names_its_state_rate_and_time_mask():
+    assert run_label(GRU.with_overrides(["dropout.time_mask=tied"])) == \
+        "p=0.3, input 0.2, state 0.4 tied inverted"
+    assert run_label(GRU) == "p=0.3, input 0.2, state 0.4 per-step inverted"

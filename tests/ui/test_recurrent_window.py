@@ -74,7 +74,7 @@ def test_a_recurrent_baseline_trains_alongside_with_its_own_time_mask(make_windo
     dialog.hidden_rate.set_value(0.5)
     dialog.recurrent_rate.set_value(0.5)
     spec = dialog.spec(TINY_RNN)
-    assert spec.label == "p=0.5, input 0.2 inverted, recurrent 0.5 per step"
+    assert spec.label == "p=0.5, input 0.2, state 0.5 per-step inverted"
     window.compare.use(spec)
     qtbot.waitUntil(lambda: window.compare.active_label == spec.label, timeout=START_TIMEOUT)
     press(qtbot, window, Qt.Key_S)

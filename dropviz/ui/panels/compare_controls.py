@@ -74,8 +74,6 @@ class BaselineDialog(QDialog):
         label = ""
         if any(dropout.rates(1, self._recurrent)):
             label = run_label(replace(main, **dict(settings)))
-            if self._recurrent:
-                label += f", recurrent {dropout.recurrent:g} {dropout.time_mask.replace('_', ' ')}"
         return CompareSpec(settings, label or NO_DROPOUT.label)
 
 
