@@ -109,6 +109,9 @@ def activation_sparsity(config: Config, rates: Sequence[float] = (0.0, 0.5), bin
     rates = _nonempty("rates", rates)
     if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
         raise ConfigError(f"bins: {bins!r} is not allowed; expected an integer from 1")
+    if config.recurrent:
+        raise ConfigError(f"model: activation sparsity is measured for feed-forward networks, "
+                          f"not {config.model}; the hidden state view shows a recurrent layer's")
     configs = [with_hidden_rate(config, rate) for rate in rates]
     dataset = load_dataset(config.dataset, config.seed)
     pool = pool or NetworkPool()

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from dropviz.model.config import Config
+from dropviz.model.errors import ConfigError
 from dropviz.model.experiment import load_experiment
 from dropviz.model.trainer import Trainer
 from dropviz.session.compare import run_label
@@ -22,6 +23,7 @@ from dropviz.session.run import Run
 from dropviz.session.run_record import restore_run, window_extra, write_experiment
 from dropviz.session.sweep_cluster import Sweep
 from dropviz.session.sweep_grid import SweepGrid, parse_axis
+from dropviz.session.sweeps import activation_sparsity
 
 GRU = Config().with_overrides(["model=gru", "dataset.name=digits_rows", "hidden_layers=[6]",
                                "dropout.input=0.2", "dropout.hidden=0.3", "dropout.recurrent=0.4",
@@ -125,3 +127,8 @@ def test_a_recurrent_runs_label_names_its_state_rate_and_time_mask():
     assert run_label(GRU.with_overrides(["dropout.time_mask=tied"])) == \
         "p=0.3, input 0.2, state 0.4 tied inverted"
     assert run_label(GRU) == "p=0.3, input 0.2, state 0.4 per-step inverted"
+
+
+def test_activation_sparsity_refuses_a_recurrent_model_by_name(pool):
+    with pytest.raises(ConfigError, match="model: activation sparsity"):
+        activation_sparsity(GRU, pool=pool)
