@@ -18,7 +18,8 @@ def test_json_round_trip_keeps_every_setting():
     again = Config.from_json(config.to_json())
     assert again == config
     data = json.loads(config.to_json())
-    assert data["dropout"] == {"input": 0.2, "hidden": [0.1, 0.2, 0.3], "kind": "gaussian"}
+    assert data["dropout"] == {"input": 0.2, "hidden": [0.1, 0.2, 0.3], "kind": "gaussian",
+                               "recurrent": 0.0, "time_mask": "per_step"}
     assert (data["l1"], data["max_norm"]) == (0.002, 3.5)
     assert data["dataset"]["label_column"] == "species"
     assert data["hidden_layers"] == [32, 16, 8]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sklearn.model_selection
 
-from dropviz.model.config import DatasetConfig
+from dropviz.model.config import WAVE_STEPS, DatasetConfig
 from dropviz.model.data import datasets
 from dropviz.model.data.datasets import GENERATORS, Dataset, load_dataset, split_and_standardise
 from dropviz.model.errors import DatasetError
@@ -28,7 +28,7 @@ def split(X, y, n_classes: int, train_fraction: float = 0.3, seed: int = 0) -> D
 # --- generators ----------------------------------------------------------------------------
 
 def test_generator_names_match_the_config():
-    assert tuple(GENERATORS) == ("moons", "circles", "xor", "spiral", "blobs")
+    assert tuple(GENERATORS) == ("moons", "circles", "xor", "spiral", "blobs", "waves")
 
 
 @pytest.mark.parametrize("name", GENERATORS)
@@ -45,8 +45,8 @@ def test_generator_is_deterministic_given_its_rng(name):
 @pytest.mark.parametrize("n_samples", [10, 301])
 def test_generator_shapes_and_balanced_classes(name, n_samples):
     X, y = GENERATORS[name](n_samples, 0.2, rng())
-    n_classes = 3 if name == "blobs" else 2
-    assert X.shape == (n_samples, 2)
+    n_classes = 3 if name in ("blobs", "waves") else 2
+    assert X.shape == (n_samples, WAVE_STEPS if name == "waves" else 2)
     assert np.issubdtype(X.dtype, np.floating)
     assert y.shape == (n_samples,)
     assert np.issubdtype(y.dtype, np.integer)
@@ -204,13 +204,15 @@ def test_a_split_that_still_misses_a_class_is_refused(monkeypatch):
 def test_generated_dataset_uses_the_config(name):
     config = DatasetConfig(name=name, n_samples=200, noise=0.1, train_fraction=0.25)
     ds = load_dataset(config, seed=3)
+    waves = name == "waves"
     assert ds.name == name
-    assert ds.is_2d
-    assert ds.feature_names == ("x1", "x2")
+    assert ds.is_2d != waves
+    assert ds.feature_names == (tuple(f"t{k}" for k in range(1, 17)) if waves else ("x1", "x2"))
     assert len(ds.y_train) == 50
     assert len(ds.y_test) == 150
-    assert ds.classes == (("0", "1", "2") if name == "blobs" else ("0", "1"))
-    assert ds.report.startswith(f"{name}: 200 generated points, {ds.n_classes} classes, noise 0.1")
+    assert ds.classes == (("0", "1", "2") if name in ("blobs", "waves") else ("0", "1"))
+    what = "sequences" if waves else "points"
+    assert ds.report.startswith(f"{name}: 200 generated {what}, {ds.n_classes} classes, noise 0.1")
 
 
 def test_same_seed_same_arrays_whatever_the_global_random_state():
@@ -296,3 +298,21 @@ def test_sample_csv_shipped_with_the_app_loads():
     assert "left out (ids, dates, free text): specimen_id, collected_on" in ds.report
     assert "dropped: 3 rows with a missing value" in ds.report
     assert len(ds.y_train) + len(ds.y_test) == 147
+
+
+def test_a_waves_class_is_its_frequency():
+    """Without noise, a wave of c cycles over the 16 samples changes sign about 2c times."""
+    X, y = GENERATORS["waves"](300, 0.0, rng(2))
+    crossings = (np.diff(np.sign(X), axis=1) != 0).sum(axis=1)
+    for label, cycles in enumerate(datasets.WAVE_CYCLES):
+        assert abs(crossings[y == label].mean() - 2 * cycles) < 0.6, label
+    amplitude = np.abs(X).max(axis=1)
+    assert amplitude.min() > 0.3 and amplitude.max() <= 1.5
+
+
+def test_digit_rows_are_the_digits_split_the_same_way():
+    rows = load_dataset(DatasetConfig(name="digits_rows"), seed=4)
+    digits = load_dataset(DatasetConfig(name="digits"), seed=4)
+    np.testing.assert_array_equal(rows.X_train, digits.X_train)
+    np.testing.assert_array_equal(rows.y_test, digits.y_test)
+    assert DatasetConfig(name="digits_rows").steps_per_row == 8
