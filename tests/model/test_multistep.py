@@ -10,8 +10,10 @@ from weights_check import assert_same_weights
 from dropviz.model.config import Config
 from dropviz.model.trainer import NetworkPool, Trainer
 
-# 36 training examples in batches of 10: an epoch ends inside most calls of a few steps.
-BASE = Config().with_overrides(["hidden_layers=[12,7]", "dataset.n_samples=120", "seed=6",
+# 36 training examples in batches of 10: an epoch ends inside most calls of a few steps. Layers of
+# unequal widths, as test_experiment.py's: its relu networks (Adam, momentum) are the same graphs, so
+# a clean clone compiles them once for both files.
+BASE = Config().with_overrides(["hidden_layers=[16,8]", "dataset.n_samples=120", "seed=6",
                                 "dropout.input=0.2", "dropout.hidden=[0.5,0.3]", "batch_size=10"])
 
 
@@ -77,10 +79,10 @@ def test_masks_and_losses_have_one_row_per_step(trainers):
     trainer = trainers(BASE)
     losses, masks = trainer.network.train_steps(np.arange(30, dtype=np.int32).reshape(3, 10))
     assert losses.shape == (3,)
-    assert [m.shape for m in masks] == [(3, 10, 2), (3, 10, 12), (3, 10, 7)]
+    assert [m.shape for m in masks] == [(3, 10, 2), (3, 10, 16), (3, 10, 8)]
     assert all(m.dtype == np.bool_ for m in masks)
     results = trainer.run_steps(2)
-    assert [r.masks["hidden2"].shape for r in results] == [(10, 7), (10, 7)]
+    assert [r.masks["hidden2"].shape for r in results] == [(10, 8), (10, 8)]
 
 
 def test_live_changes_act_at_the_next_call_without_compiling(trainers, monkeypatch):
@@ -100,7 +102,7 @@ def test_a_batch_larger_than_the_training_set_uses_the_whole_set(trainers):
     trainer = trainers(BASE.with_overrides(["batch_size=5000"]))
     n_train = len(trainer.dataset.y_train)
     results = trainer.run_steps(3)
-    assert results[0].masks["hidden1"].shape == (n_train, 12)
+    assert results[0].masks["hidden1"].shape == (n_train, 16)
     assert [r.epoch for r in results] == pytest.approx([1.0, 2.0, 3.0])
 
 
