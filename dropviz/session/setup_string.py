@@ -191,9 +191,14 @@ def _compare(config: Config, data: Any) -> CompareSpec | None:
 
 
 def _plain(value: Any) -> Any:
-    """A baseline setting as JSON holds it: a DropoutConfig as its dict, as in files."""
+    """A baseline setting as JSON holds it: a DropoutConfig as its dict, as in files; its
+    recurrent rate and time mask only when a recurrent baseline sets them, as strings made before
+    they existed have neither."""
     if isinstance(value, DropoutConfig):
         hidden = value.hidden
-        return {"input": value.input, "hidden": list(hidden) if isinstance(hidden, tuple)
-                else hidden}
+        plain = {"input": value.input, "hidden": list(hidden) if isinstance(hidden, tuple)
+                 else hidden}
+        if value.recurrent or value.time_mask != "per_step":
+            plain.update(recurrent=value.recurrent, time_mask=value.time_mask)
+        return plain
     return value

@@ -43,8 +43,8 @@ def test_every_preset_with_its_baseline_comes_back_exactly(preset):
     assert text.startswith(PREFIX)
     assert set(text[len(PREFIX):]) <= URL_SAFE
     # 12_max_norm, naming a key ZDICT_V1 does not know twice: 122; the recurrent presets, naming
-    # five (model, gru, digits_rows, recurrent, time_mask): 156
-    assert len(text) < (160 if preset.config.recurrent else 130)
+    # five (model, gru, digits_rows, recurrent, time_mask), the baseline some twice: 162
+    assert len(text) < (170 if preset.config.recurrent else 130)
     assert decode_setup(text) == setup
 
 
