@@ -18,9 +18,8 @@ from dropviz.model.input_files import read_input
 
 GENERATED_DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "waves")
 BUNDLED_DATASETS = ("digits", "breast_cancer", "digits_rows")
-# Sets whose rows are sequences: waves (generated; WAVE_STEPS samples of a noisy wave), and
-# digits_rows, each 8x8 digit read as 8 time steps of 8 pixels.
-SEQUENCE_DATASETS = ("waves", "digits_rows")
+# Sets whose rows are sequences (DatasetConfig.steps_per_row): waves, generated, WAVE_STEPS
+# samples of a noisy wave; digits_rows, each 8x8 digit read as 8 time steps of 8 pixels.
 WAVE_STEPS = 16
 CSV_DATASET = "csv"
 DATASET_NAMES = (*GENERATED_DATASETS, *BUNDLED_DATASETS, CSV_DATASET)
