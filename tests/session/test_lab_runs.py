@@ -7,6 +7,7 @@ test_batch_norm.py: no compile of their own.
 """
 
 import pytest
+from alone import trained_alone
 
 from dropviz.model.config import Config
 from dropviz.model.trainer import Trainer
@@ -23,22 +24,13 @@ BN = Config().with_overrides(["hidden_layers=[8,8]", "dataset.n_samples=80", "se
                               "batch_size=16", "activation=tanh"])
 
 
-def _alone(config: Config, pool, steps: int):
-    trainer = Trainer(config, pool)
-    try:
-        trainer.run_steps(steps)
-        return trainer.evaluate()
-    finally:
-        trainer.close()
-
-
-def test_a_sweep_over_the_kind_equals_each_kind_trained_alone(pool):
+def test_a_sweep_over_the_kind_equals_each_kind_trainedtrained_alone(pool):
     grid = SweepGrid(KINDS, (parse_axis("dropout.kind=gaussian,dropconnect"),), 1)
     result = Sweep(grid).run(None, pool=pool)
     assert [dict(p.labels)["dropout.kind"] for p in result.points] == ["gaussian", "dropconnect"]
     for point in result.points:
         kind = dict(point.labels)["dropout.kind"]
-        alone = _alone(KINDS.with_overrides([f"dropout.kind={kind}"]), pool, 25)
+        alone = trained_alone(KINDS.with_overrides([f"dropout.kind={kind}"]), pool, 25)
         assert point.status == "ok"
         assert (point.train_loss, point.test_loss) == pytest.approx(
             (alone.train_loss, alone.test_loss), rel=1e-6), kind
@@ -57,5 +49,5 @@ def test_a_batch_norm_run_compares_in_lockstep_with_its_baseline(pool):
         pair.baseline.close()
     assert snapshot.step == 20 and snapshot.baseline_config.dropout.hidden == 0
     for config, evaluation in ((BN, snapshot.evaluation), (without, snapshot.baseline_evaluation)):
-        alone = _alone(config, pool, 20)
+        alone = trained_alone(config, pool, 20)
         assert evaluation.test_loss == pytest.approx(alone.test_loss, rel=1e-6)

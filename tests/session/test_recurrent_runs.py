@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 import pytest
+from alone import trained_alone
 
 from dropviz.model.config import Config
 from dropviz.model.errors import ConfigError
@@ -30,23 +31,14 @@ GRU = Config().with_overrides(["model=gru", "dataset.name=digits_rows", "hidden_
                                "batch_size=16", "seed=3", "steps=15"])
 
 
-def _alone(config: Config, pool, steps: int):
-    trainer = Trainer(config, pool)
-    try:
-        trainer.run_steps(steps)
-        return trainer.evaluate()
-    finally:
-        trainer.close()
-
-
-def test_a_sweep_over_the_time_mask_equals_each_trained_alone(pool):
+def test_a_sweep_over_the_time_mask_equals_each_trainedtrained_alone(pool):
     grid = SweepGrid(GRU, (parse_axis("dropout.time_mask=per_step,tied"),), 1)
     result = Sweep(grid).run(None, pool=pool)
     assert [dict(p.labels)["dropout.time_mask"] for p in result.points] == ["per_step", "tied"]
     losses = []
     for point in result.points:
         mask = dict(point.labels)["dropout.time_mask"]
-        alone = _alone(GRU.with_overrides([f"dropout.time_mask={mask}"]), pool, 15)
+        alone = trained_alone(GRU.with_overrides([f"dropout.time_mask={mask}"]), pool, 15)
         assert point.status == "ok"
         assert (point.train_loss, point.test_loss) == pytest.approx(
             (alone.train_loss, alone.test_loss), rel=1e-6), mask
@@ -67,7 +59,7 @@ def test_a_recurrent_run_compares_in_lockstep_with_its_baseline(pool):
         pair.baseline.close()
     assert snapshot.step == 12
     for config, evaluation in ((GRU, snapshot.evaluation), (without, snapshot.baseline_evaluation)):
-        assert evaluation.test_loss == pytest.approx(_alone(config, pool, 12).test_loss, rel=1e-6)
+        assert evaluation.test_loss == pytest.approx(trained_alone(config, pool, 12).test_loss, rel=1e-6)
 
 
 def test_monte_carlo_passes_vary_and_average_near_the_test_pass(pool):
