@@ -24,6 +24,7 @@ from dropviz.ui.views.noise_colours import (
     noise_colours,
     relative_noise,
 )
+from dropviz.ui.views.unit_subset import shown_units as spread_units
 from dropviz.ui.views.unrolled_network import UnrolledNetwork
 
 MAX_SHOWN = 16
@@ -34,10 +35,8 @@ NODE_SIZE = 16
 
 
 def shown_units(units: int, limit: int = MAX_SHOWN) -> np.ndarray:
-    """Evenly spread indices, first and last included, so the subset is fair to the layer."""
-    if units <= limit:
-        return np.arange(units)
-    return np.unique(np.linspace(0, units - 1, limit).round().astype(int))
+    """At most MAX_SHOWN of a layer's units, evenly spread."""
+    return spread_units(units, limit)
 
 
 def _layer_caption(name: str, units: int, shown: int) -> str:

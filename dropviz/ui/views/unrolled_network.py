@@ -24,6 +24,7 @@ import pyqtgraph as pg
 
 from dropviz.model.results import RECURRENT_KINDS, NetworkLayout
 from dropviz.ui.style import NEGATIVE_WEIGHT, POSITIVE_WEIGHT
+from dropviz.ui.views.unit_subset import shown_units
 
 SHOWN_STEPS = 4  # the last time steps drawn: enough to see masks change or stay over time
 MAX_UNITS = 8  # units per column: more would blur at the size of a block
@@ -34,13 +35,6 @@ LINK_WIDTHS = (0.5, 1.0, 1.8, 3.0)
 LINK_ALPHAS = (45, 90, 150, 220)
 GREYED = (170, 170, 170, 70)
 NODE_SIZE = 11
-
-
-def shown_units(units: int, limit: int = MAX_UNITS) -> np.ndarray:
-    """Evenly spread indices, first and last included."""
-    if units <= limit:
-        return np.arange(units)
-    return np.unique(np.linspace(0, units - 1, limit).round().astype(int))
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,7 @@ class UnrolledNetwork:
         self.steps = list(range(max(0, self.time_steps - SHOWN_STEPS), self.time_steps))
         output = layout.of_kind("dense")[-1]
         widths = [step_width, *(layer.units for layer in recurrent), output.units]
-        shown = [shown_units(width) for width in widths]
+        shown = [shown_units(width, MAX_UNITS) for width in widths]
         tops = np.cumsum([0.0, *(len(units) + BAND_GAP for units in shown)])
         self.columns: list[_Column] = []
         self.links: list[_Links] = []
