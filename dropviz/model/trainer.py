@@ -15,6 +15,7 @@ from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
 from dropviz.model.graph.architecture import Architecture
 from dropviz.model.graph.network import DropoutNetwork
+from dropviz.model.graph.quick_start import QuickStartNetwork, ThreadStarter
 from dropviz.model.memory import check_memory
 from dropviz.model.results import DecisionGrid, Evaluation, NetworkLayout, StepResult
 
@@ -22,21 +23,30 @@ from dropviz.model.results import DecisionGrid, Evaluation, NetworkLayout, StepR
 class NetworkPool:
     """Compiled networks kept for reuse, so a reset or a new dataset of the same shape is instant.
 
-    A network is lent to one trainer at a time, because its weights are shared variables.
+    A network is lent to one trainer at a time, because its weights are shared variables. With
+    `quick_start` (the window's pool) a new network trains on a quick twin while the fast one
+    compiles (see quick_start.py); headless runs wait for the fast one, which is soon faster.
     """
 
-    def __init__(self) -> None:
-        self._free: dict[Architecture, list[DropoutNetwork]] = {}
+    def __init__(self, quick_start: bool = False, start_thread: ThreadStarter | None = None) -> None:
+        self._free: dict[Architecture, list[DropoutNetwork | QuickStartNetwork]] = {}
+        self.quick_start = quick_start
+        self._start_thread = start_thread
 
-    def acquire(self, arch: Architecture, X_train: np.ndarray, y_train: np.ndarray) -> DropoutNetwork:
+    def acquire(self, arch: Architecture, X_train: np.ndarray,
+                y_train: np.ndarray) -> DropoutNetwork | QuickStartNetwork:
         free = self._free.get(arch)
         if free:
             network = free.pop()
             network.set_data(X_train, y_train)
             return network
+        if self.quick_start:
+            if self._start_thread is None:
+                return QuickStartNetwork(arch, X_train, y_train)
+            return QuickStartNetwork(arch, X_train, y_train, self._start_thread)
         return DropoutNetwork(arch, X_train, y_train)
 
-    def release(self, network: DropoutNetwork) -> None:
+    def release(self, network: DropoutNetwork | QuickStartNetwork) -> None:
         """Take a network back; one given back twice is kept once, or two trainers would later
         share its weights."""
         free = self._free.setdefault(network.arch, [])

@@ -53,8 +53,12 @@ class DropoutNetwork:
     returns the data loss of the batch and the keep-mask of every dropout layer (True = kept).
     """
 
-    def __init__(self, arch: Architecture, X_train: np.ndarray, y_train: np.ndarray) -> None:
+    def __init__(self, arch: Architecture, X_train: np.ndarray, y_train: np.ndarray, *,
+                 quick: bool = False) -> None:
+        """A `quick` network compiles in about a second (no rewrites, see backend.py) and trains
+        slower; it has no multi-step call (its `train_steps` calls `train_step` in a loop)."""
         self.arch = arch
+        self.quick = quick
         self.layers = build_layers(arch)
         self.layout = NetworkLayout(arch.n_inputs, tuple(layer.info() for layer in self.layers))
         self.params = [pytensor.shared(np.zeros(param.shape, FLOAT), name=param.name)
@@ -79,8 +83,9 @@ class DropoutNetwork:
         self._train_many = None
         self._preparing = threading.Lock()
         self._weights_per_row = sum(a * b for a, b in pairwise(arch.widths))
-        self._run_once(lambda: (self.train_step(np.zeros(1, dtype=np.int32)),
-                                self.predict(np.zeros((1, arch.n_inputs), dtype=FLOAT))))
+        if not quick:  # the C backend compiles when the function is made, not at its first call
+            self._run_once(lambda: (self.train_step(np.zeros(1, dtype=np.int32)),
+                                    self.predict(np.zeros((1, arch.n_inputs), dtype=FLOAT))))
 
     def _run_once(self, call: Callable[[], object]) -> None:
         """Call compiled functions once and undo what the call changed (weights, state, rng).
@@ -104,6 +109,8 @@ class DropoutNetwork:
         a copy of the function whose weights, optimizer state and rng are copies, so the
         network's own state is never read or written while it trains.
         """
+        if self.quick:
+            return
         with self._preparing, graph_scope():
             if self._train_many is None:
                 function = self._compile_train_many()
@@ -113,7 +120,7 @@ class DropoutNetwork:
     @property
     def train_steps_ready(self) -> bool:
         """True once `train_steps` will run without compiling first."""
-        return self._train_many is not None
+        return self.quick or self._train_many is not None
 
     def _state_copies(self) -> dict:
         """A fresh shared variable for each one a training step updates, of the same type."""
@@ -122,6 +129,11 @@ class DropoutNetwork:
                   for var in updated}
         copies[self.train_rng] = pt.random.shared_rng(seed=0, name="train_rng_copy")
         return copies
+
+    @property
+    def preparing(self) -> str:
+        """What the network does besides training, for the status bar: nothing (see quick_start.py)."""
+        return ""
 
     @property
     def noise_names(self) -> tuple[str, ...]:
@@ -171,7 +183,8 @@ class DropoutNetwork:
             batch, self.params, state, self.train_rng)
         updates = dict(zip([*self.params, *state], [*new_params, *new_state], strict=True))
         updates[self.train_rng] = next_rng
-        return compile_function([batch], [loss, *masks], updates, loops=self.arch.recurrent)
+        return compile_function([batch], [loss, *masks], updates, loops=self.arch.recurrent,
+                                quick=self.quick)
 
     @in_graph_scope
     def _compile_train_many(self):
@@ -205,7 +218,7 @@ class DropoutNetwork:
         x = pt.matrix("x", dtype="float32")
         logits = self._forward(x, self._pass(self.params))
         return compile_function([x], [_probabilities(logits, self.arch.n_classes), logits],
-                                loops=self.arch.recurrent)
+                                loops=self.arch.recurrent, quick=self.quick)
 
     @in_graph_scope
     def _compile_mc_pass(self):
@@ -213,7 +226,7 @@ class DropoutNetwork:
         run = self._pass(self.params, self.mc_rng, batch_statistics=False)
         logits = self._forward(x, run)
         return compile_function([x], _probabilities(logits, self.arch.n_classes), {self.mc_rng: run.rng},
-                                loops=self.arch.recurrent)
+                                loops=self.arch.recurrent, quick=self.quick)
 
     @in_graph_scope
     def _compile_states(self):
@@ -223,7 +236,7 @@ class DropoutNetwork:
             h = layer.forward(h, run)
             if layer.kind in RECURRENT_KINDS:
                 states.append(h)
-        return compile_function([x], states, loops=True)
+        return compile_function([x], states, loops=True, quick=self.quick)
 
     def hidden_states(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Each recurrent layer's test-time state at every time step, (rows, time, units), by layer
@@ -284,10 +297,19 @@ class DropoutNetwork:
         fixed cost is paid once, which is most of a step for a small network. Returns the K losses
         and, per dropout layer, the K masks stacked as (K, batch, units). Compiled on first use.
         """
-        self.prepare_train_steps()
         batches = np.asarray(batches, dtype=np.int32)
+        if self.quick:
+            return self._train_steps_one_by_one(batches)
+        self.prepare_train_steps()
         losses, *masks = call_with_blas_threads(self._train_many, self._flops(batches.shape[1], 3),
                                                 len(batches), batches)
+        return losses, masks
+
+    def _train_steps_one_by_one(self, batches: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`train_steps` of a quick network: a scan would take it seconds to compile."""
+        steps = [self.train_step(batch) for batch in batches]
+        losses = np.array([loss for loss, _ in steps], dtype=FLOAT)
+        masks = [np.stack(layer) for layer in zip(*(masks for _, masks in steps), strict=True)]
         return losses, masks
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
