@@ -126,6 +126,7 @@ class Run:
             masks={name: mask.copy() for name, mask in last.masks.items()} if last else {},
             recent_steps=steps, recent_masks=recent, weights=self.trainer.network.weights(),
             grid=self.grid, curves=self.record.curves.arrays(),
+            preparing=self.trainer.network.preparing,
         )
 
     def close(self) -> None:

@@ -102,6 +102,9 @@ class Snapshot:
     # A recurrent model's test-time state at every time step of the test sequence SEQUENCE_ROW,
     # (time, units) by recurrent layer; empty for an MLP (see `sequence_states`).
     states: dict[str, np.ndarray] = field(default_factory=dict)
+    # What the network does besides training, e.g. a quick start's fast network compiling; "" when
+    # nothing (see model/graph/quick_start.py).
+    preparing: str = ""
 
 
 class MaskRaster:
@@ -165,6 +168,7 @@ def status_text(snapshot: Snapshot) -> str:
     """The one line a lecturer reads off the status bar."""
     ev = snapshot.evaluation
     speed = f"{snapshot.steps_per_second:.0f} steps/s" if snapshot.playing else "paused"
-    return (f"step {snapshot.step} · epoch {snapshot.epoch:.1f} · {speed} · "
+    text = (f"step {snapshot.step} · epoch {snapshot.epoch:.1f} · {speed} · "
             f"train loss {ev.train_loss:.3g} acc {ev.train_acc:.2f} · "
             f"test loss {ev.test_loss:.3g} acc {ev.test_acc:.2f}")
+    return f"{text} · {snapshot.preparing}" if snapshot.preparing else text
