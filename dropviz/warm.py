@@ -1,0 +1,215 @@
+"""Warm the compile caches once, so that any network the window builds trains within about a second.
+
+A network new to the session starts on its quick twin (model/graph/quick_start.py): PyTensor's C
+backend without graph rewrites, whose code is cached per elementary operation, not per graph. The
+twin is ready in 0.5-1.4 s when every operation it uses was compiled before, and 3-17 s when one
+was not (the first gaussian dropout, batch norm, GRU...); a first-ever twin, on an empty cache,
+took 57 s. Unrewritten graphs are made of the same operations whatever the depth, widths or
+combination, so compiling a few networks that together use all of them covers every other one.
+
+Which networks: every pair of values of the settings that fix the graph (model, activation,
+optimizer, binary or multi-class output, dropout kind, how masks apply, batch norm, depth) occurs
+in at least one of them, among the combinations `Config` accepts (`covering_set`). Each twin also
+runs its prediction, its Monte-Carlo pass and a recurrent net's hidden states, as the window does.
+Last, the default settings' fast network compiles (numba: its step, prediction and multi-step
+call), so the first launch compiles nothing at all.
+
+`python -m dropviz.warm` (`make warm`; `make run` runs it once per virtual environment). Running it
+again is harmless and quick: everything then comes from the caches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import itertools
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NoReturn
+
+from dropviz.model.config import (
+    ACTIVATIONS,
+    BATCH_NORM_PLACES,
+    DROPOUT_KINDS,
+    MODELS,
+    OPTIMIZERS,
+    Config,
+    DropoutConfig,
+)
+from dropviz.model.errors import ConfigError
+from dropviz.model.graph.architecture import APPLY_MODES, Architecture
+
+# Output classes: two (one sigmoid unit) and more (softmax) build different output operations.
+CLASS_COUNTS = (2, 3)
+DEPTHS = (1, 2, 3)  # the first hidden layer, one after it, and one between two
+# A width, a recurrent row's time steps or a step's features of 1 is an axis PyTensor knows to
+# broadcast, for which the C backend compiles other code (a GRU on waves, 16 steps of 1 feature,
+# compiled 3-6 new operations when only widths of 2 and 3 had been warmed). Other sizes are alike.
+SIZES = (1, 2)
+ROWS = 8
+
+# What fixes a graph, each with every value it can take. An Architecture's other fields are shapes.
+FACTORS: dict[str, tuple] = {
+    "model": MODELS,
+    "activation": ACTIVATIONS,
+    "optimizer": OPTIMIZERS,
+    "n_classes": CLASS_COUNTS,
+    "dropout_kind": DROPOUT_KINDS,
+    "apply": APPLY_MODES,
+    "batch_norm": BATCH_NORM_PLACES,
+    "depth": DEPTHS,
+    "width": SIZES,
+    "time_steps": SIZES,
+    "step_width": SIZES,
+}
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One value of every factor."""
+
+    model: str
+    activation: str
+    optimizer: str
+    n_classes: int
+    dropout_kind: str
+    apply: str
+    batch_norm: str
+    depth: int
+    width: int
+    time_steps: int
+    step_width: int
+
+    def pairs(self) -> frozenset[tuple[tuple[str, object], tuple[str, object]]]:
+        """Every pair of (factor, value) this combination holds."""
+        return frozenset(itertools.combinations(vars(self).items(), 2))
+
+    def accepted(self) -> bool:
+        """True if `Config` accepts it (a recurrent model refuses batch norm and dropconnect); an
+        MLP's rows are one time step."""
+        if self.model == "mlp" and self.time_steps != 1:
+            return False
+        return _config_accepts(self.model, self.activation, self.optimizer, self.dropout_kind,
+                               self.batch_norm, (self.width,) * self.depth)
+
+    def architecture(self) -> Architecture:
+        return Architecture(self.time_steps * self.step_width, (self.width,) * self.depth,
+                            self.n_classes, self.activation, self.optimizer, apply=self.apply,
+                            dropout_kind=self.dropout_kind, batch_norm=self.batch_norm,
+                            model=self.model, time_steps=self.time_steps)
+
+    def describe(self) -> str:
+        layers = f"{self.depth} layer{'s' if self.depth > 1 else ''} of {self.width}"
+        rows = (f"rows of {self.time_steps} x {self.step_width}" if self.model != "mlp"
+                else f"rows of {self.step_width}")
+        norm = "" if self.batch_norm == "none" else f", batch norm {self.batch_norm}"
+        return (f"{self.model}, {rows}, {layers}, {self.activation}, {self.optimizer}, "
+                f"{self.n_classes} classes, {self.dropout_kind} dropout by {self.apply}{norm}")
+
+
+@functools.cache
+def _config_accepts(model: str, activation: str, optimizer: str, kind: str, batch_norm: str,
+                    hidden_layers: tuple[int, ...]) -> bool:
+    try:
+        Config(hidden_layers=hidden_layers, activation=activation, model=model,
+               optimizer=optimizer, batch_norm=batch_norm, dropout=DropoutConfig(kind=kind))
+    except ConfigError:
+        return False
+    return True
+
+
+def accepted_combinations() -> list[Combination]:
+    return [combination for values in itertools.product(*FACTORS.values())
+            if (combination := Combination(*values)).accepted()]
+
+
+@functools.cache
+def covering_set() -> tuple[Combination, ...]:
+    """Few combinations that hold every pair of values some accepted combination holds.
+
+    Greedy: take the combination holding most pairs not yet held, first in product order on a tie
+    (deterministic), until none is left. 23,328 combinations, 6,192 accepted, 17 chosen. A set of
+    pairs is an int with a bit per pair, so that this takes a fraction of a second.
+    """
+    candidates = accepted_combinations()
+    bits: dict[tuple, int] = {}
+    held = [sum(1 << bits.setdefault(pair, len(bits)) for pair in combination.pairs())
+            for combination in candidates]
+    missing, chosen = (1 << len(bits)) - 1, []
+    while missing:
+        best = max(range(len(candidates)), key=lambda index: (held[index] & missing).bit_count())
+        chosen.append(candidates[best])
+        missing &= ~held[best]
+    return tuple(chosen)
+
+
+def warm_quick_twin(arch: Architecture) -> None:
+    """Build the quick twin and call everything the window calls on a network."""
+    import numpy as np
+
+    from dropviz.model.graph.network import DropoutNetwork
+
+    X = np.random.default_rng(0).normal(size=(ROWS, arch.n_inputs)).astype(np.float32)
+    y = (np.arange(ROWS) % arch.n_classes).astype(np.int32)
+    network = DropoutNetwork(arch, X, y, quick=True)
+    network.reset(0)
+    network.train_step(np.arange(4, dtype=np.int32))
+    network.predict(X)
+    network.mc_predict(X, 1)
+    network.hidden_states(X)
+
+
+def warm_default_network() -> None:
+    """The default settings' fast network, as the first launch builds and trains it."""
+    from dropviz.model.trainer import Trainer
+
+    trainer = Trainer(Config())
+    trainer.step()
+    trainer.network.prepare_train_steps()
+    trainer.evaluate()
+
+
+def steps() -> Iterator[tuple[str, object]]:
+    """(what, a call that warms it), in order."""
+    for combination in covering_set():
+        arch = combination.architecture()
+        yield f"quick twin: {combination.describe()}", lambda arch=arch: warm_quick_twin(arch)
+    yield "fast network of the default settings", warm_default_network
+
+
+class _Parser(argparse.ArgumentParser):
+    """A mistake is one line and exit status 2, not argparse's usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"python -m dropviz.warm: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(prog="python -m dropviz.warm", description=__doc__.splitlines()[0])
+    parser.add_argument("--list", action="store_true",
+                        help="print what would be compiled, one line each, and compile nothing")
+    args = parser.parse_args(argv)
+    work = list(steps())
+    started = time.perf_counter()
+    for number, (what, call) in enumerate(work, 1):
+        if args.list:
+            print(what)
+            continue
+        began = time.perf_counter()
+        try:
+            call()
+        except Exception as error:  # one line for the user; make stops on the status
+            print(f"python -m dropviz.warm: {what}: {type(error).__name__}: {error}",
+                  file=sys.stderr)
+            return 2
+        print(f"[{number}/{len(work)}] {what}: {time.perf_counter() - began:.1f} s", flush=True)
+    if not args.list:
+        print(f"warm: done in {time.perf_counter() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
