@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         worker.sigError.connect(self.show_error)
         worker.sigNotice.connect(lambda text: self.banner.show_message(text, "info",
                                                                        seconds=NEWS_SECONDS))
+        worker.sigNews.connect(self._on_news)
         worker.sigCompareChanged.connect(self._on_compare_changed)
         self.compare.sigSpec.connect(handle.sigCompare)
         self.presets_menu.sigChosen.connect(self.apply_preset)
@@ -214,10 +215,16 @@ class MainWindow(QMainWindow):
     # --- from the worker --------------------------------------------------------------------
 
     def _on_busy(self, text: str) -> None:
-        self.status.setText(text.split("...")[0] + "...")
-        if text.startswith("Compiling"):
+        doing = text.split("...")[0]
+        self.status.setText(doing + "...")
+        if text.startswith(("Compiling", "Preparing")):  # a network new to this session
             self.banner.show_message(text, "info")
-            self.setWindowTitle("dropviz · compiling...")
+            self.setWindowTitle(f"dropviz · {doing.lower()}...")
+
+    def _on_news(self, text: str) -> None:
+        """News nobody asked for, e.g. the fast network took over: it never hides a problem."""
+        if self.banner.kind() not in ("warning", "error"):
+            self.banner.show_message(text, "info", seconds=NEWS_SECONDS)
 
     def _on_run_started(self, info: RunInfo) -> None:
         self.drawing.cancel()

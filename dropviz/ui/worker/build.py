@@ -28,11 +28,17 @@ if TYPE_CHECKING:  # the training modules are imported by the build thread itsel
 WINDOW_BLAS_THREADS = max(1, (os.cpu_count() or 1) - 1)
 
 
-def compiling_message(arch: Architecture) -> str:
-    layers = ", ".join(map(str, arch.hidden_layers))
-    return (f"Compiling... the network for this shape (hidden layers {layers}, {arch.activation}, "
-            f"{arch.optimizer}) is compiled once, which takes a few seconds. "
-            "The window stays usable meanwhile.")
+def compiling_message(arch: Architecture, quick_start: bool) -> str:
+    """What the window says while a network new to this session is made: with a quick start
+    (the window's own pool) it trains within about a second, else it compiles first."""
+    shape = (f"hidden layers {', '.join(map(str, arch.hidden_layers))}, {arch.activation}, "
+             f"{arch.optimizer}")
+    if quick_start:
+        return (f"Preparing a quick start... the network for this shape ({shape}) starts "
+                "training in about a second, on a slower version of itself while the fast one "
+                "compiles beside it; the status bar shows how far it is.")
+    return (f"Compiling... the network for this shape ({shape}) is compiled once, which takes a "
+            "few seconds. The window stays usable meanwhile.")
 
 
 _being_prepared: weakref.WeakSet[DropoutNetwork] = weakref.WeakSet()
@@ -43,6 +49,15 @@ def _start_daemon(target: Callable[[], object], name: str) -> None:
     thread = threading.Thread(target=target, name=name, daemon=True)
     _build_threads.add(thread)
     thread.start()
+
+
+def window_pool() -> NetworkPool:
+    """The window's own pool: a new network trains on a quick start at once (see
+    model/graph/quick_start.py), and its fast build's thread counts in `building_aside`.
+    Call it on a build's thread: it imports PyTensor."""
+    from dropviz.model.trainer import NetworkPool
+
+    return NetworkPool(quick_start=True, start_thread=_start_daemon)
 
 
 def building_aside() -> bool:
@@ -141,7 +156,7 @@ class RunBuild(DaemonTask):
             # scikit-learn another, for a dataset not in the cache); the window is up meanwhile.
             from dropviz.model.data.datasets import load_dataset
             from dropviz.model.graph.backend import limit_blas_threads
-            from dropviz.model.trainer import NetworkPool, Trainer, architecture_for
+            from dropviz.model.trainer import Trainer, architecture_for
 
             limit_blas_threads(WINDOW_BLAS_THREADS)
 
@@ -151,11 +166,12 @@ class RunBuild(DaemonTask):
             return
         try:
             arch = architecture_for(self.config, dataset)
+            pool = self._pool or window_pool()
             if arch not in self._known:
-                self._put(("compiling", arch))
+                self._put(("compiling", arch, pool.quick_start))
             if self._old is not None:
                 self._old.close()
-            trainer = Trainer(self.config, self._pool or NetworkPool(), dataset)
+            trainer = Trainer(self.config, pool, dataset)
             # A recurrent net's hidden states go with every snapshot: their function compiles
             # here (about a second), not on the worker at the first snapshot. An MLP has none.
             trainer.hidden_states(dataset.X_test[:1])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from dropviz.model.errors import DropvizError, ExportError
 from dropviz.session.run_record import RestoredRun, restore_run
-from dropviz.ui.worker.build import DaemonTask
+from dropviz.ui.worker.build import DaemonTask, window_pool
 
 if TYPE_CHECKING:  # the trainer loads PyTensor: the load's thread imports it, see build.py
     from dropviz.model.trainer import NetworkPool, Trainer
@@ -41,9 +41,8 @@ class ExperimentLoad(DaemonTask):
     def _load(self) -> RestoredRun:
         # Imported here, off the GUI thread: see build.py.
         from dropviz.model.experiment import load_experiment
-        from dropviz.model.trainer import NetworkPool
 
-        experiment = load_experiment(self.path, self._pool or NetworkPool())
+        experiment = load_experiment(self.path, self._pool or window_pool())
         try:
             return restore_run(self.path, experiment)
         except Exception:

@@ -27,6 +27,7 @@ class Owner(Protocol):
     sigDiverged: pyqtBoundSignal
     sigError: pyqtBoundSignal
     sigNotice: pyqtBoundSignal
+    sigNews: pyqtBoundSignal
     sigCompareChanged: pyqtBoundSignal
     sigJobProgress: pyqtBoundSignal
     sigJobResult: pyqtBoundSignal

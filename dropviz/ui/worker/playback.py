@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 from dropviz.model.results import StepResult
 from dropviz.session.lockstep import Lockstep
@@ -18,6 +19,7 @@ from dropviz.session.snapshot import Snapshot, with_states
 from dropviz.ui.worker.build import prepare_train_steps_aside
 from dropviz.ui.worker.owner import Owner
 from dropviz.ui.worker.pacing import MAX_CHUNK, TICK_SECONDS, Pacer
+from dropviz.ui.worker.preparing import LOOK_SECONDS, PreparingWatch, preparing_text
 
 
 def divergence_message(snapshot: Snapshot, step: int) -> str:
@@ -39,6 +41,9 @@ class Playback:
         self.pace = Pacer()
         self.playing = False
         self._awaiting_ack = False  # a snapshot was sent that the window has not started drawing
+        self.preparing = PreparingWatch(worker)
+        self._shown_preparing = ""  # what the last snapshot said the networks prepare
+        self._look_due = 0.0
 
     @property
     def pair(self) -> Lockstep | None:
@@ -47,6 +52,8 @@ class Playback:
     def take(self, pair: Lockstep | None) -> None:
         """Train `pair` from now on (None: nothing, while a new run is built)."""
         self.loop = TrainingLoop(pair, max_chunk=MAX_CHUNK) if pair is not None else None
+        self.preparing.new_run()
+        self._look_due = 0.0
 
     def play(self) -> None:
         self.playing = True
@@ -89,6 +96,24 @@ class Playback:
             self.publish()
         worker.schedule(0)
 
+    def watch(self) -> None:
+        """Look at what the networks prepare every LOOK_SECONDS; a paused run sends a snapshot
+        when that changed, and keeps looking while something is prepared or not yet shown.
+        A playing run's own ticks come sooner, so this schedules nothing while it plays."""
+        pair, watch, now = self.pair, self.preparing, time.monotonic()
+        if pair is None:
+            return
+        looked = now >= self._look_due
+        if looked:
+            self._look_due = now + LOOK_SECONDS
+            watch.look(pair)
+        if self.playing:
+            return
+        if looked and watch.seen != self._shown_preparing and not self._awaiting_ack:
+            self.publish()
+        if watch.seen or watch.seen != self._shown_preparing:
+            self._worker.schedule(self._look_due - now)
+
     def _prepare_chunks(self) -> None:
         """A frame's steps took longer than a frame: training, not the speed setting, sets the
         pace, so it is worth compiling the multi-step call (seconds; a thread does it meanwhile,
@@ -122,6 +147,9 @@ class Playback:
         self.pace.rate.update(pair.step)
         snapshot = with_states(pair.snapshot(self.pace.rate.value if self.playing else 0.0,
                                              self.playing), pair.run.trainer)
+        self._shown_preparing = preparing_text(pair)
+        if snapshot.preparing != self._shown_preparing:  # the baseline's, see preparing_text
+            snapshot = replace(snapshot, preparing=self._shown_preparing)
         self._awaiting_ack = True
         self._worker.sigSnapshot.emit(snapshot)
         if self.playing:  # a one-off snapshot (a step, a pause, warm-up) sets no pace

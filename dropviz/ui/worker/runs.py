@@ -94,7 +94,7 @@ class RunBuilds:
             worker.schedule(POLL_MS / 1000)
             return
         if message[0] == "compiling":
-            worker.sigBusy.emit(compiling_message(message[1]))
+            worker.sigBusy.emit(compiling_message(*message[1:]))
             worker.schedule(0)
             return
         self.build = None

@@ -77,6 +77,7 @@ class Worker(QObject):
     sigDiverged = pyqtSignal(str)
     sigError = pyqtSignal(str)
     sigNotice = pyqtSignal(str)  # news for the user that is not a problem
+    sigNews = pyqtSignal(str)  # news nobody asked for (a fast network ready): hides no problem
     sigCompareChanged = pyqtSignal(str)  # a baseline's label when it joins the run, "" when it goes
     sigJobProgress = pyqtSignal(str, int, int)  # job kind, done, total
     sigJobResult = pyqtSignal(str, object)  # job kind, result
@@ -263,6 +264,7 @@ class Worker(QObject):
             return
         if self.playback.playing and self.playback.pair is not None:
             self.playback.tick()
+        self.playback.watch()
 
     def fail(self, error: BaseException) -> None:
         """Pause and tell the user: a loop that failed once would fail again at once."""
