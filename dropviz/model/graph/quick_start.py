@@ -98,17 +98,23 @@ class QuickStartNetwork:
             self.fast_ready.set()
 
     def _catch_up(self, fast: DropoutNetwork) -> None:
-        """Replay the log on `fast`, mostly while the quick twin goes on; take over at the end."""
-        done = 0
+        """Replay the log on `fast` while the quick twin goes on, then the rest holding the lock.
+
+        Rounds go on without the lock while each at least halves the backlog; a twin training
+        flat out, which competes with the replay for the interpreter lock, may not let it shrink,
+        and then the worker waits once for the rest.
+        """
+        done, backlog = 0, None
         while True:
             with self._lock:
                 pending = self._log[done:]
-                if sum(map(_entry_steps, pending)) <= CATCH_UP_STEPS:
+                steps = sum(map(_entry_steps, pending))
+                if steps <= CATCH_UP_STEPS or (backlog is not None and steps > backlog // 2):
                     self._replay(fast, pending)
                     self._take_over(fast)
                     return
             self._replay(fast, pending)
-            done += len(pending)
+            done, backlog = done + len(pending), steps
 
     @staticmethod
     def _replay(fast: DropoutNetwork, entries: list[tuple[str, tuple, dict]]) -> None:
