@@ -43,7 +43,7 @@ class BatchNorm(Layer):
         params = run.params
         if run.training and run.batch_statistics:
             mean = pt.mean(h, axis=0)
-            var = pt.mean((h - mean) ** 2, axis=0)
+            var = pt.mean(pt.sqr(h - mean), axis=0)
             rows = pt.cast(h.shape[0], "float32")
             unbiased = var * rows / pt.maximum(rows - 1, 1)
             run.buffers[self.mean] = MOMENTUM * params[self.mean] + (1 - MOMENTUM) * mean

@@ -71,7 +71,7 @@ class Dense(Layer):
         return {self.weight: weight.astype(FLOAT), self.bias: np.zeros(self.units, dtype=FLOAT)}
 
     def penalty(self, params: dict[str, pt.TensorVariable]) -> list[pt.TensorVariable]:
-        return [pt.sum(params[self.weight] ** 2)]
+        return [pt.sum(pt.sqr(params[self.weight]))]
 
     def l1_penalty(self, params: dict[str, pt.TensorVariable]) -> list[pt.TensorVariable]:
         return [pt.sum(pt.abs(params[self.weight]))]
@@ -86,7 +86,7 @@ class Dense(Layer):
         if not self.hidden:
             return
         weight = params[self.weight]
-        norms = pt.sqrt(pt.sum(weight**2, axis=0))
+        norms = pt.sqrt(pt.sum(pt.sqr(weight), axis=0))
         params[self.weight] = pt.switch(norms > max_norm, weight * (max_norm / norms), weight)
 
     def fold(self, arrays: dict[str, np.ndarray], scale: np.floating,

@@ -101,7 +101,7 @@ class Recurrent(Layer):
         return (self.fan_in, width), (self.units, width), (width,), (width,)
 
     def penalty(self, params: dict[str, pt.TensorVariable]) -> list[pt.TensorVariable]:
-        return [pt.sum(params[name] ** 2) for name in self.names[:2]]
+        return [pt.sum(pt.sqr(params[name])) for name in self.names[:2]]
 
     def l1_penalty(self, params: dict[str, pt.TensorVariable]) -> list[pt.TensorVariable]:
         return [pt.sum(pt.abs(params[name])) for name in self.names[:2]]
@@ -110,7 +110,7 @@ class Recurrent(Layer):
         """Each gate unit's incoming weights, from the inputs and from the state, kept to the limit
         together (a column of Wx over a column of Wh), as a dense layer keeps a column of W."""
         w_x, w_h = (params[name] for name in self.names[:2])
-        norms = pt.sqrt(pt.sum(w_x**2, axis=0) + pt.sum(w_h**2, axis=0))
+        norms = pt.sqrt(pt.sum(pt.sqr(w_x), axis=0) + pt.sum(pt.sqr(w_h), axis=0))
         factor = pt.minimum(1.0, max_norm / norms)  # exactly 1 within the limit or with none
         params[self.names[0]] = w_x * factor
         params[self.names[1]] = w_h * factor
