@@ -14,10 +14,36 @@ import dataclasses
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from dropviz.model.graph.architecture import Architecture
+
+# Names the warm-up that compiled every elementary operation of the quick twins (dropviz/warm.py);
+# a new operation in the layers' graphs needs a new name, so that the warm-up runs again.
+QUICK_OPS_MARK = "dropviz-quick-ops-1"
+
+
+def _quick_ops_mark() -> Path:
+    import pytensor
+
+    return Path(pytensor.config.compiledir) / QUICK_OPS_MARK
+
+
+def quick_ops_warm() -> bool:
+    """True once the warm-up has compiled the quick twins' operations into this compile cache.
+
+    Without it a quick twin compiles C code for each operation it is the first to use: 30-60 s on
+    a fresh machine, longer than the fast network's own compile, so a quick start is no start.
+    """
+    return _quick_ops_mark().exists()
+
+
+def mark_quick_ops_warm() -> None:
+    mark = _quick_ops_mark()
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    mark.touch()
 
 
 def architecture_json(arch: Architecture) -> str:
