@@ -7,6 +7,7 @@ and evaluates; the worker thread, the headless CLI and the benchmarks all drive 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -26,9 +27,11 @@ class NetworkPool:
     A network is lent to one trainer at a time, because its weights are shared variables. With
     `quick_start` (the window's pool) a new network trains on a quick twin while the fast one
     compiles (see quick_start.py); headless runs wait for the fast one, which is soon faster.
+    `quick_start` may be a function asked at each new network, e.g. `quick_ops_warm`.
     """
 
-    def __init__(self, quick_start: bool = False, start_thread: ThreadStarter | None = None) -> None:
+    def __init__(self, quick_start: bool | Callable[[], bool] = False,
+                 start_thread: ThreadStarter | None = None) -> None:
         self._free: dict[Architecture, list[DropoutNetwork | QuickStartNetwork]] = {}
         self.quick_start = quick_start
         self._start_thread = start_thread
@@ -40,7 +43,7 @@ class NetworkPool:
             network = free.pop()
             network.set_data(X_train, y_train)
             return network
-        if self.quick_start:
+        if self.quick_start() if callable(self.quick_start) else self.quick_start:
             if self._start_thread is None:
                 return QuickStartNetwork(arch, X_train, y_train)
             return QuickStartNetwork(arch, X_train, y_train, self._start_thread)
