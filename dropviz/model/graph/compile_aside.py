@@ -10,6 +10,7 @@ PyTensor's caches; the window's process then builds the same network from them i
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -56,7 +57,8 @@ def warm_aside() -> subprocess.Popen | None:
     child = subprocess.Popen([sys.executable, "-m", "dropviz.warm"], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     if hasattr(os, "setpriority"):  # below the window's own work (not on Windows)
-        os.setpriority(os.PRIO_PROCESS, child.pid, 10)
+        with contextlib.suppress(ProcessLookupError):  # it may have ended already
+            os.setpriority(os.PRIO_PROCESS, child.pid, 10)
     return child
 
 
