@@ -9,7 +9,7 @@ import pytest
 from weights_check import assert_same_weights
 
 from dropviz.model.config import Config
-from dropviz.model.graph import quick_start
+from dropviz.model.graph import compile_aside, quick_start
 from dropviz.model.graph.architecture import Architecture
 from dropviz.model.graph.compile_aside import architecture_from_json, architecture_json
 from dropviz.model.graph.network import DropoutNetwork
@@ -142,3 +142,15 @@ def test_the_quick_twin_draws_the_masks_of_the_fast_network(pool, config):
         assert starter.targets and not quick.network.is_fast  # held: all 40 steps were the twin's
     finally:
         alone.close()
+
+
+def test_pools_ask_at_each_new_network_whether_the_quick_ops_are_warm(monkeypatch, tmp_path):
+    mark = tmp_path / "compiledir" / compile_aside.QUICK_OPS_MARK
+    monkeypatch.setattr(compile_aside, "_quick_ops_mark", lambda: mark)
+    pool = NetworkPool(quick_start=compile_aside.quick_ops_warm, start_thread=HeldThread())
+    arch = Architecture(2, (16, 8), 2, "relu", "adam")
+    data = np.zeros((3, 2), np.float32), np.zeros(3, np.int32)
+    assert isinstance(pool.acquire(arch, *data), DropoutNetwork)
+    compile_aside.mark_quick_ops_warm()
+    assert compile_aside.quick_ops_warm() and compile_aside.warm_aside() is None
+    assert isinstance(pool.acquire(arch, *data), QuickStartNetwork)
