@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import socket
 import sys
@@ -82,6 +83,10 @@ def run_app(config: Config | None = None, setup: Setup | None = None) -> int:
         code = app.exec_()
     collector.stop()
     stop_window_log()
+    # The process ends next, and its last collection would go through every object of the
+    # compiled networks, which the exit frees anyway: 1.2-2.8 s from a signal to the exit with a
+    # quick start's twins beside the fast networks, 0.25-0.4 s frozen (measured on 2 busy cores).
+    gc.freeze()
     return code
 
 

@@ -53,11 +53,18 @@ def _start_daemon(target: Callable[[], object], name: str) -> None:
 
 def window_pool() -> NetworkPool:
     """The window's own pool: a new network trains on a quick start at once (see
-    model/graph/quick_start.py), and its fast build's thread counts in `building_aside`.
+    model/graph/quick_start.py) once the quick twins' operations are in the compile cache (before,
+    a quick start is slower than none), and its fast build's thread counts in `building_aside`.
     Call it on a build's thread: it imports PyTensor."""
+    from dropviz.model.graph.compile_aside import quick_ops_warm
     from dropviz.model.trainer import NetworkPool
 
-    return NetworkPool(quick_start=True, start_thread=_start_daemon)
+    return NetworkPool(quick_start=quick_ops_warm, start_thread=_start_daemon)
+
+
+def _quick_starts(pool: NetworkPool) -> bool:
+    """Whether the pool's next new network starts on a quick twin (see `NetworkPool.acquire`)."""
+    return pool.quick_start() if callable(pool.quick_start) else pool.quick_start
 
 
 def building_aside() -> bool:
@@ -168,7 +175,7 @@ class RunBuild(DaemonTask):
             arch = architecture_for(self.config, dataset)
             pool = self._pool or window_pool()
             if arch not in self._known:
-                self._put(("compiling", arch, pool.quick_start))
+                self._put(("compiling", arch, _quick_starts(pool)))
             if self._old is not None:
                 self._old.close()
             trainer = Trainer(self.config, pool, dataset)
