@@ -1,10 +1,13 @@
-# `make run` and `make test` set up .venv themselves on a fresh machine.
+# `make run` and `make test` set up .venv themselves on a fresh machine; `make run` then warms the
+# compile caches once per virtual environment (`make warm`, dropviz/warm.py): a few minutes, after
+# which a network never built before trains within about a second. `make test` does not wait for it.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+WARMED := $(VENV)/.warmed
 
-.PHONY: run test wheel-check install-desktop lint bench clean
+.PHONY: run warm test wheel-check install-desktop lint bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,8 +16,18 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-run: $(STAMP)
+# Redone when the venv is rebuilt or the warm-up changes. A failed warm-up (its error is one line)
+# does not keep the app from starting: the networks then compile when first built, and the next
+# `make run` tries again.
+$(WARMED): $(STAMP) dropviz/warm.py
+	$(PY) -m dropviz.warm && touch $(WARMED) || true
+
+run: $(WARMED)
 	$(PY) main.py
+
+warm: $(STAMP)
+	$(PY) -m dropviz.warm
+	touch $(WARMED)
 
 # Two processes (CI has two cores), each given whole files: a file's tests share the networks its
 # first test compiles, so none is compiled in both (--dist loadfile, pytest-xdist).
@@ -35,8 +48,10 @@ install-desktop: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# The quick start (issue 16) measures in fresh compile folders: about 25 minutes more.
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/quick_start.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -44,9 +44,14 @@ from dropviz.model.graph.architecture import APPLY_MODES, Architecture
 # Output classes: two (one sigmoid unit) and more (softmax) build different output operations.
 CLASS_COUNTS = (2, 3)
 DEPTHS = (1, 2, 3)  # the first hidden layer, one after it, and one between two
-# A width, a recurrent row's time steps or a step's features of 1 is an axis PyTensor knows to
-# broadcast, for which the C backend compiles other code (a GRU on waves, 16 steps of 1 feature,
-# compiled 3-6 new operations when only widths of 2 and 3 had been warmed). Other sizes are alike.
+# Units of a hidden layer: no part of an operation's code. Not 1: a recurrent layer of one unit does
+# not build (its scan's start state has an axis that broadcasts, its steps not; quick or fast).
+WIDTH = 2
+# A recurrent model's rows of 1 time step or of 1 feature a step make an axis of 1 that PyTensor
+# knows to broadcast, for which the C backend compiles other code: a GRU on waves (16 steps of 1
+# feature) compiled 3-6 new operations when only rows of 2 x 2 had been warmed. An MLP has no such
+# axis (its twins compiled nothing new whatever their inputs or widths, 1 included), so its rows
+# are None here: an MLP's row must not stand for a recurrent one in a pair.
 SIZES = (1, 2)
 ROWS = 8
 
@@ -60,9 +65,8 @@ FACTORS: dict[str, tuple] = {
     "apply": APPLY_MODES,
     "batch_norm": BATCH_NORM_PLACES,
     "depth": DEPTHS,
-    "width": SIZES,
-    "time_steps": SIZES,
-    "step_width": SIZES,
+    "time_steps": (None, *SIZES),
+    "step_width": (None, *SIZES),
 }
 
 
@@ -78,9 +82,8 @@ class Combination:
     apply: str
     batch_norm: str
     depth: int
-    width: int
-    time_steps: int
-    step_width: int
+    time_steps: int | None  # None for an MLP
+    step_width: int | None
 
     def pairs(self) -> frozenset[tuple[tuple[str, object], tuple[str, object]]]:
         """Every pair of (factor, value) this combination holds."""
@@ -88,24 +91,24 @@ class Combination:
 
     def accepted(self) -> bool:
         """True if `Config` accepts it (a recurrent model refuses batch norm and dropconnect); an
-        MLP's rows are one time step."""
-        if self.model == "mlp" and self.time_steps != 1:
+        MLP has no row shape, a recurrent model has one."""
+        if (self.model == "mlp") != (self.time_steps is None or self.step_width is None):
             return False
         return _config_accepts(self.model, self.activation, self.optimizer, self.dropout_kind,
-                               self.batch_norm, (self.width,) * self.depth)
+                               self.batch_norm, (WIDTH,) * self.depth)
 
     def architecture(self) -> Architecture:
-        return Architecture(self.time_steps * self.step_width, (self.width,) * self.depth,
-                            self.n_classes, self.activation, self.optimizer, apply=self.apply,
+        steps, width = (1, 2) if self.model == "mlp" else (self.time_steps, self.step_width)
+        return Architecture(steps * width, (WIDTH,) * self.depth, self.n_classes,
+                            self.activation, self.optimizer, apply=self.apply,
                             dropout_kind=self.dropout_kind, batch_norm=self.batch_norm,
-                            model=self.model, time_steps=self.time_steps)
+                            model=self.model, time_steps=steps)
 
     def describe(self) -> str:
-        layers = f"{self.depth} layer{'s' if self.depth > 1 else ''} of {self.width}"
-        rows = (f"rows of {self.time_steps} x {self.step_width}" if self.model != "mlp"
-                else f"rows of {self.step_width}")
+        layers = f"{self.depth} layer{'s' if self.depth > 1 else ''}"
+        rows = "" if self.model == "mlp" else f", rows of {self.time_steps} x {self.step_width}"
         norm = "" if self.batch_norm == "none" else f", batch norm {self.batch_norm}"
-        return (f"{self.model}, {rows}, {layers}, {self.activation}, {self.optimizer}, "
+        return (f"{self.model}{rows}, {layers}, {self.activation}, {self.optimizer}, "
                 f"{self.n_classes} classes, {self.dropout_kind} dropout by {self.apply}{norm}")
 
 
