@@ -154,3 +154,12 @@ def test_pools_ask_at_each_new_network_whether_the_quick_ops_are_warm(monkeypatc
     compile_aside.mark_quick_ops_warm()
     assert compile_aside.quick_ops_warm() and compile_aside.warm_aside() is None
     assert isinstance(pool.acquire(arch, *data), QuickStartNetwork)
+
+
+def test_a_compile_child_ends_when_its_parent_does():
+    """Its stdin closes when the parent ends however it ends (here: closed at once)."""
+    child = subprocess.Popen([sys.executable, "-m", "dropviz.model.graph.compile_aside",
+                              architecture_json(Architecture(2, (16, 8), 2, "relu", "adam"))],
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdin.close()
+    assert child.wait(timeout=60) == 3

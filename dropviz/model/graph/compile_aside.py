@@ -10,12 +10,14 @@ PyTensor's caches; the window's process then builds the same network from them i
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -74,12 +76,55 @@ def architecture_from_json(text: str) -> Architecture:
 
 def compile_in_child(arch: Architecture) -> None:
     """Compile `arch`'s training and prediction functions in a child process; raises RuntimeError
-    with the child's last line of errors if it fails."""
-    child = subprocess.run([sys.executable, "-m", "dropviz.model.graph.compile_aside",
-                            architecture_json(arch)], capture_output=True, text=True, check=False)
+    with the child's last line of errors if it fails.
+
+    A child must not compile on for a window that is gone: the parent ends its children as it
+    exits (`_end_children`), and should it be killed instead, the child's stdin, a pipe the parent
+    never writes to, closes, and the child ends itself (`_exit_with_parent`).
+    """
+    with _children_lock:
+        if _closing.is_set():  # e.g. a baseline's build that waited for the run's: no new child
+            raise RuntimeError("the program is closing")
+        child = subprocess.Popen([sys.executable, "-m", "dropviz.model.graph.compile_aside",
+                                  architecture_json(arch)], stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        _children.add(child)
+    try:
+        errors = child.stderr.read()
+        child.wait()
+    finally:
+        with _children_lock:
+            _children.discard(child)
+    child.stdin.close()
+    child.stderr.close()
     if child.returncode != 0:
-        lines = child.stderr.strip().splitlines() or [f"exit status {child.returncode}"]
+        lines = errors.strip().splitlines() or [f"exit status {child.returncode}"]
         raise RuntimeError(f"compiling the fast network failed: {lines[-1]}")
+
+
+_children: set[subprocess.Popen] = set()
+_children_lock = threading.Lock()
+_closing = threading.Event()
+
+
+@atexit.register
+def _end_children() -> None:
+    """Kill and reap the compile children still running (a zombie would outlive us otherwise)."""
+    with _children_lock:
+        _closing.set()
+        children = list(_children)
+    for child in children:
+        child.kill()
+        child.wait()
+
+
+def _exit_with_parent() -> None:
+    """End this process when stdin reaches its end: the parent closed it or has ended."""
+    def watch() -> None:
+        sys.stdin.read()
+        os._exit(3)
+
+    threading.Thread(target=watch, name="dropviz-parent-watch", daemon=True).start()
 
 
 def compile_network(arch: Architecture) -> None:
@@ -90,6 +135,7 @@ def compile_network(arch: Architecture) -> None:
 
 
 def main() -> None:
+    _exit_with_parent()
     try:
         compile_network(architecture_from_json(sys.argv[1]))
     except Exception as error:  # one line for the parent, which shows it
