@@ -43,11 +43,15 @@ class NetworkPool:
             network = free.pop()
             network.set_data(X_train, y_train)
             return network
-        if self.quick_start() if callable(self.quick_start) else self.quick_start:
+        if self.quick_starts_next():
             if self._start_thread is None:
                 return QuickStartNetwork(arch, X_train, y_train)
             return QuickStartNetwork(arch, X_train, y_train, self._start_thread)
         return DropoutNetwork(arch, X_train, y_train)
+
+    def quick_starts_next(self) -> bool:
+        """Whether the next network not in the pool starts on a quick twin."""
+        return self.quick_start() if callable(self.quick_start) else self.quick_start
 
     def release(self, network: DropoutNetwork | QuickStartNetwork) -> None:
         """Take a network back; one given back twice is kept once, or two trainers would later

@@ -56,6 +56,16 @@ class Lockstep:
         if self.baseline is not None:
             self.baseline.refresh_grid()
 
+    @property
+    def preparing(self) -> str:
+        """What the pair's networks prepare (see Snapshot.preparing): the run's, else its
+        baseline's, since in lockstep the slower of the two sets the pace."""
+        text = self.run.trainer.network.preparing
+        if text or self.baseline is None:
+            return text
+        baseline = self.baseline.trainer.network.preparing
+        return f"the baseline's {baseline}" if baseline else ""
+
     def snapshot(self, steps_per_second: float = 0.0, playing: bool = False) -> Snapshot:
         """Both at their latest evaluation (see `evaluate`)."""
         snapshot = self.run.snapshot(steps_per_second, playing)
@@ -66,4 +76,4 @@ class Lockstep:
             raise ValueError(f"the baseline has no evaluation at step {self.step}")
         return replace(snapshot, baseline_config=baseline.config,
                        baseline_evaluation=baseline.evaluation, baseline_grid=baseline.grid,
-                       baseline_curves=baseline.record.curves.arrays())
+                       baseline_curves=baseline.record.curves.arrays(), preparing=self.preparing)

@@ -15,9 +15,10 @@ from PyQt5.QtCore import Qt
 from ui_helpers import SMALL, START_TIMEOUT, TIMEOUT, play_until, press, wait_paused, wait_step
 
 from dropviz.model.trainer import NetworkPool
+from dropviz.session.lockstep import Lockstep
 from dropviz.ui.main_window import MainWindow
 from dropviz.ui.worker.build import _start_daemon, building_aside
-from dropviz.ui.worker.preparing import READY_NEWS, PreparingWatch, preparing_text
+from dropviz.ui.worker.preparing import READY_NEWS, PreparingWatch
 
 COMPILING = "quick start: the fast network is compiling"
 
@@ -89,11 +90,17 @@ def _network(preparing: str = "", failure: BaseException | None = None) -> Simpl
     return SimpleNamespace(preparing=preparing, failure=failure)
 
 
-def _pair(run: SimpleNamespace, baseline: SimpleNamespace | None = None) -> SimpleNamespace:
+class _Pair(SimpleNamespace):
+    """A Lockstep of stand-in runs: only what the watch reads, with Lockstep's own `preparing`."""
+
+    preparing = Lockstep.preparing
+
+
+def _pair(run: SimpleNamespace, baseline: SimpleNamespace | None = None) -> _Pair:
     def wrapped(network: SimpleNamespace) -> SimpleNamespace:
         return SimpleNamespace(trainer=SimpleNamespace(network=network))
 
-    return SimpleNamespace(run=wrapped(run), baseline=wrapped(baseline) if baseline else None)
+    return _Pair(run=wrapped(run), baseline=wrapped(baseline) if baseline else None)
 
 
 class Told:
@@ -112,7 +119,7 @@ def test_the_baseline_still_preparing_is_in_the_status_and_holds_the_news_back()
     told = Told()
     watch = PreparingWatch(told)
     watch.look(pair)
-    assert preparing_text(pair) == watch.seen == "quick start: x"
+    assert pair.preparing == watch.seen == "quick start: x"
     run.preparing = ""
     watch.look(pair)
     assert watch.seen == "the baseline's quick start: y"

@@ -62,11 +62,6 @@ def window_pool() -> NetworkPool:
     return NetworkPool(quick_start=quick_ops_warm, start_thread=_start_daemon)
 
 
-def _quick_starts(pool: NetworkPool) -> bool:
-    """Whether the pool's next new network starts on a quick twin (see `NetworkPool.acquire`)."""
-    return pool.quick_start() if callable(pool.quick_start) else pool.quick_start
-
-
 def building_aside() -> bool:
     """A run is being built or a network compiled on a thread of its own.
 
@@ -175,7 +170,7 @@ class RunBuild(DaemonTask):
             arch = architecture_for(self.config, dataset)
             pool = self._pool or window_pool()
             if arch not in self._known:
-                self._put(("compiling", arch, _quick_starts(pool)))
+                self._put(("compiling", arch, pool.quick_starts_next()))
             if self._old is not None:
                 self._old.close()
             trainer = Trainer(self.config, pool, dataset)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
 
 from dropviz.model.results import StepResult
 from dropviz.session.lockstep import Lockstep
@@ -19,7 +18,7 @@ from dropviz.session.snapshot import Snapshot, with_states
 from dropviz.ui.worker.build import prepare_train_steps_aside
 from dropviz.ui.worker.owner import Owner
 from dropviz.ui.worker.pacing import MAX_CHUNK, TICK_SECONDS, Pacer
-from dropviz.ui.worker.preparing import LOOK_SECONDS, PreparingWatch, preparing_text
+from dropviz.ui.worker.preparing import LOOK_SECONDS, PreparingWatch
 
 
 def divergence_message(snapshot: Snapshot, step: int) -> str:
@@ -147,9 +146,7 @@ class Playback:
         self.pace.rate.update(pair.step)
         snapshot = with_states(pair.snapshot(self.pace.rate.value if self.playing else 0.0,
                                              self.playing), pair.run.trainer)
-        self._shown_preparing = preparing_text(pair)
-        if snapshot.preparing != self._shown_preparing:  # the baseline's, see preparing_text
-            snapshot = replace(snapshot, preparing=self._shown_preparing)
+        self._shown_preparing = snapshot.preparing
         self._awaiting_ack = True
         self._worker.sigSnapshot.emit(snapshot)
         if self.playing:  # a one-off snapshot (a step, a pause, warm-up) sets no pace

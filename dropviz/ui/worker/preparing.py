@@ -25,15 +25,6 @@ LOOK_SECONDS = 0.3
 READY_NEWS = "The fast network is ready: training goes on at full speed, from the same weights."
 
 
-def preparing_text(pair: Lockstep) -> str:
-    """The run's, else its baseline's: in lockstep the slower of the two sets the pace."""
-    text = pair.run.trainer.network.preparing
-    if text or pair.baseline is None:
-        return text
-    baseline = pair.baseline.trainer.network.preparing
-    return f"the baseline's {baseline}" if baseline else ""
-
-
 def _networks(pair: Lockstep) -> list[Network]:
     runs = (pair.run, pair.baseline) if pair.baseline is not None else (pair.run,)
     return [run.trainer.network for run in runs]
@@ -64,7 +55,7 @@ class PreparingWatch:
                 self._worker.sigError.emit(
                     "The fast network could not be made, so training goes on on the quick "
                     f"start, more slowly: {failure}")
-        self.seen = preparing_text(pair)
+        self.seen = pair.preparing
         took_over = any(network is was for network in networks for was in self._preparing)
         self._preparing = [network for network in networks if network.preparing]
         if took_over and not self.seen:
