@@ -57,6 +57,22 @@ COMBINATIONS: dict[str, list[str]] = {
                                           "dropout.kind=gaussian", "dropout.time_mask=tied"],
     "GRU 16 on moons (1 time step)": ["model=gru", "hidden_layers=[16]", "optimizer=momentum"],
 }
+# More networks for the coverage check only: edge sizes and other datasets.
+MORE_COVERAGE: dict[str, list[str]] = {
+    "MLP 1 then 8 units, dropconnect, sigmoid, momentum, breast_cancer": [
+        "dataset.name=breast_cancer", "hidden_layers=[1,8]", "activation=sigmoid",
+        "optimizer=momentum", "dropout.kind=dropconnect"],
+    "MLP 8 layers, tanh, adam, batch norm after, spiral": [
+        "dataset.name=spiral", "hidden_layers=[24,24,24,24,24,24,24,24]", "activation=tanh",
+        "batch_norm=after_dropout"],
+    "RNN 20 on digits_rows, gaussian, momentum": [
+        "model=rnn", "dataset.name=digits_rows", "hidden_layers=[20]", "dropout.kind=gaussian",
+        "optimizer=momentum"],
+    "GRU 2 x 24 on waves, sgd, tied": ["model=gru", "dataset.name=waves", "hidden_layers=[24,24]",
+                                       "optimizer=sgd", "dropout.time_mask=tied"],
+    "RNN 32 on xor (1 time step), gaussian, adam": ["model=rnn", "dataset.name=xor",
+                                                    "hidden_layers=[32]", "dropout.kind=gaussian"],
+}
 SPEED_CONFIGS = {"app default (256x256, adam)": [], "3 layers, tanh, momentum":
                  COMBINATIONS["3 layers, tanh, momentum"]}
 QUICK_SECONDS = 1.0  # how long the quick twin's rate is measured
@@ -111,7 +127,7 @@ def child_coverage(names: list[str]) -> dict:
 
     results = {}
     for name in names:
-        config = _config(COMBINATIONS[name])
+        config = _config({**COMBINATIONS, **MORE_COVERAGE}[name])
         data = load_dataset(config.dataset, config.seed)
         arch = architecture_for(config, data)
         before, began = _modules(), time.perf_counter()
@@ -246,7 +262,7 @@ def main() -> int:
                  "old": _child(base / "fresh-old", ["fresh-old"])}
         loads["after fresh"] = load_average()
         coverage = _child(_copy(warmed, base / "coverage"),
-                          ["coverage", "--names", "|".join(COMBINATIONS)])
+                          ["coverage", "--names", "|".join([*COMBINATIONS, *MORE_COVERAGE])])
         install_folder = _copy(warmed, base / "install")
         install = _child(install_folder, ["install", "--names", "|".join(chosen)])
         loads["after the warm install"] = load_average()

@@ -8,11 +8,16 @@ took 57 s. Unrewritten graphs are made of the same operations whatever the depth
 combination, so compiling a few networks that together use all of them covers every other one.
 
 Which networks: every pair of values of the settings that fix the graph (model, activation,
-optimizer, binary or multi-class output, dropout kind, how masks apply, batch norm, depth) occurs
-in at least one of them, among the combinations `Config` accepts (`covering_set`). Each twin also
-runs its prediction, its Monte-Carlo pass and a recurrent net's hidden states, as the window does.
-Last, the default settings' fast network compiles (numba: its step, prediction and multi-step
-call), so the first launch compiles nothing at all.
+optimizer, binary or multi-class output, dropout kind, how masks apply, batch norm, depth, and a
+recurrent model's rows of one time step or one feature) occurs in at least one MLP and, where a
+recurrent model takes it, in one recurrent model, among the combinations `Config` accepts
+(`covering_set`: 25 networks of the 1,098). A value the graph does not read (a recurrent model's
+activation, the apply mode of Gaussian noise) stands for no pair. Checked by compiling the set into
+an empty folder and then 13 other networks (real datasets and widths, 1 to 6 layers, GRUs on 8 x 8
+and 16 x 1 rows): see benchmarks/quick_start.py and BENCHMARKS.md. Each twin also runs its
+prediction, its Monte-Carlo pass and a recurrent net's hidden states, as the window does. Last,
+the default settings' fast network compiles (numba: its step, prediction and multi-step call), so
+the first launch compiles nothing at all.
 
 `python -m dropviz.warm` (`make warm`; `make run` runs it once per virtual environment). Running it
 again is harmless and quick: everything then comes from the caches.
@@ -50,19 +55,19 @@ WIDTH = 2
 # A recurrent model's rows of 1 time step or of 1 feature a step make an axis of 1 that PyTensor
 # knows to broadcast, for which the C backend compiles other code: a GRU on waves (16 steps of 1
 # feature) compiled 3-6 new operations when only rows of 2 x 2 had been warmed. An MLP has no such
-# axis (its twins compiled nothing new whatever their inputs or widths, 1 included), so its rows
-# are None here: an MLP's row must not stand for a recurrent one in a pair.
+# axis: its twins compiled nothing new whatever their inputs or widths, 1 included.
 SIZES = (1, 2)
 ROWS = 8
 
-# What fixes a graph, each with every value it can take. An Architecture's other fields are shapes.
+# What fixes a graph, each with every value it can take, None where the graph does not read it (see
+# `Combination.reads_what_it_holds`). An Architecture's other fields are sizes.
 FACTORS: dict[str, tuple] = {
     "model": MODELS,
-    "activation": ACTIVATIONS,
+    "activation": (None, *ACTIVATIONS),
     "optimizer": OPTIMIZERS,
     "n_classes": CLASS_COUNTS,
     "dropout_kind": DROPOUT_KINDS,
-    "apply": APPLY_MODES,
+    "apply": (None, *APPLY_MODES),
     "batch_norm": BATCH_NORM_PLACES,
     "depth": DEPTHS,
     "time_steps": (None, *SIZES),
@@ -75,41 +80,55 @@ class Combination:
     """One value of every factor."""
 
     model: str
-    activation: str
+    activation: str | None
     optimizer: str
     n_classes: int
     dropout_kind: str
-    apply: str
+    apply: str | None
     batch_norm: str
     depth: int
-    time_steps: int | None  # None for an MLP
+    time_steps: int | None
     step_width: int | None
 
-    def pairs(self) -> frozenset[tuple[tuple[str, object], tuple[str, object]]]:
-        """Every pair of (factor, value) this combination holds."""
-        return frozenset(itertools.combinations(vars(self).items(), 2))
+    def pairs(self) -> frozenset[tuple[bool, tuple[str, object], tuple[str, object]]]:
+        """Every pair of (factor, value) this combination holds, marked MLP or recurrent: the
+        two build their layers differently, so that one never stands for the other in a pair."""
+        mlp = self.model == "mlp"
+        return frozenset((mlp, *pair) for pair in itertools.combinations(vars(self).items(), 2))
+
+    def reads_what_it_holds(self) -> bool:
+        """A factor has a value exactly where the graph reads it, so that a combination never
+        stands for a pair of values whose operations it does not build: a recurrent model's cells
+        and output ignore the activation, a Gaussian factor is multiplied in (no mask to apply by
+        product or switch), and an MLP's rows are no sequence."""
+        mlp = self.model == "mlp"
+        return ((self.activation is not None) == mlp
+                and (self.apply is None) == (self.dropout_kind == "gaussian")
+                and (self.time_steps is None) == mlp and (self.step_width is None) == mlp)
 
     def accepted(self) -> bool:
-        """True if `Config` accepts it (a recurrent model refuses batch norm and dropconnect); an
-        MLP has no row shape, a recurrent model has one."""
-        if (self.model == "mlp") != (self.time_steps is None or self.step_width is None):
-            return False
-        return _config_accepts(self.model, self.activation, self.optimizer, self.dropout_kind,
-                               self.batch_norm, (WIDTH,) * self.depth)
+        """True if it reads what it holds and `Config` accepts it (a recurrent model refuses
+        batch norm and dropconnect)."""
+        return self.reads_what_it_holds() and _config_accepts(
+            self.model, self.activation or ACTIVATIONS[0], self.optimizer, self.dropout_kind,
+            self.batch_norm, (WIDTH,) * self.depth)
 
     def architecture(self) -> Architecture:
         steps, width = (1, 2) if self.model == "mlp" else (self.time_steps, self.step_width)
         return Architecture(steps * width, (WIDTH,) * self.depth, self.n_classes,
-                            self.activation, self.optimizer, apply=self.apply,
-                            dropout_kind=self.dropout_kind, batch_norm=self.batch_norm,
-                            model=self.model, time_steps=steps)
+                            self.activation or ACTIVATIONS[0], self.optimizer,
+                            apply=self.apply or APPLY_MODES[0], dropout_kind=self.dropout_kind,
+                            batch_norm=self.batch_norm, model=self.model, time_steps=steps)
 
     def describe(self) -> str:
-        layers = f"{self.depth} layer{'s' if self.depth > 1 else ''}"
-        rows = "" if self.model == "mlp" else f", rows of {self.time_steps} x {self.step_width}"
-        norm = "" if self.batch_norm == "none" else f", batch norm {self.batch_norm}"
-        return (f"{self.model}{rows}, {layers}, {self.activation}, {self.optimizer}, "
-                f"{self.n_classes} classes, {self.dropout_kind} dropout by {self.apply}{norm}")
+        parts = [self.model if self.model == "mlp"
+                 else f"{self.model} on rows of {self.time_steps} x {self.step_width}",
+                 f"{self.depth} layer{'s' if self.depth > 1 else ''}",
+                 *([self.activation] if self.activation else []), self.optimizer,
+                 f"{self.n_classes} classes", f"{self.dropout_kind} dropout"
+                 + (f" by {self.apply}" if self.apply else ""),
+                 *([f"batch norm {self.batch_norm}"] if self.batch_norm != "none" else [])]
+        return ", ".join(parts)
 
 
 @functools.cache
@@ -133,7 +152,7 @@ def covering_set() -> tuple[Combination, ...]:
     """Few combinations that hold every pair of values some accepted combination holds.
 
     Greedy: take the combination holding most pairs not yet held, first in product order on a tie
-    (deterministic), until none is left. 23,328 combinations, 6,192 accepted, 17 chosen. A set of
+    (deterministic), until none is left. 52,488 combinations, 1,098 accepted, 25 chosen. A set of
     pairs is an int with a bit per pair, so that this takes a fraction of a second.
     """
     candidates = accepted_combinations()
