@@ -11,7 +11,6 @@ PyTensor's caches; the window's process then builds the same network from them i
 from __future__ import annotations
 
 import atexit
-import contextlib
 import dataclasses
 import json
 import os
@@ -48,20 +47,6 @@ def mark_quick_ops_warm() -> None:
     mark = _quick_ops_mark()
     mark.parent.mkdir(parents=True, exist_ok=True)
     mark.touch()
-
-
-def warm_aside() -> subprocess.Popen | None:
-    """Start the warm-up (dropviz/warm.py) in a child process at low priority if the quick twins'
-    operations are not cached yet: e.g. the first launch of an installed wheel, which `make run`'s
-    warm-up never ran for. Returns the child, or None when there is nothing to warm."""
-    if quick_ops_warm():
-        return None
-    child = subprocess.Popen([sys.executable, "-m", "dropviz.warm"], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-    if hasattr(os, "setpriority"):  # below the window's own work (not on Windows)
-        with contextlib.suppress(ProcessLookupError):  # it may have ended already
-            os.setpriority(os.PRIO_PROCESS, child.pid, 10)
-    return child
 
 
 def architecture_json(arch: Architecture) -> str:
