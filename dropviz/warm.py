@@ -30,7 +30,7 @@ import functools
 import itertools
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -56,7 +56,13 @@ WIDTH = 2
 # knows to broadcast, for which the C backend compiles other code: a GRU on waves (16 steps of 1
 # feature) compiled 3-6 new operations when only rows of 2 x 2 had been warmed. An MLP has no such
 # axis: its twins compiled nothing new whatever their inputs or widths, 1 included.
-SIZES = (1, 2)
+# Each shape of axes of 1 is its own factor value, (time steps, features a step): the operations on
+# the rows differ by which axes broadcast, and by the dropout kind and optimizer that act on them.
+ROW_SHAPES = ((1, 1), (1, 2), (2, 1), (2, 2))
+# A recurrent graph holds its sizes as constants (reshapes, a GRU's gate slices): 127 or less is an
+# int8, 128 or more an int16, and the C backend casts each dtype with code of its own (a GRU of 64
+# units, gates sliced at 128, compiled one new operation when only 2 units had been warmed).
+RECURRENT_UNITS = (WIDTH, 128)
 ROWS = 8
 
 # What fixes a graph, each with every value it can take, None where the graph does not read it (see
@@ -70,8 +76,8 @@ FACTORS: dict[str, tuple] = {
     "apply": (None, *APPLY_MODES),
     "batch_norm": BATCH_NORM_PLACES,
     "depth": DEPTHS,
-    "time_steps": (None, *SIZES),
-    "step_width": (None, *SIZES),
+    "rows": (None, *ROW_SHAPES),
+    "units": (None, *RECURRENT_UNITS),
 }
 
 
@@ -87,8 +93,8 @@ class Combination:
     apply: str | None
     batch_norm: str
     depth: int
-    time_steps: int | None
-    step_width: int | None
+    rows: tuple[int, int] | None  # None for an MLP, as units
+    units: int | None
 
     def pairs(self) -> frozenset[tuple[bool, tuple[str, object], tuple[str, object]]]:
         """Every pair of (factor, value) this combination holds, marked MLP or recurrent: the
@@ -100,30 +106,31 @@ class Combination:
         """A factor has a value exactly where the graph reads it, so that a combination never
         stands for a pair of values whose operations it does not build: a recurrent model's cells
         and output ignore the activation, a Gaussian factor is multiplied in (no mask to apply by
-        product or switch), and an MLP's rows are no sequence."""
+        product or switch), and an MLP's rows are no sequence and its widths no constants."""
         mlp = self.model == "mlp"
         return ((self.activation is not None) == mlp
                 and (self.apply is None) == (self.dropout_kind == "gaussian")
-                and (self.time_steps is None) == mlp and (self.step_width is None) == mlp)
+                and (self.rows is None) == mlp and (self.units is None) == mlp)
 
     def accepted(self) -> bool:
         """True if it reads what it holds and `Config` accepts it (a recurrent model refuses
         batch norm and dropconnect)."""
         return self.reads_what_it_holds() and _config_accepts(
             self.model, self.activation or ACTIVATIONS[0], self.optimizer, self.dropout_kind,
-            self.batch_norm, (WIDTH,) * self.depth)
+            self.batch_norm, (self.units or WIDTH,) * self.depth)
 
     def architecture(self) -> Architecture:
-        steps, width = (1, 2) if self.model == "mlp" else (self.time_steps, self.step_width)
-        return Architecture(steps * width, (WIDTH,) * self.depth, self.n_classes,
+        steps, width = self.rows or (1, 2)
+        return Architecture(steps * width, (self.units or WIDTH,) * self.depth, self.n_classes,
                             self.activation or ACTIVATIONS[0], self.optimizer,
                             apply=self.apply or APPLY_MODES[0], dropout_kind=self.dropout_kind,
                             batch_norm=self.batch_norm, model=self.model, time_steps=steps)
 
     def describe(self) -> str:
         parts = [self.model if self.model == "mlp"
-                 else f"{self.model} on rows of {self.time_steps} x {self.step_width}",
-                 f"{self.depth} layer{'s' if self.depth > 1 else ''}",
+                 else f"{self.model} on rows of {self.rows[0]} x {self.rows[1]}",
+                 f"{self.depth} layer{'s' if self.depth > 1 else ''}"
+                 + (f" of {self.units}" if self.units else ""),
                  *([self.activation] if self.activation else []), self.optimizer,
                  f"{self.n_classes} classes", f"{self.dropout_kind} dropout"
                  + (f" by {self.apply}" if self.apply else ""),
@@ -152,7 +159,7 @@ def covering_set() -> tuple[Combination, ...]:
     """Few combinations that hold every pair of values some accepted combination holds.
 
     Greedy: take the combination holding most pairs not yet held, first in product order on a tie
-    (deterministic), until none is left. 52,488 combinations, 1,098 accepted, 25 chosen. A set of
+    (deterministic), until none is left. 87,480 combinations, 1,386 accepted, 29 chosen. A set of
     pairs is an int with a bit per pair, so that this takes a fraction of a second.
     """
     candidates = accepted_combinations()
@@ -193,7 +200,7 @@ def warm_default_network() -> None:
     trainer.evaluate()
 
 
-def steps() -> Iterator[tuple[str, object]]:
+def steps() -> Iterator[tuple[str, Callable[[], None]]]:
     """(what, a call that warms it), in order."""
     for combination in covering_set():
         arch = combination.architecture()
@@ -215,21 +222,25 @@ def main(argv: list[str] | None = None) -> int:
                         help="print what would be compiled, one line each, and compile nothing")
     args = parser.parse_args(argv)
     work = list(steps())
+    if args.list:
+        print("\n".join(what for what, _ in work))
+        return 0
     started = time.perf_counter()
     for number, (what, call) in enumerate(work, 1):
-        if args.list:
-            print(what)
-            continue
         began = time.perf_counter()
         try:
             call()
-        except Exception as error:  # one line for the user; make stops on the status
-            print(f"python -m dropviz.warm: {what}: {type(error).__name__}: {error}",
+        except KeyboardInterrupt:
+            print("python -m dropviz.warm: interrupted; what was compiled stays cached",
+                  file=sys.stderr)
+            return 130
+        except Exception as error:  # one line, the first of the message (a compiler's has many)
+            message = (str(error).strip().splitlines() or [""])[0]
+            print(f"python -m dropviz.warm: {what}: {type(error).__name__}: {message}",
                   file=sys.stderr)
             return 2
         print(f"[{number}/{len(work)}] {what}: {time.perf_counter() - began:.1f} s", flush=True)
-    if not args.list:
-        print(f"warm: done in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"warm: done in {time.perf_counter() - started:.0f} s", flush=True)
     return 0
 
 

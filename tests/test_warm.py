@@ -31,18 +31,20 @@ MLP_VALUES = {"activation": ACTIVATIONS, "optimizer": OPTIMIZERS, "classes": (2,
 RECURRENT_VALUES = {"model": tuple(m for m in MODELS if m != "mlp"), "optimizer": OPTIMIZERS,
                     "classes": (2, 3), "kind": DROPOUT_KINDS, "apply": APPLY_MODES,
                     "batch_norm": BATCH_NORM_PLACES, "depth": (1, 2, 3),
-                    "one_step": (True, False), "one_feature": (True, False)}
+                    "rows": tuple(itertools.product((True, False), repeat=2)),
+                    "int16_units": (True, False)}
 
 
 def _read(arch: Architecture) -> dict[str, object]:
     """What the graph of the architecture reads: a recurrent model's cells ignore the activation,
-    Gaussian dropout multiplies a factor in (no mask to apply), and a recurrent model's rows of one
-    step or one feature are axes PyTensor broadcasts."""
+    Gaussian dropout multiplies a factor in (no mask to apply); a recurrent model's rows of one step
+    or one feature are axes PyTensor broadcasts, and its sizes are constants, int16 from 128."""
     values = {"model": arch.model, "optimizer": arch.optimizer, "classes": min(arch.n_classes, 3),
               "kind": arch.dropout_kind, "apply": arch.apply, "batch_norm": arch.batch_norm,
               "depth": len(arch.hidden_layers)}
     if arch.recurrent:
-        values.update(one_step=arch.time_steps == 1, one_feature=arch.step_width == 1)
+        values.update(rows=(arch.time_steps == 1, arch.step_width == 1),
+                      int16_units=arch.hidden_layers[0] >= 128)
     else:
         values["activation"] = arch.activation
     if arch.dropout_kind == "gaussian":
@@ -88,7 +90,7 @@ def test_no_refused_combination_is_warmed():
 
 
 def test_every_architecture_field_is_a_warmed_factor_or_a_size():
-    sizes = {"n_inputs", "hidden_layers"}  # time_steps is a size too, but broadcasts at 1
+    sizes = {"n_inputs", "hidden_layers", "time_steps"}  # warm.py's rows and units
     assert {field.name for field in fields(Architecture)} - sizes <= set(warm.FACTORS)
 
 
@@ -102,7 +104,7 @@ def test_the_list_names_every_network_and_the_default_one(capsys):
 
 def test_progress_is_a_line_per_item_and_an_error_one_line_with_status_2(monkeypatch, capsys):
     def fails() -> None:
-        raise RuntimeError("no compiler")
+        raise RuntimeError("no compiler\ng++: command not found")
 
     monkeypatch.setattr(warm, "steps", lambda: iter([("first", lambda: None), ("second", fails)]))
     assert warm.main([]) == 2
