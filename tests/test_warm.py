@@ -98,19 +98,21 @@ def test_the_list_names_every_network_and_the_default_one(capsys):
     assert warm.main(["--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(ARCHITECTURES) + 1
-    assert lines[-1] == "fast network of the default settings"
-    assert lines[0] == f"quick twin: {warm.covering_set()[0].describe()}"
+    assert lines[0] == warm.DEFAULT_NETWORK
+    assert lines[1] == f"quick twin: {warm.covering_set()[0].describe()}"
 
 
-def test_progress_is_a_line_per_item_and_an_error_one_line_with_status_2(monkeypatch, capsys):
+def test_each_part_runs_every_other_item_a_line_each_and_an_error_is_one_line(capsys):
     def fails() -> None:
         raise RuntimeError("no compiler\ng++: command not found")
 
-    monkeypatch.setattr(warm, "steps", lambda: iter([("first", lambda: None), ("second", fails)]))
-    assert warm.main([]) == 2
+    work = [("first", lambda: None), ("second", lambda: None), ("third", fails)]
+    assert warm._run(work, 0) == 0
+    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == ["[2/3] second"]
+    assert warm._run(work, 1) == 2
     out, err = capsys.readouterr()
-    assert out.splitlines()[0].startswith("[1/2] first: ") and len(out.splitlines()) == 1
-    assert err == "python -m dropviz.warm: second: RuntimeError: no compiler\n"
+    assert [line.split(":")[0] for line in out.splitlines()] == ["[1/3] first"]
+    assert err == "python -m dropviz.warm: third: RuntimeError: no compiler\n"
 
 
 def test_a_bad_argument_is_one_line_and_status_2():
