@@ -5,13 +5,15 @@ it) and its own dataset cache, so "never compiled" and "fresh machine" are true:
 
 - warm-up: `python -m dropviz.warm` into an empty folder, timed; copies of that folder serve below.
 - fresh: seconds from a new interpreter's start to the app default network's first step evaluated
-  (`Trainer(Config(), NetworkPool(quick_start=True))`, `step()`, `evaluate()`), on an empty folder
-  and on a copy of the warmed one; and the old path (`NetworkPool()`) on an empty folder.
+  (`Trainer(Config(), pool)`, `step()`, `evaluate()`) with the window's pool, which quick-starts
+  once the warm-up has marked the cache (`NetworkPool(quick_start=quick_ops_warm)`): on a copy of
+  the warmed folder, and on an empty one (where it takes the old path); and with a quick start
+  forced on an empty folder (`NetworkPool(quick_start=True)`), which is why it waits for the mark.
 - coverage: on a copy of the warmed folder, each combination's quick twin alone (built, trained a
   step, predict, Monte-Carlo pass, hidden states): new C modules compiled and seconds.
 - warm install: on another copy, ONE process as the window's after a setting changed. It first
   pays its one-time costs (a quick network of the default settings), then per combination: the
-  dataset loaded, `Trainer(config, NetworkPool(quick_start=True))` (a recurrent net's hidden states,
+  dataset loaded, `Trainer(config, pool)` with the window's pool (a recurrent net's hidden states,
   as the window's build does), `step()`, `evaluate()`: seconds from the request; the quick twin's
   steps/s for a second; seconds until the fast network took over; then steps/s of `step()`, the
   multi-step call's compile, and `run_steps(64)`. The old path (`NetworkPool()`) on a third copy.
@@ -102,15 +104,24 @@ def _first_step(trainer) -> None:
     trainer.evaluate()
 
 
-def child_fresh(old: bool) -> dict:
+def _pool(kind: str):
+    """The window's pool, one that always quick-starts, or the old path's."""
+    from dropviz.model.graph.compile_aside import quick_ops_warm
+    from dropviz.model.trainer import NetworkPool
+
+    return NetworkPool(quick_start={"window": quick_ops_warm, "forced": True, "old": False}[kind])
+
+
+def child_fresh(kind: str) -> dict:
     """Seconds since the parent started this interpreter to the default network's first step."""
     started = float(os.environ["BENCH_T0"])
-    from dropviz.model.trainer import NetworkPool, Trainer
+    from dropviz.model.trainer import Trainer
 
-    trainer = Trainer(_config([]), NetworkPool(quick_start=not old))
+    pool = _pool(kind)
+    trainer = Trainer(_config([]), pool)
     _first_step(trainer)
     result = {"first_step": time.time() - started}
-    if not old:
+    if hasattr(trainer.network, "fast_ready"):
         trainer.network.fast_ready.wait()
         result["fast"] = time.time() - started
         result["failure"] = repr(trainer.network.failure) if trainer.network.failure else ""
@@ -143,12 +154,12 @@ def child_coverage(names: list[str]) -> dict:
 def child_install(names: list[str], old: bool) -> dict:
     """One process as the window's after a setting changed, for each combination in turn."""
     from dropviz.model.data.datasets import load_dataset
-    from dropviz.model.trainer import NetworkPool, Trainer
+    from dropviz.model.trainer import Trainer
 
     began = time.perf_counter()
-    pool = NetworkPool(quick_start=not old)
+    pool = _pool("old" if old else "window")
     _first_step(Trainer(_config([]), pool))
-    results = {"one_time": time.perf_counter() - began}
+    results = {"one_time": time.perf_counter() - began, "quick_starts": pool.quick_starts_next()}
     for name in names:
         config = _config(COMBINATIONS[name])
         before, began = _modules(), time.perf_counter()
@@ -239,7 +250,8 @@ def main() -> int:
     args = parser.parse_args()
     names = [name for name in args.names.split("|") if name]
     if args.child:
-        children = {"fresh": lambda: child_fresh(old=False), "fresh-old": lambda: child_fresh(old=True),
+        children = {"fresh-window": lambda: child_fresh("window"),
+                    "fresh-forced": lambda: child_fresh("forced"),
                     "coverage": lambda: child_coverage(names),
                     "install": lambda: child_install(names, old=False),
                     "install-old": lambda: child_install(names, old=True),
@@ -257,9 +269,9 @@ def main() -> int:
         warm_lines = _run(warmed, ["-m", "dropviz.warm"]).strip().splitlines()
         warm = {"seconds": time.perf_counter() - began, "items": len(warm_lines) - 1}
         loads["after the warm-up"] = load_average()
-        fresh = {"warmed": _child(_copy(warmed, base / "fresh-warmed"), ["fresh"]),
-                 "empty": _child(base / "fresh-empty", ["fresh"]),
-                 "old": _child(base / "fresh-old", ["fresh-old"])}
+        fresh = {"warmed": _child(_copy(warmed, base / "fresh-warmed"), ["fresh-window"]),
+                 "empty": _child(base / "fresh-empty", ["fresh-window"]),
+                 "forced": _child(base / "fresh-forced", ["fresh-forced"])}
         loads["after fresh"] = load_average()
         coverage = _child(_copy(warmed, base / "coverage"),
                           ["coverage", "--names", "|".join([*COMBINATIONS, *MORE_COVERAGE])])
@@ -285,19 +297,22 @@ def _fresh_table(warm: dict, fresh: dict) -> list[str]:
             "Seconds from a new interpreter's start to the app default network's first step "
             "evaluated, and to its fast network taking over.", "",
             "| case | first step (s) | fast network took over (s) |", "| --- | ---: | ---: |",
-            f"| quick start, no warm-up | {_cell(fresh['empty'], 'first_step')} | "
+            f"| window's pool after `python -m dropviz.warm` ({warm['items']} items, "
+            f"{warm['seconds']:.0f} s cold): a quick start | {_cell(fresh['warmed'], 'first_step')} "
+            f"| {_cell(fresh['warmed'], 'fast')} |",
+            f"| window's pool, no warm-up: the old path | {_cell(fresh['empty'], 'first_step')} | "
             f"{_cell(fresh['empty'], 'fast')} |",
-            f"| quick start after `python -m dropviz.warm` ({warm['items']} items, "
-            f"{warm['seconds']:.0f} s cold) | {_cell(fresh['warmed'], 'first_step')} | "
-            f"{_cell(fresh['warmed'], 'fast')} |",
-            f"| old path (`NetworkPool()`), no warm-up | {_cell(fresh['old'], 'first_step')} | — |"]
+            f"| quick start forced, no warm-up | {_cell(fresh['forced'], 'first_step')} | "
+            f"{_cell(fresh['forced'], 'fast')} |"]
 
 
 def _install_table(coverage: dict, install: dict, old: dict) -> list[str]:
     lines = ["### Warm install: combinations never compiled", "",
              f"One process, its one-time costs paid first ({install['one_time']:.1f} s: a quick "
-             "network of the default settings). Seconds from the request; the twin alone is the "
-             "coverage check (its C modules compiled on a copy of the warmed folder).", "",
+             "network of the default settings); the window's pool quick-started: "
+             f"{'yes' if install['quick_starts'] else 'NO'}. Seconds from the request; the twin "
+             "alone is the coverage check (its C modules compiled on a copy of the warmed "
+             "folder).", "",
              "| combination | twin alone: new C modules, s | data (s) | first step evaluated (s) "
              "| quick twin steps/s | fast took over (s) | step() steps/s after | multi-step "
              "compiled (s) | run_steps(64) steps/s | old path: first step (s) |",

@@ -9,18 +9,20 @@ combination, so compiling a few networks that together use all of them covers ev
 
 Which networks: every pair of values of the settings that fix the graph (model, activation,
 optimizer, binary or multi-class output, dropout kind, how masks apply, batch norm, depth, and a
-recurrent model's rows of one time step or one feature) occurs in at least one MLP and, where a
-recurrent model takes it, in one recurrent model, among the combinations `Config` accepts
-(`covering_set`: 25 networks of the 1,098). A value the graph does not read (a recurrent model's
-activation, the apply mode of Gaussian noise) stands for no pair. Checked by compiling the set into
-an empty folder and then 13 other networks (real datasets and widths, 1 to 6 layers, GRUs on 8 x 8
-and 16 x 1 rows): see benchmarks/quick_start.py and BENCHMARKS.md. Each twin also runs its
-prediction, its Monte-Carlo pass and a recurrent net's hidden states, as the window does. Last,
-the default settings' fast network compiles (numba: its step, prediction and multi-step call), so
-the first launch compiles nothing at all.
+recurrent model's row shape and size constants, see ROW_SHAPES and RECURRENT_UNITS) occurs in at
+least one MLP and, where a recurrent model takes it, in one recurrent model, among the combinations
+`Config` accepts (`covering_set`: 29 networks of 1,386). A value the graph does not read (a
+recurrent model's activation, the apply mode of Gaussian noise) stands for no pair. Checked: after
+warming an empty folder, 15 other networks (real datasets and widths, 1 to 6 layers, GRUs and RNNs
+on rows of 8 x 8, 16 x 1, 1 x 2 and 1 x 200, 200 units) compiled no new C module (BENCHMARKS.md,
+benchmarks/quick_start.py). Each twin also runs its prediction, its Monte-Carlo pass and a
+recurrent net's hidden states, as the window does. The default settings' fast network compiles
+too (numba: its step, prediction and multi-step call) and its dataset is cached, so that the
+first launch compiles nothing at all.
 
-`python -m dropviz.warm` (`make warm`; `make run` runs it once per virtual environment). Running it
-again is harmless and quick: everything then comes from the caches.
+`python -m dropviz.warm` (`make warm`; `make run` runs it once per virtual environment): about 5
+minutes on an empty cache. Running it again compiles nothing and takes about a minute, building
+the graphs (a recurrent twin's takes 3-14 s, its shapes inferred through the scans).
 """
 
 from __future__ import annotations
@@ -242,8 +244,8 @@ def _run_parts() -> int:
 
     Building a twin's graph is Python, compiling it g++ (one module at a time: PyTensor compiles
     under a lock) and numba's compile of the default network Python and LLVM: on two cores two
-    processes overlap them, 84 s instead of 112 s warm [to be measured], and on a warm cache
-    building the graphs is all there is.
+    processes overlap them. Measured (load 0.5-1.5): 299 s instead of 506 s on an empty cache, and
+    65 s instead of 112 s on a warm one, where building the graphs is all there is to do.
     """
     started = time.perf_counter()
     children = [subprocess.Popen([sys.executable, "-m", "dropviz.warm", "--part", str(part)])
