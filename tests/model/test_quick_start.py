@@ -112,10 +112,14 @@ def test_headless_pools_build_the_fast_network_itself():
 
 
 def test_the_compile_child_reports_a_bad_architecture_in_one_line():
-    child = subprocess.run([sys.executable, "-m", "dropviz.model.graph.compile_aside",
-                            '{"n_inputs": 2}'], capture_output=True, text=True, check=False)
-    assert child.returncode == 2
-    assert child.stderr.count("\n") == 1 and "hidden_layers" in child.stderr
+    # stdin stays open, as compile_in_child keeps it: a closed one means "the parent has ended"
+    child = subprocess.Popen([sys.executable, "-m", "dropviz.model.graph.compile_aside",
+                              '{"n_inputs": 2}'], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    errors = child.stderr.read()
+    assert child.wait(timeout=60) == 2
+    child.stdin.close()
+    assert errors.count("\n") == 1 and "hidden_layers" in errors
 
 
 # test_dropconnect.py's and test_batch_norm.py's networks, compiled once for all three files
