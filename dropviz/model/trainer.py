@@ -15,6 +15,7 @@ from dropviz.model.config import Config
 from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
 from dropviz.model.graph.architecture import Architecture
+from dropviz.model.graph.compile_aside import remember_fast
 from dropviz.model.graph.network import DropoutNetwork
 from dropviz.model.graph.quick_start import QuickStartNetwork, ThreadStarter
 from dropviz.model.memory import check_memory
@@ -27,10 +28,12 @@ class NetworkPool:
     A network is lent to one trainer at a time, because its weights are shared variables. With
     `quick_start` (the window's pool) a new network trains on a quick twin while the fast one
     compiles (see quick_start.py); headless runs wait for the fast one, which is soon faster.
-    `quick_start` may be a function asked at each new network, e.g. `quick_ops_warm`.
+    `quick_start` may be a function of the architecture asked at each new network, e.g.
+    `compile_aside.quick_start_helps`. Fast networks built here are remembered in the compile
+    cache's index (see `remember_fast`).
     """
 
-    def __init__(self, quick_start: bool | Callable[[], bool] = False,
+    def __init__(self, quick_start: bool | Callable[[Architecture], bool] = False,
                  start_thread: ThreadStarter | None = None) -> None:
         self._free: dict[Architecture, list[DropoutNetwork | QuickStartNetwork]] = {}
         self.quick_start = quick_start
@@ -43,15 +46,17 @@ class NetworkPool:
             network = free.pop()
             network.set_data(X_train, y_train)
             return network
-        if self.quick_starts_next():
+        if self.quick_starts(arch):
             if self._start_thread is None:
                 return QuickStartNetwork(arch, X_train, y_train)
             return QuickStartNetwork(arch, X_train, y_train, self._start_thread)
-        return DropoutNetwork(arch, X_train, y_train)
+        network = DropoutNetwork(arch, X_train, y_train)
+        remember_fast(arch)
+        return network
 
-    def quick_starts_next(self) -> bool:
-        """Whether the next network not in the pool starts on a quick twin."""
-        return self.quick_start() if callable(self.quick_start) else self.quick_start
+    def quick_starts(self, arch: Architecture) -> bool:
+        """Whether a network of `arch` not in the pool starts on a quick twin."""
+        return self.quick_start(arch) if callable(self.quick_start) else self.quick_start
 
     def release(self, network: DropoutNetwork | QuickStartNetwork) -> None:
         """Take a network back; one given back twice is kept once, or two trainers would later

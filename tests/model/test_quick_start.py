@@ -148,16 +148,22 @@ def test_the_quick_twin_draws_the_masks_of_the_fast_network(pool, config):
         alone.close()
 
 
-def test_pools_ask_at_each_new_network_whether_the_quick_ops_are_warm(monkeypatch, tmp_path):
-    mark = tmp_path / "compiledir" / compile_aside.QUICK_OPS_MARK
-    monkeypatch.setattr(compile_aside, "_quick_ops_mark", lambda: mark)
-    pool = NetworkPool(quick_start=compile_aside.quick_ops_warm, start_thread=HeldThread())
+def test_the_window_s_rule_quick_starts_on_warm_quick_ops_and_a_graph_never_built_fast(
+        monkeypatch, tmp_path):
+    monkeypatch.setattr(compile_aside, "_quick_ops_mark", lambda: tmp_path / "mark")
+    monkeypatch.setattr(compile_aside, "_fast_index", lambda: tmp_path / "index.json")
+    pool = NetworkPool(quick_start=compile_aside.quick_start_helps, start_thread=HeldThread())
     arch = Architecture(2, (16, 8), 2, "relu", "adam")
     data = np.zeros((3, 2), np.float32), np.zeros(3, np.int32)
-    assert isinstance(pool.acquire(arch, *data), DropoutNetwork)
+    assert not pool.quick_starts(arch)  # the quick ops are not warm yet
     compile_aside.mark_quick_ops_warm()
-    assert compile_aside.quick_ops_warm()
+    assert compile_aside.quick_ops_warm() and pool.quick_starts(arch)
     assert isinstance(pool.acquire(arch, *data), QuickStartNetwork)
+    NetworkPool().acquire(arch, *data)  # built fast: remembered in the index
+    wider = Architecture(2, (40, 3), 2, "relu", "adam")  # numba's cache does not key widths
+    assert compile_aside.fast_compiled(wider) and not pool.quick_starts(wider)
+    assert isinstance(pool.acquire(wider, *data), DropoutNetwork)
+    assert pool.quick_starts(Architecture(2, (16, 8, 4), 2, "relu", "adam"))
 
 
 def test_a_compile_child_ends_when_its_parent_does():

@@ -56,10 +56,10 @@ def window_pool() -> NetworkPool:
     model/graph/quick_start.py) once the quick twins' operations are in the compile cache (before,
     a quick start is slower than none), and its fast build's thread counts in `building_aside`.
     Call it on a build's thread: it imports PyTensor."""
-    from dropviz.model.graph.compile_aside import quick_ops_warm
+    from dropviz.model.graph.compile_aside import quick_start_helps
     from dropviz.model.trainer import NetworkPool
 
-    return NetworkPool(quick_start=quick_ops_warm, start_thread=_start_daemon)
+    return NetworkPool(quick_start=quick_start_helps, start_thread=_start_daemon)
 
 
 def building_aside() -> bool:
@@ -170,7 +170,7 @@ class RunBuild(DaemonTask):
             arch = architecture_for(self.config, dataset)
             pool = self._pool or window_pool()
             if arch not in self._known:
-                self._put(("compiling", arch, pool.quick_starts_next()))
+                self._put(("compiling", arch, pool.quick_starts(arch)))
             if self._old is not None:
                 self._old.close()
             trainer = Trainer(self.config, pool, dataset)
