@@ -6,7 +6,7 @@ it) and its own dataset cache, so "never compiled" and "fresh machine" are true:
 - warm-up: `python -m dropviz.warm` into an empty folder, timed; copies of that folder serve below.
 - fresh: seconds from a new interpreter's start to the app default network's first step evaluated
   (`Trainer(Config(), pool)`, `step()`, `evaluate()`) with the window's pool, which quick-starts
-  once the warm-up has marked the cache (`NetworkPool(quick_start=quick_ops_warm)`): on a copy of
+  once the warm-up has marked the cache (`NetworkPool(quick_start=quick_start_helps)`): on a copy of
   the warmed folder, and on an empty one (where it takes the old path); and with a quick start
   forced on an empty folder (`NetworkPool(quick_start=True)`), which is why it waits for the mark.
 - coverage: on a copy of the warmed folder, each combination's quick twin alone (built, trained a
@@ -106,10 +106,10 @@ def _first_step(trainer) -> None:
 
 def _pool(kind: str):
     """The window's pool, one that always quick-starts, or the old path's."""
-    from dropviz.model.graph.compile_aside import quick_ops_warm
+    from dropviz.model.graph.compile_aside import quick_start_helps
     from dropviz.model.trainer import NetworkPool
 
-    return NetworkPool(quick_start={"window": quick_ops_warm, "forced": True, "old": False}[kind])
+    return NetworkPool(quick_start={"window": quick_start_helps, "forced": True, "old": False}[kind])
 
 
 def child_fresh(kind: str) -> dict:
@@ -158,8 +158,10 @@ def child_install(names: list[str], old: bool) -> dict:
 
     began = time.perf_counter()
     pool = _pool("old" if old else "window")
-    _first_step(Trainer(_config([]), pool))
-    results = {"one_time": time.perf_counter() - began, "quick_starts": pool.quick_starts_next()}
+    first = Trainer(_config([]), pool)
+    _first_step(first)
+    results = {"one_time": time.perf_counter() - began,
+               "quick_starts": pool.quick_starts(first.network.arch)}
     for name in names:
         config = _config(COMBINATIONS[name])
         before, began = _modules(), time.perf_counter()
