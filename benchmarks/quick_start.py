@@ -158,10 +158,8 @@ def child_install(names: list[str], old: bool) -> dict:
 
     began = time.perf_counter()
     pool = _pool("old" if old else "window")
-    first = Trainer(_config([]), pool)
-    _first_step(first)
-    results = {"one_time": time.perf_counter() - began,
-               "quick_starts": pool.quick_starts(first.network.arch)}
+    _first_step(Trainer(_config([]), pool))
+    results = {"one_time": time.perf_counter() - began}
     for name in names:
         config = _config(COMBINATIONS[name])
         before, began = _modules(), time.perf_counter()
@@ -171,7 +169,7 @@ def child_install(names: list[str], old: bool) -> dict:
         _first_step(trainer)
         row = {"data": loaded, "first_step": time.perf_counter() - began,
                "new_modules": _modules() - before}
-        if not old:
+        if hasattr(trainer.network, "fast_ready"):  # the window's pool quick-started it
             row.update(_after_first_step(trainer, began))
         results[name] = row
         trainer.close()
@@ -310,11 +308,10 @@ def _fresh_table(warm: dict, fresh: dict) -> list[str]:
 
 def _install_table(coverage: dict, install: dict, old: dict) -> list[str]:
     lines = ["### Warm install: combinations never compiled", "",
-             f"One process, its one-time costs paid first ({install['one_time']:.1f} s: a quick "
-             "network of the default settings); the window's pool quick-started: "
-             f"{'yes' if install['quick_starts'] else 'NO'}. Seconds from the request; the twin "
-             "alone is the coverage check (its C modules compiled on a copy of the warmed "
-             "folder).", "",
+             f"One process, its one-time costs paid first ({install['one_time']:.1f} s: a network "
+             "of the default settings, from the cache). Seconds from the request; a quick twin's "
+             "columns are empty where the window's pool did not quick-start; the twin alone is the "
+             "coverage check (its C modules compiled on a copy of the warmed folder).", "",
              "| combination | twin alone: new C modules, s | data (s) | first step evaluated (s) "
              "| quick twin steps/s | fast took over (s) | step() steps/s after | multi-step "
              "compiled (s) | run_steps(64) steps/s | old path: first step (s) |",
