@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # both load PyTensor
 __all__ = ["Config", "Preset", "TrainedRun", "TrainingDiverged", "load", "load_config", "preset",
            "presets", "sweep", "train"]
 
+# A run of this many steps compiles the call of many steps first: it took 4-5 s (warm cache) and
+# then saved 0.8-1.0 ms a step of small and app-sized networks, so it paid after 4,500-8,000 steps;
+# on a cold cache (about 50 s) only after tens of thousands. Shorter runs train step by step.
+MULTI_STEP_PAYS_FROM = 10_000
 HISTORY_COLUMNS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc", "gap")
 
 
@@ -248,7 +252,7 @@ def advance(run: Run, steps: int, eval_every: int, progress: bool,
     # course of training, bit for bit, whatever the calls' length).
     chunk = steps_fitting(run.config, data.n_features, data.n_classes, len(data.y_train),
                           len(data.y_test), CHUNK_STEPS)
-    if steps > 1 and eval_every > 1 and chunk > 1:  # calls of several steps: compile that first
+    if steps >= MULTI_STEP_PAYS_FROM and eval_every > 1 and chunk > 1:
         run.prepare_multi_step()
     started = time.perf_counter()
     with tqdm(total=steps, disable=not progress, unit="step", leave=False, file=sys.stderr) as bar:

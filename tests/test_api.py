@@ -115,3 +115,16 @@ def test_a_diverging_run_raises():
     config = dropviz.Config().with_overrides([*SMALL, "optimizer=sgd", "learning_rate=100"])
     with pytest.raises(dropviz.TrainingDiverged, match="diverged"):
         dropviz.train(config, steps=300)
+
+
+@pytest.mark.parametrize("steps", [40, 60])
+def test_only_a_run_long_enough_to_pay_for_it_compiles_the_call_of_many_steps(steps, monkeypatch):
+    from dropviz import api
+    from dropviz.session.run import Run
+
+    monkeypatch.setattr(api, "MULTI_STEP_PAYS_FROM", 50)
+    prepared = []
+    monkeypatch.setattr(Run, "prepare_multi_step", lambda run: prepared.append(run.step))
+    run = dropviz.train(dropviz.Config().with_overrides(SMALL), steps=steps, eval_every=10)
+    assert run.history[-1].step == steps
+    assert prepared == ([0] if steps >= 50 else [])

@@ -19,3 +19,17 @@ def trainers(pool):
     yield build
     for trainer in made:
         trainer.close()
+
+
+@pytest.fixture
+def compiled_chunks(trainers):
+    """Trainers whose call of many steps is compiled. Without it `run_steps` goes step by step, and
+    a test comparing the call with single steps would compare single steps with themselves."""
+
+    def build(config: Config) -> Trainer:
+        trainer = trainers(config)
+        trainer.network.prepare_train_steps()
+        assert trainer.network.train_steps_ready
+        return trainer
+
+    return build

@@ -97,8 +97,8 @@ def test_max_norm_limits_the_hidden_layers_before_the_normalisation(network):
     assert all(np.all(n <= 0.5 + 1e-5) for n in norms.values())
 
 
-def test_many_steps_in_one_call_equal_single_steps(trainers):
-    one, many = trainers(SMALL), trainers(SMALL)
+def test_many_steps_in_one_call_equal_single_steps(trainers, compiled_chunks):
+    one, many = trainers(SMALL), compiled_chunks(SMALL)
     singles = [one.step() for _ in range(12)]
     multi = many.run_steps(12)
     assert [r.loss for r in singles] == [r.loss for r in multi]

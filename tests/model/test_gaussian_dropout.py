@@ -76,8 +76,8 @@ def test_test_time_is_the_scaling_modes_factor(network, scaling):
     np.testing.assert_allclose(network.predict(X)[0], expected, rtol=1e-4, atol=1e-6)
 
 
-def test_many_steps_in_one_call_equal_single_steps(trainers):
-    one, many = trainers(SMALL), trainers(SMALL)
+def test_many_steps_in_one_call_equal_single_steps(trainers, compiled_chunks):
+    one, many = trainers(SMALL), compiled_chunks(SMALL)
     singles = [one.step() for _ in range(15)]
     multi = many.run_steps(15)
     assert [r.loss for r in singles] == [r.loss for r in multi]

@@ -39,34 +39,40 @@ def _assert_same_course(results_a, results_b, trainer_a, trainer_b):
 @pytest.mark.parametrize("overrides", [["optimizer=sgd"], ["optimizer=momentum", "mask=per_batch"],
                                        ["optimizer=adam", "scaling=weight_scaling"],
                                        ["optimizer=adam", "activation=tanh", "l2=0.01"]])
-def test_run_steps_is_bit_for_bit_the_same_as_single_steps(trainers, overrides):
+def test_run_steps_is_bit_for_bit_the_same_as_single_steps(trainers, compiled_chunks, overrides):
     config = BASE.with_overrides(overrides)
     single = trainers(config)
     expected = _single(single, 11)
     single.close()
-    many = trainers(config)
+    many = compiled_chunks(config)
     got = many.run_steps(11)
     _assert_same_course(expected, got, single, many)
 
 
-def test_calls_of_any_length_mixed_with_single_steps_keep_the_course(trainers):
+def test_calls_of_any_length_mixed_with_single_steps_keep_the_course(trainers, compiled_chunks):
     single = trainers(BASE)
     expected = _single(single, 12)
     single.close()
-    mixed = trainers(BASE)
+    mixed = compiled_chunks(BASE)
     got = [*mixed.run_steps(4), mixed.step(), *mixed.run_steps(1), *mixed.run_steps(6)]
     _assert_same_course(expected, got, single, mixed)
 
 
-def test_preparing_on_another_thread_while_training_changes_nothing(trainers):
-    """The window compiles the multi-step call beside its training loop: the course must not move."""
+def test_steps_before_and_while_the_call_of_many_compiles_keep_the_course(trainers, monkeypatch):
+    """Until the call of many steps is compiled, run_steps goes step by step and compiles nothing;
+    the window compiles it beside its training loop: the course must not move either way."""
     reference = trainers(BASE)
     expected = _single(reference, 30)
     fresh = Trainer(BASE, NetworkPool())  # a network of its own: none of the pool's is fresh
-    assert not fresh.network.train_steps_ready
+    compiles = []
+    real_function = pytensor.function
+    monkeypatch.setattr(pytensor, "function", lambda *a, **k: compiles.append(a) or real_function(*a, **k))
+    got = fresh.run_steps(4)
+    assert compiles == [] and not fresh.network.train_steps_ready
+    monkeypatch.undo()
     preparing = threading.Thread(target=fresh.network.prepare_train_steps)
     preparing.start()
-    got = [fresh.step()]
+    got.append(fresh.step())
     while preparing.is_alive() and len(got) < 20:
         got.append(fresh.step())
     preparing.join()
@@ -75,8 +81,8 @@ def test_preparing_on_another_thread_while_training_changes_nothing(trainers):
     _assert_same_course(expected, got, reference, fresh)
 
 
-def test_masks_and_losses_have_one_row_per_step(trainers):
-    trainer = trainers(BASE)
+def test_masks_and_losses_have_one_row_per_step(compiled_chunks):
+    trainer = compiled_chunks(BASE)
     losses, masks = trainer.network.train_steps(np.arange(30, dtype=np.int32).reshape(3, 10))
     assert losses.shape == (3,)
     assert [m.shape for m in masks] == [(3, 10, 2), (3, 10, 16), (3, 10, 8)]
@@ -85,8 +91,8 @@ def test_masks_and_losses_have_one_row_per_step(trainers):
     assert [r.masks["hidden2"].shape for r in results] == [(10, 8), (10, 8)]
 
 
-def test_live_changes_act_at_the_next_call_without_compiling(trainers, monkeypatch):
-    trainer = trainers(BASE)
+def test_live_changes_act_at_the_next_call_without_compiling(compiled_chunks, monkeypatch):
+    trainer = compiled_chunks(BASE)
     trainer.run_steps(2)
     compiles = []
     real_function = pytensor.function
@@ -98,8 +104,8 @@ def test_live_changes_act_at_the_next_call_without_compiling(trainers, monkeypat
     assert compiles == []
 
 
-def test_a_batch_larger_than_the_training_set_uses_the_whole_set(trainers):
-    trainer = trainers(BASE.with_overrides(["batch_size=5000"]))
+def test_a_batch_larger_than_the_training_set_uses_the_whole_set(compiled_chunks):
+    trainer = compiled_chunks(BASE.with_overrides(["batch_size=5000"]))
     n_train = len(trainer.dataset.y_train)
     results = trainer.run_steps(3)
     assert results[0].masks["hidden1"].shape == (n_train, 16)

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -102,6 +103,22 @@ def test_a_fast_network_that_fails_to_compile_leaves_the_twin_training(monkeypat
     assert "no C compiler" in trainer.network.preparing
     losses = [result.loss for result in trainer.run_steps(30)]
     assert np.isfinite(losses).all() and trainer.step_count == 30
+
+
+def test_closing_the_program_waits_for_a_fast_build_stopped_at_its_next_step(monkeypatch):
+    monkeypatch.setattr(quick_start, "_closing", threading.Event())
+    in_child = threading.Event()
+
+    def slow_child(arch: Architecture) -> None:
+        in_child.set()
+        time.sleep(0.3)  # the program begins to close meanwhile
+
+    monkeypatch.setattr(quick_start, "compile_in_child", slow_child)
+    trainer = Trainer(BASE, NetworkPool(quick_start=True))
+    assert in_child.wait(FAST_BUILD_SECONDS)
+    quick_start._stop_in_process()  # what runs at exit
+    assert trainer.network.fast_ready.is_set() and not quick_start._in_process
+    assert not trainer.network.is_fast and "closing" in trainer.network.preparing
 
 
 def test_headless_pools_build_the_fast_network_itself():

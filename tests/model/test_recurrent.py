@@ -109,9 +109,9 @@ def test_the_export_runs_in_numpy_and_onnx_as_pytorch_would(trainers, config, ce
     assert description["masks"]["axes"] == list(MASK_AXES)
 
 
-def test_many_steps_in_one_call_are_the_single_steps(trainers):
+def test_many_steps_in_one_call_are_the_single_steps(trainers, compiled_chunks):
     config = RNN.with_overrides(["dropout.time_mask=tied"])
-    single, chunked = trainers(config), trainers(config)
+    single, chunked = trainers(config), compiled_chunks(config)
     batches = np.stack([np.arange(12, dtype=np.int32) + 3 * k for k in range(4)])
     alone = [single.network.train_step(batch) for batch in batches]
     losses, masks = chunked.network.train_steps(batches)

@@ -69,8 +69,8 @@ def _hidden_column_norms(trainer) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize("many", [False, True], ids=["step", "run_steps"])
-def test_every_hidden_column_stays_within_the_limit(trainers, many):
-    trainer = trainers(SMALL.with_overrides(["max_norm=0.8"]))
+def test_every_hidden_column_stays_within_the_limit(trainers, compiled_chunks, many):
+    trainer = (compiled_chunks if many else trainers)(SMALL.with_overrides(["max_norm=0.8"]))
     for _ in range(3):
         if many:
             trainer.run_steps(10)
@@ -82,9 +82,9 @@ def test_every_hidden_column_stays_within_the_limit(trainers, many):
     assert norms.max() > 0.79, "the limit was reached, so it acted"
 
 
-def test_max_norm_and_l1_are_live_and_the_same_steps_either_way(trainers):
+def test_max_norm_and_l1_are_live_and_the_same_steps_either_way(trainers, compiled_chunks):
     """Steps and run_steps agree with a limit and L1 set between two calls, with no new network."""
-    one, many = trainers(SMALL), trainers(SMALL)
+    one, many = trainers(SMALL), compiled_chunks(SMALL)
     changed = SMALL.with_overrides(["max_norm=0.7", "l1=0.001"])
     assert not SMALL.needs_new_network(changed)
     for trainer in (one, many):

@@ -101,13 +101,14 @@ class DropoutNetwork:
         self.set_rng_states(rngs)
 
     def prepare_train_steps(self) -> None:
-        """Compile `train_steps` now (once per network; seconds, more on a cold cache).
+        """Compile `train_steps` as one call of many steps (once per network).
 
-        `train_steps` does this itself when first called; a caller that must not stall then (the
-        window's training loop) runs this on another thread while it trains with `train_step`.
-        That is safe: the compile reads no value, and the call that makes numba compile runs on
-        a copy of the function whose weights, optimizer state and rng are copies, so the
-        network's own state is never read or written while it trains.
+        Until then `train_steps` runs its steps one by one: the compile costs more than it saves
+        unless many steps follow (see `train_steps`). The window's training loop runs this on
+        another thread while it trains with `train_step`. That is safe: the compile reads no
+        value, and the call that makes numba compile runs on a copy of the function whose
+        weights, optimizer state and rng are copies, so the network's own state is never read or
+        written while it trains.
         """
         if self.quick:
             return
@@ -291,22 +292,25 @@ class DropoutNetwork:
         return float(loss), masks
 
     def train_steps(self, batches: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        """K training steps in one compiled call, for rows of example indices of shape (K, batch).
+        """K training steps, for rows of example indices of shape (K, batch): the K losses and,
+        per dropout layer, the K masks stacked as (K, batch, units).
 
-        Same course of training as K calls of `train_step` with the rows in order, but the call's
-        fixed cost is paid once, which is most of a step for a small network. Returns the K losses
-        and, per dropout layer, the K masks stacked as (K, batch, units). Compiled on first use.
+        Once `prepare_train_steps` has compiled it, one call whose fixed cost is paid once, which
+        is most of a small network's step: 0.06 ms a step of a 16-8 network against 0.87 ms one
+        by one, 0.52 against 1.52 ms for the app's 256-256 one (warm process). Before that, one
+        step at a time: compiling took 4-5 s with a warm cache and about 50 s on a cold one, which
+        pays only after 4,500-8,000 steps (warm). The course of training is the same either way,
+        bit for bit.
         """
         batches = np.asarray(batches, dtype=np.int32)
-        if self.quick:
+        if self._train_many is None:
             return self._train_steps_one_by_one(batches)
-        self.prepare_train_steps()
         losses, *masks = call_with_blas_threads(self._train_many, self._flops(batches.shape[1], 3),
                                                 len(batches), batches)
         return losses, masks
 
     def _train_steps_one_by_one(self, batches: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        """`train_steps` of a quick network: a scan would take it seconds to compile."""
+        """`train_steps` before the call of many steps is compiled (always, for a quick network)."""
         steps = [self.train_step(batch) for batch in batches]
         losses = np.array([loss for loss, _ in steps], dtype=FLOAT)
         masks = [np.stack(layer) for layer in zip(*(masks for _, masks in steps), strict=True)]

@@ -18,6 +18,7 @@ before (the losses and evaluations of its steps) carries its rounding.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import threading
 import time
@@ -37,6 +38,26 @@ CATCH_UP_STEPS = 256
 # One fast network compiles at a time: a run's baseline has the same architecture, and its twin
 # then loads the first one's compiled code from numba's cache instead of compiling it again beside.
 _fast_builds = threading.Lock()
+
+# The threads building or replaying a fast network in this process, and the flag that stops them.
+# numba's functions run without the interpreter lock, and one still running while the interpreter
+# finalized crashed it once (SIGSEGV on closing the window in the signal soak test).
+_in_process: set[threading.Thread] = set()
+_closing = threading.Event()
+
+
+@atexit.register
+def _stop_in_process() -> None:
+    """Stop the fast builds at their next step and wait for them (a build takes 1-5 s)."""
+    _closing.set()
+    for thread in list(_in_process):
+        thread.join(timeout=30)
+
+
+def _check_open() -> None:
+    if _closing.is_set():
+        raise RuntimeError("the program is closing")
+
 
 ThreadStarter = Callable[[Callable[[], None], str], None]
 
@@ -86,15 +107,18 @@ class QuickStartNetwork:
         return f"quick start: the fast network is compiling ({seconds:.0f} s)"
 
     def _prepare_fast(self, X_train: np.ndarray, y_train: np.ndarray) -> None:
+        _in_process.add(threading.current_thread())
         try:
             with _fast_builds:
                 compile_in_child(self.arch)
+                _check_open()
                 fast = DropoutNetwork(self.arch, X_train, y_train)
             self._catching_up = True
             self._catch_up(fast)
         except Exception as error:  # the quick twin trains on; the status bar says why
             self.failure = error
         finally:
+            _in_process.discard(threading.current_thread())
             self.fast_ready.set()
 
     def _catch_up(self, fast: DropoutNetwork) -> None:
@@ -119,6 +143,7 @@ class QuickStartNetwork:
     @staticmethod
     def _replay(fast: DropoutNetwork, entries: list[tuple[str, tuple, dict]]) -> None:
         for name, args, kwargs in entries:
+            _check_open()
             if name == "train_steps":  # row by row: the same steps, without compiling a scan
                 for batch in args[0]:
                     fast.train_step(batch)
