@@ -1,28 +1,24 @@
-"""The window's files: export a run, save and open an experiment, recent files and settings.
+"""The window's files: save and open an experiment, the File menu, recent files and settings.
 
 Round trips are checked exactly: an opened experiment continues with the losses an uninterrupted
-run has, and shows the curves, markers and masks that were on screen when it was saved.
+run has, and shows the curves, markers and masks that were on screen when it was saved. Exports are
+in test_run_export.py.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import shutil
-import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from file_helpers import open_experiment, save, step, wait_error
 from PyQt5.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
-from PyQt5.QtGui import QDropEvent, QImage
+from PyQt5.QtGui import QDropEvent
 from PyQt5.QtWidgets import QFileDialog, QMainWindow
 from ui_helpers import SMALL, TIMEOUT, Recorder, wait_news, wait_step
 
 from dropviz.model.experiment import save_experiment
-from dropviz.model.export import load_inference_model
-from dropviz.model.file_names import RUN_FILES
 from dropviz.model.trainer import Trainer
 from dropviz.session.history import DecimatedHistory
 from dropviz.session.run_record import CURVES, EXPERIMENT_FILE
@@ -35,12 +31,6 @@ from dropviz.ui.settings import (
     restore_window,
     stored_config,
 )
-from dropviz.ui.views.plot_export import PLOT_NAMES, PNG_SCALE, WINDOW_FILE, graphics_view
-
-# The units view is shown only for a run with a weight penalty, max-norm or batch norm: SMALL has
-# none (tests/ui/test_regularizer_controls.py shows it coming and going). The hidden states are a
-# recurrent run's only.
-SHOWN_PLOTS = [name for name in PLOT_NAMES if name not in ("units", "states")]
 
 
 @pytest.fixture
@@ -49,34 +39,6 @@ def fresh_settings(tmp_path: Path) -> Path:
     folder = tmp_path / "settings"
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(folder))
     return folder
-
-
-def step(qtbot, window: MainWindow, times: int = 1) -> None:
-    for _ in range(times):
-        target = window.last_snapshot.step + 1
-        window.handle.sigStep.emit()
-        qtbot.waitUntil(lambda target=target: window.last_snapshot.step == target, timeout=TIMEOUT)
-
-
-def wait_error(qtbot, window: MainWindow) -> str:
-    qtbot.waitUntil(lambda: window.banner.kind() == "error", timeout=TIMEOUT)
-    return window.banner.text()
-
-
-def save(qtbot, window: MainWindow, path: Path) -> None:
-    window.files.ask_save_path = lambda: path
-    window.files.save_as()
-    wait_news(qtbot, window, "Saved the experiment")
-
-
-def open_experiment(qtbot, window: MainWindow, path: Path) -> None:
-    """Opened, and its first snapshot shown (the news may come before it)."""
-    window.banner.clear()
-    before = window.last_snapshot
-    window.files.open_path(path)
-    wait_news(qtbot, window, f"Opened {(path / EXPERIMENT_FILE if path.is_dir() else path).name}")
-    qtbot.waitUntil(lambda: window.last_snapshot is not before, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: window.last_snapshot.curves[0].size > 0, timeout=TIMEOUT)
 
 
 def screen(window: MainWindow) -> dict:
@@ -144,108 +106,6 @@ def test_an_opened_experiment_shows_the_same_and_continues_exactly(make_window, 
     step(qtbot, window, 5)
     continued = [(s.step, s.batch_loss, s.evaluation) for s in recorder.snapshots]
     assert continued == uninterrupted, "the same losses, bit for bit"
-
-
-def test_export_writes_every_file_and_the_weights_reproduce_the_test_predictions(
-        make_window, qtbot, tmp_path):
-    window = make_window()
-    recorder = Recorder(window)
-    for scaling in ("weight_scaling", "inverted", "none"):
-        window.state.edit(replace(window.controls.config, scaling=scaling))
-        step(qtbot, window, 3)
-        folder = tmp_path / scaling
-        window.files.ask_export_folder = lambda folder=folder: folder
-        window.banner.clear()
-        qtbot.wait(50)  # the views grow into the banner's place before they are drawn
-        sizes = {name: graphics_view(window.files.views, name).size() for name in SHOWN_PLOTS}
-        window.files.export_run()
-        text = wait_news(qtbot, window, "Exported the run")
-        assert str(folder) in text
-        snapshot = window.last_snapshot
-        assert snapshot.config.scaling == scaling
-
-        expected = {*RUN_FILES, EXPERIMENT_FILE, WINDOW_FILE,
-                    *(f"{name}.{kind}" for name in SHOWN_PLOTS for kind in ("png", "svg"))}
-        assert {p.name for p in folder.iterdir()} == expected, "no temporary file left behind"
-        model = load_inference_model(folder)
-        with np.load(folder / "data.npz", allow_pickle=False) as data:
-            X_test, y_test = data["X_test"], data["y_test"]
-        probs = numpy_forward(model.description, model.weights, X_test)
-        loss = float(-np.mean(np.log(probs[np.arange(len(y_test)), y_test])))
-        assert loss == pytest.approx(snapshot.evaluation.test_loss, rel=1e-5), scaling
-        assert np.mean(probs.argmax(axis=1) == y_test) == snapshot.evaluation.test_acc
-
-        with open(folder / "metrics.csv") as stream:
-            rows = list(csv.DictReader(stream))
-        evaluations = [s.evaluation for s in recorder.snapshots if s.evaluation.step > 0]
-        assert [int(row["step"]) for row in rows] == sorted({0, *(e.step for e in evaluations)})
-        assert float(rows[-1]["test_loss"]) == pytest.approx(snapshot.evaluation.test_loss)
-        with np.load(folder / "masks.npz", allow_pickle=False) as masks:
-            np.testing.assert_array_equal(masks["hidden1"][-1], snapshot.masks["hidden1"])
-
-        for name, size in sizes.items():
-            image = QImage(str(folder / f"{name}.png"))
-            assert (image.width(), image.height()) == (size.width() * PNG_SCALE,
-                                                       size.height() * PNG_SCALE), name
-            root = ET.parse(folder / f"{name}.svg").getroot()
-            assert root.tag == "{http://www.w3.org/2000/svg}svg"
-            assert (root.get("width"), root.get("height")) == (f"{size.width()}px",
-                                                               f"{size.height()}px")
-        shot = QImage(str(folder / WINDOW_FILE))
-        assert (shot.width(), shot.height()) == (window.width(), window.height())
-        assert window.files.export_action.isEnabled(), "ready for the next export"
-
-
-def numpy_forward(description: dict, weights: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
-    """model.json's recipe, written out: h = act(h @ W + b) for each layer, nothing else."""
-    activations = {"relu": lambda h: np.maximum(h, 0.0), "tanh": np.tanh,
-                   "sigmoid": lambda h: 1.0 / (1.0 + np.exp(-h))}
-    h = X.astype(np.float64)
-    for index, layer in enumerate(description["layers"]):
-        h = h @ weights[layer["weight"]].astype(np.float64) + weights[layer["bias"]]
-        if layer["activation"] == "softmax":
-            e = np.exp(h - h.max(axis=1, keepdims=True))
-            h = e / e.sum(axis=1, keepdims=True)
-        elif layer["activation"] == "sigmoid" and index == len(description["layers"]) - 1:
-            positive = activations["sigmoid"](h[:, 0])
-            h = np.column_stack([1.0 - positive, positive])
-        else:
-            h = activations[layer["activation"]](h)
-    return h
-
-
-def test_a_folder_holding_a_run_is_replaced_only_when_the_user_agrees(make_window, qtbot,
-                                                                         tmp_path):
-    window = make_window()
-    (tmp_path / "config.json").write_text("an earlier run")
-    asked = []
-    window.files.ask_export_folder = lambda: tmp_path
-    window.files.confirm_replace = lambda folder, names: asked.append(names) or False
-    window.files.export_run()
-    qtbot.wait(300)
-    assert asked == [["config.json"]]
-    assert [p.name for p in tmp_path.iterdir()] == ["config.json"]
-    assert (tmp_path / "config.json").read_text() == "an earlier run"
-
-    window.files.confirm_replace = lambda folder, names: True
-    window.files.export_run()
-    wait_news(qtbot, window, "Exported the run")
-    assert json.loads((tmp_path / "config.json").read_text())["dataset"]["name"] == "moons"
-
-
-def test_writing_where_it_cannot_is_reported_and_the_window_stays_ready(make_window, qtbot,
-                                                                           tmp_path):
-    window = make_window()
-    blocked = tmp_path / "a_file"
-    blocked.write_text("not a folder")
-    window.files.ask_export_folder = lambda: blocked
-    window.files.export_run()
-    text = wait_error(qtbot, window)
-    assert text.startswith("Export failed") and "a_file" in text
-    assert window.files.export_action.isEnabled() and window.files.progress.isHidden()
-    window.files.ask_save_path = lambda: blocked / "run.dropviz"
-    window.files.save_as()
-    qtbot.waitUntil(lambda: window.banner.text().startswith("Saving failed"), timeout=TIMEOUT)
 
 
 def _damage(source: Path, target: Path, change) -> Path:
@@ -317,27 +177,6 @@ def test_an_experiment_from_the_headless_trainer_opens_by_drag_and_drop(make_win
     steps, test_loss = window.loss_view.curve_data("test_loss")
     assert list(steps) == [0, 1, 2, 3, 4]
     np.testing.assert_array_equal(test_loss, [e.test_loss for e in history])
-
-
-def test_each_plot_exports_from_its_own_menu(make_window, qtbot, tmp_path):
-    window = make_window()
-    step(qtbot, window, 2)
-    window.banner.show_message("A message of one line, like those that follow.")
-    for name in SHOWN_PLOTS:
-        view = graphics_view(window.files.views, name)
-        actions = {action.text(): action for action in view.actions()}
-        assert list(actions) == ["Export PNG...", "Export SVG..."], name
-        qtbot.wait(20)  # the last message's banner has taken its place above the views
-        size = view.size()
-        for kind in ("png", "svg"):
-            target = tmp_path / f"my_{name}.{kind}"
-            window.files.ask_plot_path = lambda n, k, target=target: target
-            actions[f"Export {kind.upper()}..."].trigger()
-            assert window.banner.text() == f"Exported the {name} plot to {target}."
-        image = QImage(str(tmp_path / f"my_{name}.png"))
-        assert (image.width(), image.height()) == (size.width() * PNG_SCALE,
-                                                   size.height() * PNG_SCALE), name
-        assert ET.parse(tmp_path / f"my_{name}.svg").getroot().tag.endswith("svg")
 
 
 def test_the_file_menu_has_its_actions_and_shortcuts(make_window):
@@ -432,16 +271,3 @@ def test_curve_history_continues_exactly_from_its_state():
     damaged = first.state() | {"stride_pending": np.array([3, 1], dtype=np.int64)}
     with pytest.raises(ValueError, match="stride of 3"):
         second.restore(damaged)
-
-
-def test_exported_folders_open_again(make_window, qtbot, tmp_path):
-    """Export run writes experiment.dropviz too, so its folder opens like a saved file."""
-    window = make_window()
-    step(qtbot, window, 2)
-    window.files.ask_export_folder = lambda: tmp_path
-    window.files.export_run()
-    wait_news(qtbot, window, "Exported the run")
-    shutil.copy(tmp_path / EXPERIMENT_FILE, tmp_path / "copy.dropviz")
-    step(qtbot, window, 2)
-    open_experiment(qtbot, window, tmp_path / "copy.dropviz")
-    assert window.last_snapshot.step == 2
