@@ -36,9 +36,10 @@ def _assert_same_course(results_a, results_b, trainer_a, trainer_b):
     assert trainer_a.step_count == trainer_b.step_count
 
 
+# One graph per optimizer, each compiling its own call of many steps (40-80 s of CPU on a cold
+# cache); scaling, mask shape and L2 are live settings of the same graphs.
 @pytest.mark.parametrize("overrides", [["optimizer=sgd"], ["optimizer=momentum", "mask=per_batch"],
-                                       ["optimizer=adam", "scaling=weight_scaling"],
-                                       ["optimizer=adam", "activation=tanh", "l2=0.01"]])
+                                       ["optimizer=adam", "scaling=weight_scaling", "l2=0.01"]])
 def test_run_steps_is_bit_for_bit_the_same_as_single_steps(trainers, compiled_chunks, overrides):
     config = BASE.with_overrides(overrides)
     single = trainers(config)
