@@ -94,7 +94,7 @@ def train(config: Config | str | Path | None = None, *, steps: int | None = None
         config = Config() if config is None else load_config(config)
     if steps is not None:
         config = config.with_overrides([f"steps={steps}"])
-    trained = TrainedRun(Run(Trainer(config, _pool())))
+    trained = TrainedRun(Run(Trainer(config, shared_pool())))
     try:
         trained.train(config.steps, eval_every=eval_every, progress=progress)
     except BaseException:
@@ -111,7 +111,7 @@ def load(path: str | Path) -> TrainedRun:
     from dropviz.session.run_record import RunRecord
 
     path = Path(path)
-    experiment = load_experiment(path / EXPERIMENT_FILE if path.is_dir() else path, _pool())
+    experiment = load_experiment(path / EXPERIMENT_FILE if path.is_dir() else path, shared_pool())
     return TrainedRun(Run(experiment.trainer, RunRecord.of_evaluations(experiment.history)))
 
 
@@ -133,8 +133,8 @@ def sweep(config: Config | str | Path | None = None, *, rates: Sequence[float] |
         config = config.with_overrides([f"steps={steps}"])
     if sizes is not None:
         return size_sweep(config, sizes, rates=(0.0, 0.5) if rates is None else rates, seeds=seeds,
-                          pool=_pool())
-    return rate_sweep(config, DEFAULT_RATES if rates is None else rates, seeds=seeds, pool=_pool())
+                          pool=shared_pool())
+    return rate_sweep(config, DEFAULT_RATES if rates is None else rates, seeds=seeds, pool=shared_pool())
 
 
 class TrainedRun:
@@ -273,8 +273,10 @@ def advance(run: Run, steps: int, eval_every: int, progress: bool,
 
 
 @functools.cache
-def _pool() -> NetworkPool:
-    """The process's one pool, made at its first run."""
+def shared_pool() -> NetworkPool:
+    """The process's one pool, made at its first run: the API's runs and the command line's, so a
+    program or notebook that trains again builds no network it built before (a built graph took
+    2-5 s to build again, rewrites and loading from the compile cache, after its first time)."""
     from dropviz.model.trainer import NetworkPool
 
     return NetworkPool()

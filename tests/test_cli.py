@@ -33,6 +33,23 @@ def run_cli(args, capsys):
     return status, captured.out, captured.err
 
 
+def test_runs_in_one_process_share_their_networks_and_a_failed_one_gives_its_back(capsys,
+                                                                                 monkeypatch):
+    from dropviz.model import trainer as trainer_module
+
+    built = []
+    real = trainer_module.DropoutNetwork
+    monkeypatch.setattr(trainer_module, "DropoutNetwork",
+                        lambda *args, **kwargs: built.append(args[0]) or real(*args, **kwargs))
+    args = [*SMALL, "--set", "optimizer=sgd", "--steps", "5"]
+    assert run_cli(args, capsys)[0] == 0
+    first = len(built)
+    status, _, stderr = run_cli([*args, "--set", "learning_rate=100", "--steps", "200"], capsys)
+    assert status == 1 and "diverged" in stderr
+    assert run_cli([*args, "--set", "seed=3"], capsys)[0] == 0
+    assert first <= 1 and len(built) == first
+
+
 @pytest.mark.parametrize("scaling", ["weight_scaling", "inverted", "none"])
 def test_a_run_writes_every_file_and_the_weights_reproduce_its_predictions(tmp_path, capsys, scaling):
     out = tmp_path / "run"

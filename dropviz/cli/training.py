@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dropviz.api import advance, existing_run_files
+from dropviz.api import advance, existing_run_files, shared_pool
 from dropviz.cli.errors import UsageError
 from dropviz.cli.signals import check_interrupted
 from dropviz.model.config import CSV_DATASET, Config
@@ -90,7 +90,7 @@ def start(config: Config, args: argparse.Namespace, stack: ExitStack) -> tuple[R
     if sys.stderr.isatty():
         print("dropviz: building the network (the first time a shape is compiled takes up to a "
               "minute)...", file=sys.stderr)
-    return Run(Trainer(config)), config.steps, out
+    return Run(Trainer(config, shared_pool())), config.steps, out
 
 
 def resume(args: argparse.Namespace, stack: ExitStack) -> tuple[Run, int, Path, WindowSaved]:
@@ -107,7 +107,7 @@ def resume(args: argparse.Namespace, stack: ExitStack) -> tuple[Run, int, Path, 
     home = path.parent
     out = Path(args.out) if args.out else home
     stack.enter_context(claimed(out))  # before the network is built, which takes seconds
-    experiment = load_experiment(path)
+    experiment = load_experiment(path, shared_pool())
     trainer = experiment.trainer
     if not same_folder(out, home):
         check_out_folder(out, args.force)
@@ -158,6 +158,7 @@ def run_training(args: argparse.Namespace, config: Config | None) -> int:
             run, steps, out, saved = resume(args, stack)
         else:
             (run, steps, out), saved = start(config, args, stack), None
+        stack.callback(run.close)  # the network back to the pool, also when training fails
         report = data_report(run.trainer)
         if report:
             print(report, file=sys.stderr)
