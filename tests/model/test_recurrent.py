@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import numpy_rnn
 import onnxruntime
+import pytensor
 import pytest
 from run_checks import assert_resumes_bit_for_bit
 
@@ -109,9 +110,14 @@ def test_the_export_runs_in_numpy_and_onnx_as_pytorch_would(trainers, config, ce
     assert description["masks"]["axes"] == list(MASK_AXES)
 
 
-def test_many_steps_in_one_call_are_the_single_steps(trainers, compiled_chunks):
+def test_many_steps_in_one_call_are_the_single_steps_and_compile_nothing(trainers, monkeypatch):
     config = RNN.with_overrides(["dropout.time_mask=tied"])
-    single, chunked = trainers(config), compiled_chunks(config)
+    single, chunked = trainers(config), trainers(config)
+    compiles = []
+    real_function = pytensor.function
+    monkeypatch.setattr(pytensor, "function", lambda *a, **k: compiles.append(a) or real_function(*a, **k))
+    chunked.network.prepare_train_steps()  # no faster in one call: never compiled
+    assert chunked.network.train_steps_ready and compiles == []
     batches = np.stack([np.arange(12, dtype=np.int32) + 3 * k for k in range(4)])
     alone = [single.network.train_step(batch) for batch in batches]
     losses, masks = chunked.network.train_steps(batches)
