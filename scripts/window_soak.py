@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "ui")]
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "tests" / "ui")]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from window_closing import close_child, closing  # noqa: E402
