@@ -1,8 +1,6 @@
 """`python -m dropviz`: the same as the `dropviz` command."""
 
-import sys
-
-from dropviz.app import main
+from dropviz.app import run
 
 if __name__ == "__main__":
-    sys.exit(main(prog="python -m dropviz"))
+    run(prog="python -m dropviz")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import sys
+from typing import NoReturn
 
 from dropviz.launch import open_window
 from dropviz.process import keep_freed_memory
@@ -19,3 +23,21 @@ def main(argv: list[str] | None = None, prog: str = "dropviz") -> int:
     from dropviz.cli.main import main as cli_main
 
     return cli_main(args, prog)
+
+
+def run(prog: str = "dropviz") -> NoReturn:
+    """The program's entry (the `dropviz` command, main.py, `python -m dropviz`): `main`, then the
+    process ends with its status without finalizing the interpreter.
+
+    Threads may still be compiling when the program ends (numba compiling a call of many steps, a
+    fast network being built: daemon threads nobody waits for), and finalizing under them crashed
+    the process now and then: SIGSEGV after the window closed on a signal (the signal soak test,
+    under load, several times). The exit handlers still run first (compile children are ended,
+    logs flushed), as do the flushes of stdout and stderr.
+    """
+    status = main(prog=prog)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say there
+            stream.flush()
+    os._exit(status)

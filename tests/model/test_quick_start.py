@@ -107,6 +107,7 @@ def test_a_fast_network_that_fails_to_compile_leaves_the_twin_training(monkeypat
 
 def test_closing_the_program_waits_for_a_fast_build_stopped_at_its_next_step(monkeypatch):
     monkeypatch.setattr(quick_start, "_closing", threading.Event())
+    monkeypatch.setattr(compile_aside, "_closing", threading.Event())
     in_child = threading.Event()
 
     def slow_child(arch: Architecture) -> None:

@@ -112,7 +112,7 @@ def compile_in_child(arch: Architecture) -> None:
     with the child's last line of errors if it fails.
 
     A child must not compile on for a window that is gone: the parent ends its children as it
-    exits (`_end_children`), and should it be killed instead, the child's stdin, a pipe the parent
+    exits (`end_children`), and should it be killed instead, the child's stdin, a pipe the parent
     never writes to, closes, and the child ends itself (`_exit_with_parent`).
     """
     with _children_lock:
@@ -141,7 +141,7 @@ _closing = threading.Event()
 
 
 @atexit.register
-def _end_children() -> None:
+def end_children() -> None:
     """Kill and reap the compile children still running (a zombie would outlive us otherwise)."""
     with _children_lock:
         _closing.set()
