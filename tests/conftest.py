@@ -11,6 +11,12 @@ from dropviz.logs import LOG_DIR_VARIABLE
 from dropviz.model.data.dataset_cache import CACHE_DIR_VARIABLE
 from dropviz.model.trainer import NetworkPool
 
+# The helper modules beside the tests assert too: pytest explains their failures only if it
+# rewrites them, which it does by itself for test files and conftests alone.
+pytest.register_assert_rewrite("weights_check", "file_fuzzing", "preset_claims", "run_checks",
+                               "alone", "closing_moments", "file_helpers", "soak_checks",
+                               "soak_driver", "ui_helpers")
+
 
 @pytest.fixture(scope="session", autouse=True)
 def dataset_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:

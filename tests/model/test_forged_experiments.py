@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_fuzz_files import CONFIG, meta_array, npz_bytes, save_samples
+from file_fuzzing import CONFIG, meta_array, npz_bytes, save_samples
 
 from dropviz.model.errors import ExportError
 from dropviz.model.evaluation_log import MAX_EVALUATIONS

@@ -23,9 +23,6 @@ from typing import Any
 import numpy as np
 import pytest
 from file_fuzzing import (
-    CONFIG as CONFIG,  # test_forged_experiments.py imports it from here
-)
-from file_fuzzing import (
     arrays,
     json_values,
     meta_array,
