@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from robustness_processes import reset_peak_rss, rss_mb, run_child
+from child_runs import rss_mb
+from robustness_processes import reset_peak_rss, run_child
 
 from dropviz.model.data import csv_loader
 from dropviz.model.errors import DropvizError

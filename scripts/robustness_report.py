@@ -30,6 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "model"), str(ROOT / "scripts")]
 
 import hostile_cases  # noqa: E402
 import numpy as np  # noqa: E402
+from child_runs import rss_mb  # noqa: E402
 from robustness_csv_limits import csv_child, csv_limits  # noqa: E402
 from robustness_fuzz import fuzz_csv, fuzz_files, fuzz_settings  # noqa: E402
 from robustness_kills import kills, write_loop  # noqa: E402
@@ -38,7 +39,6 @@ from robustness_processes import (  # noqa: E402
     QUICK,
     Mode,
     peak_rss_mb,
-    rss_mb,
     run_child,
 )
 

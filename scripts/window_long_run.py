@@ -8,8 +8,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from child_runs import rss_mb
 from PyQt5.QtTest import QTest
-from window_processes import Mode, emit, open_window, rss_mb, run_child, window_app
+from window_processes import Mode, emit, open_window, run_child, window_app
 
 # The long run's network, the same as the headless long run of scripts/robustness_report.py.
 LONG_SETTINGS = ["hidden_layers=[32,32]", "dataset.n_samples=200", "dropout.input=0.1",

@@ -8,11 +8,10 @@ scripts/window_hostile_soak.py opens its window the same way.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from child_runs import json_lines_of
 from PyQt5.QtCore import QSettings
 from PyQt5.QtWidgets import QApplication
 
@@ -32,25 +31,13 @@ FULL = Mode(soak_seconds=180, long_steps=200_000, sample_every=10_000, long_seco
 QUICK = Mode(soak_seconds=30, long_steps=20_000, sample_every=2_000, long_seconds=120)
 
 
-def rss_mb() -> float:
-    """Resident memory as the kernel counts it (what a user sees in top)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status; this script needs Linux")
-
-
 def emit(**values: object) -> None:
     print(json.dumps(values), flush=True)
 
 
 def run_child(*args: str, timeout: float = 3600) -> list[dict]:
-    """Run this script in a fresh process and read the JSON lines it prints."""
-    result = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
-                            timeout=timeout, cwd=ROOT)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    """Run the soak script in a fresh process and read the JSON lines it prints."""
+    return json_lines_of(SCRIPT, args, timeout)
 
 
 _apps: list[object] = []  # an application (or collector) nobody holds would be deleted at once

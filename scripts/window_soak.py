@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "tests" / "ui")]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from child_runs import rss_mb  # noqa: E402
 from window_closing import close_child, closing  # noqa: E402
 from window_long_run import long_child, long_run  # noqa: E402
 from window_processes import (  # noqa: E402
@@ -35,7 +36,6 @@ from window_processes import (  # noqa: E402
     Mode,
     emit,
     open_window,
-    rss_mb,
     run_child,
     window_app,
 )
