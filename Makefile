@@ -16,10 +16,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# Redone when the venv is rebuilt or the warm-up changes. A failed warm-up (its error is one line)
-# does not keep the app from starting: the networks then compile when first built, and the next
-# `make run` tries again.
-$(WARMED): $(STAMP) dropviz/warm.py
+# Redone when the venv is rebuilt, the warm-up changes or the quick twins' operations do (the mark's
+# name in compile_aside.py). A failed warm-up (its error is one line) does not keep the app from
+# starting: the networks then compile when first built, and the next `make run` tries again.
+$(WARMED): $(STAMP) dropviz/warm.py dropviz/model/graph/compile_aside.py
 	$(PY) -m dropviz.warm && touch $(WARMED) || true
 
 run: $(WARMED)

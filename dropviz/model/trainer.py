@@ -15,7 +15,7 @@ from dropviz.model.config import Config
 from dropviz.model.data.datasets import Dataset, load_dataset
 from dropviz.model.errors import ConfigError
 from dropviz.model.graph.architecture import Architecture
-from dropviz.model.graph.compile_aside import remember_fast
+from dropviz.model.graph.compile_aside import compile_first, remember_fast
 from dropviz.model.graph.network import DropoutNetwork
 from dropviz.model.graph.quick_start import QuickStartNetwork, ThreadStarter
 from dropviz.model.memory import check_memory
@@ -30,14 +30,17 @@ class NetworkPool:
     compiles (see quick_start.py); headless runs wait for the fast one, which is soon faster.
     `quick_start` may be a function of the architecture asked at each new network, e.g.
     `compile_aside.quick_start_helps`. Fast networks built here are remembered in the compile
-    cache's index (see `remember_fast`).
+    cache's index (see `remember_fast`). With `aside` (the window's analysis jobs, which want the
+    fast network's numbers and speed but must not starve the window) one numba has not cached
+    compiles in a child process first.
     """
 
     def __init__(self, quick_start: bool | Callable[[Architecture], bool] = False,
-                 start_thread: ThreadStarter | None = None) -> None:
+                 start_thread: ThreadStarter | None = None, aside: bool = False) -> None:
         self._free: dict[Architecture, list[DropoutNetwork | QuickStartNetwork]] = {}
         self.quick_start = quick_start
         self._start_thread = start_thread
+        self._aside = aside
 
     def acquire(self, arch: Architecture, X_train: np.ndarray,
                 y_train: np.ndarray) -> DropoutNetwork | QuickStartNetwork:
@@ -50,6 +53,8 @@ class NetworkPool:
             if self._start_thread is None:
                 return QuickStartNetwork(arch, X_train, y_train)
             return QuickStartNetwork(arch, X_train, y_train, self._start_thread)
+        if self._aside:
+            compile_first(arch)
         network = DropoutNetwork(arch, X_train, y_train)
         remember_fast(arch)
         return network

@@ -105,7 +105,7 @@ def _mean_training_activation(scaling: str, rate: float, rows: int) -> tuple[np.
     controls.set((rate,), scaling, "per_example")
     rng = pt.random.shared_rng(seed=11)
     h = pt.matrix("h", dtype="float32")
-    next_rng, mask = draw_mask(rng, h, controls.keep[0], controls.per_batch)
+    next_rng, mask = draw_mask(rng, h.shape, controls.keep[0], controls.per_batch)
     dropped = apply_mask(h, mask, controls.train_scale[0], "multiply")
     fn = compile_function([h], [dropped.mean(axis=0), h[0] * controls.test_scale[0]],
                           {rng: next_rng})

@@ -187,7 +187,8 @@ def test_the_window_s_rule_quick_starts_on_warm_quick_ops_and_a_graph_never_buil
 def test_a_compile_child_ends_when_its_parent_does():
     """Its stdin closes when the parent ends however it ends (here: closed at once)."""
     child = subprocess.Popen([sys.executable, "-m", "dropviz.model.graph.compile_aside",
-                              architecture_json(Architecture(2, (16, 8), 2, "relu", "adam"))],
+                              architecture_json(Architecture(2, (16, 8), 2, "relu", "adam")),
+                              compile_aside.NETWORK],
                              stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     child.stdin.close()
     assert child.wait(timeout=60) == 3

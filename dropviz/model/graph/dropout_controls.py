@@ -59,54 +59,53 @@ class DropoutControls:
         self.tied.set_value(np.int8(time_mask == "tied"))
 
 
-def draw_mask(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.TensorVariable,
+def draw_mask(rng, shape: tuple, keep: pt.TensorVariable, per_batch: pt.TensorVariable,
               tied: pt.TensorVariable | None = None):
-    """A boolean keep-mask shaped like h, and the rng to chain the next draw on.
+    """A boolean keep-mask of `shape`, and the rng to chain the next draw on.
 
     One uniform block is drawn either way; per batch, its first row is shared by all rows, so the
-    two shapes cost the same and switching between them needs no new graph. A sequence's h is
+    two shapes cost the same and switching between them needs no new graph. A sequence's shape is
     (batch, time, units), and `tied` then says whether its first step's mask serves every step.
     """
-    next_rng, uniform = draw_uniform(rng, h.shape)
+    next_rng, uniform = draw_uniform(rng, shape)
     chosen = pt.switch(per_batch, uniform[0][None], uniform)
     if tied is not None:
-        chosen = over_time(chosen, tied)
+        chosen = over_time(chosen, tied, shape[1])
     return next_rng, chosen < keep
 
 
-def over_time(noise: pt.TensorVariable, tied: pt.TensorVariable) -> pt.TensorVariable:
+def over_time(noise: pt.TensorVariable, tied: pt.TensorVariable, steps: int) -> pt.TensorVariable:
     """Noise drawn as (batch, time, units), with every step's taken from the first when tied.
 
     Drawing the whole block either way keeps one graph for both, as for per-batch masks; the
     repeat is an index, so the tied noise has the same shape as the per-step noise.
     """
-    steps = noise.shape[1]
-    index = pt.switch(tied, pt.zeros((steps,), dtype="int64"), pt.arange(steps))
+    index = pt.switch(tied, np.zeros(steps, dtype=np.int64), np.arange(steps))
     return noise[:, index, :]
 
 
-def draw_weight_mask(rng, h: pt.TensorVariable, weight: pt.TensorVariable, keep: pt.TensorVariable,
-                     per_batch: pt.TensorVariable):
-    """A boolean keep-mask over the weights for each row of h, (batch, fan_in, fan_out), and the next
-    rng; per batch, the first example's mask is shared by all, as for unit masks."""
-    next_rng, uniform = draw_uniform(rng, (h.shape[0], weight.shape[0], weight.shape[1]))
+def draw_weight_mask(rng, rows: pt.TensorVariable, weight: pt.TensorVariable,
+                     keep: pt.TensorVariable, per_batch: pt.TensorVariable):
+    """A boolean keep-mask over the weights for each of `rows` rows, (rows, fan_in, fan_out), and the
+    next rng; per batch, the first example's mask is shared by all, as for unit masks."""
+    next_rng, uniform = draw_uniform(rng, (rows, weight.shape[0], weight.shape[1]))
     chosen = pt.switch(per_batch, uniform[0][None, :, :], uniform)
     return next_rng, chosen < keep
 
 
-def draw_gaussian(rng, h: pt.TensorVariable, keep: pt.TensorVariable, per_batch: pt.TensorVariable,
+def draw_gaussian(rng, shape: tuple, keep: pt.TensorVariable, per_batch: pt.TensorVariable,
                   tied: pt.TensorVariable | None = None):
-    """A float factor shaped like h, keep + sqrt(keep (1 - keep)) z with z ~ N(0, 1), and the next rng.
+    """A float factor of `shape`, keep + sqrt(keep (1 - keep)) z with z ~ N(0, 1), and the next rng.
 
     Its mean and variance are the Bernoulli keep-mask's, so the scaling modes' train and test
     factors keep their meaning (Srivastava et al. 2014, sec. 10: with the inverted factor 1/keep
     it is N(1, p/(1-p))). Per batch and tied over time, as for masks.
     """
-    next_rng, normal = pt.random.normal(0.0, 1.0, size=h.shape, rng=rng, dtype="float32",
+    next_rng, normal = pt.random.normal(0.0, 1.0, size=shape, rng=rng, dtype="float32",
                                         return_next_rng=True)
     chosen = pt.switch(per_batch, normal[0][None], normal)
     if tied is not None:
-        chosen = over_time(chosen, tied)
+        chosen = over_time(chosen, tied, shape[1])
     return next_rng, keep + pt.sqrt(keep * (1 - keep)) * chosen
 
 

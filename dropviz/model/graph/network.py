@@ -26,24 +26,8 @@ from dropviz.model.graph.backend import (
 from dropviz.model.graph.dropout_controls import DropoutControls
 from dropviz.model.graph.layers import Pass, build_layers
 from dropviz.model.graph.optimizers import Optimizer
+from dropviz.model.graph.outputs import cross_entropy, probabilities
 from dropviz.model.results import RECURRENT_KINDS, NetworkLayout
-
-
-def _cross_entropy(logits, targets, n_classes: int):
-    """Mean cross-entropy from logits, stable for large logits."""
-    if n_classes == 2:
-        z = logits[:, 0]
-        return pt.mean(pt.softplus(z) - pt.cast(targets, "float32") * z)
-    log_probs = pt.special.log_softmax(logits, axis=1)
-    return -pt.mean(log_probs[pt.arange(targets.shape[0]), targets])
-
-
-def _probabilities(logits, n_classes: int):
-    """Class probabilities, shape (rows, classes), for two classes too."""
-    if n_classes == 2:
-        positive = pt.sigmoid(logits[:, 0])
-        return pt.stack([1 - positive, positive], axis=1)
-    return pt.special.softmax(logits, axis=1)
 
 
 class DropoutNetwork:
@@ -150,9 +134,11 @@ class DropoutNetwork:
         """The layers that draw noise (today the dropout layers: input, hidden1, ...), in order."""
         return self.layout.noise_names
 
-    def _pass(self, params: list, rng=None, batch_statistics: bool = True) -> Pass:
+    def _pass(self, params: list, x: pt.TensorVariable, rng=None,
+              batch_statistics: bool = True) -> Pass:
         named = dict(zip((param.name for param in self.params), params, strict=True))
-        return Pass(named, self.dropout, self.arch.apply, rng, batch_statistics=batch_statistics)
+        return Pass(named, self.dropout, self.arch.apply, x.shape[0], self.arch.time_steps,
+                    self.quick, rng, batch_statistics=batch_statistics)
 
     def _forward(self, x, run: Pass):
         """Logits of the network; a pass with an rng is a training pass that draws noise."""
@@ -168,9 +154,9 @@ class DropoutNetwork:
         scan carries from one iteration to the next for `train_steps`.
         """
         x, y = self.X_train[batch], self.y_train[batch]
-        run = self._pass(params, rng)
+        run = self._pass(params, x, rng)
         logits = self._forward(x, run)
-        data_loss = _cross_entropy(logits, y, self.arch.n_classes)
+        data_loss = cross_entropy(logits, y, self.arch.n_classes, self.quick)
         penalty = sum(term for layer in self.layers for term in layer.penalty(run.params))
         l1_penalty = sum(term for layer in self.layers for term in layer.l1_penalty(run.params))
         trained = [params[index] for index in self._trained]
@@ -226,22 +212,24 @@ class DropoutNetwork:
     @in_graph_scope
     def _compile_predict(self):
         x = pt.matrix("x", dtype="float32")
-        logits = self._forward(x, self._pass(self.params))
-        return compile_function([x], [_probabilities(logits, self.arch.n_classes), logits],
+        logits = self._forward(x, self._pass(self.params, x))
+        chances = probabilities(logits, self.arch.n_classes, self.quick)
+        return compile_function([x], [chances, logits],
                                 loops=self.arch.recurrent, quick=self.quick)
 
     @in_graph_scope
     def _compile_mc_pass(self):
         x = pt.matrix("x", dtype="float32")
-        run = self._pass(self.params, self.mc_rng, batch_statistics=False)
+        run = self._pass(self.params, x, self.mc_rng, batch_statistics=False)
         logits = self._forward(x, run)
-        return compile_function([x], _probabilities(logits, self.arch.n_classes), {self.mc_rng: run.rng},
+        chances = probabilities(logits, self.arch.n_classes, self.quick)
+        return compile_function([x], chances, {self.mc_rng: run.rng},
                                 loops=self.arch.recurrent, quick=self.quick)
 
     @in_graph_scope
     def _compile_states(self):
         x = pt.matrix("x", dtype="float32")
-        run, h, states = self._pass(self.params), x, []
+        run, h, states = self._pass(self.params, x), x, []
         for layer in self.layers:
             h = layer.forward(h, run)
             if layer.kind in RECURRENT_KINDS:

@@ -74,13 +74,20 @@ def prepare_train_steps_aside(trainer: Trainer) -> None:
     """Compile the trainer's multi-step call on a daemon thread while the worker goes on stepping.
 
     Until it is ready the worker trains one step a call; a network from the pool may have it
-    already, and one being prepared is not prepared twice.
+    already, and one being prepared is not prepared twice. A call numba has not cached compiles
+    in a child process (see compile_aside.py).
     """
     network = trainer.network
     if network.train_steps_ready or network in _being_prepared:
         return
     _being_prepared.add(network)
-    _start_daemon(network.prepare_train_steps, "dropviz-prepare")
+
+    def prepare() -> None:
+        from dropviz.model.graph.compile_aside import prepare_train_steps
+
+        prepare_train_steps(network)
+
+    _start_daemon(prepare, "dropviz-prepare")
 
 
 def _trainers_in(message: tuple) -> list[Trainer]:

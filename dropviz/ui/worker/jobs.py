@@ -16,7 +16,7 @@ from dropviz.ui.worker.owner import Owner
 from dropviz.ui.worker.runs import POLL_MS
 
 if TYPE_CHECKING:  # the trainer loads PyTensor (see build.py)
-    from dropviz.model.trainer import Trainer
+    from dropviz.model.trainer import NetworkPool, Trainer
 
 JOB_STOP_SECONDS = 0.5  # a cancelled job stops at its next check, between two steps or passes
 
@@ -35,6 +35,17 @@ class Jobs:
         self._worker = worker
         self.job: BackgroundJob | None = None
         self.deferred: list[Callable[[], None]] = []
+        self._pool: NetworkPool | None = None
+
+    def _jobs_pool(self) -> NetworkPool:
+        """The jobs' own pool: their networks do not quick-start (a job wants the fast network's
+        numbers and speed, not the first step within a second) and compile in a child process
+        (see compile_aside.py), so the window stays responsive meanwhile."""
+        if self._pool is None:
+            from dropviz.model.trainer import NetworkPool
+
+            self._pool = NetworkPool(aside=True)
+        return self._pool
 
     def run(self, request: JobRequest) -> None:
         """Pause, then run the job on its own thread; one at a time, and not while building."""
@@ -51,7 +62,7 @@ class Jobs:
         if playback.stop():
             playback.publish(force_grid=True)
         trainer = playback.pair.run.trainer if request.needs_trainer else None
-        self.job = BackgroundJob(request, trainer, worker.runs.pool)
+        self.job = BackgroundJob(request, trainer, self._jobs_pool())
         worker.schedule(0)
 
     def cancel(self) -> None:

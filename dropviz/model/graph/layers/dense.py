@@ -54,7 +54,7 @@ class Dense(Layer):
         name, slot = run.weight_drop
         run.weight_drop = None
         controls = run.dropout
-        mask = run.weight_mask(name, h, weight, controls.keep[slot])
+        mask = run.weight_mask(name, weight, controls.keep[slot])
         if run.apply == "switch":
             thinned = pt.switch(mask, weight[None, :, :], pt.zeros_like(weight[None, :, :]))
         else:

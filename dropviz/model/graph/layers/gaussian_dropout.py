@@ -20,5 +20,6 @@ class GaussianDropout(UnitDropout):
         controls = run.dropout
         if not run.training:
             return h * controls.test_scale[self.slot]
-        factor = run.gaussian_factor(self.name, h, controls.keep[self.slot])
+        factor = run.gaussian_factor(self.name, run.noise_shape(self.units, self.sequence),
+                                     controls.keep[self.slot])
         return h * factor * controls.train_scale[self.slot]

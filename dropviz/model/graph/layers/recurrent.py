@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pytensor.tensor as pt
 
-from dropviz.model.graph.backend import FLOAT, pytensor
+from dropviz.model.graph.backend import FLOAT, pytensor, scan_mode
 from dropviz.model.graph.dropout_controls import DropoutControls, apply_mask
 from dropviz.model.graph.layers.base import Layer, Pass
 from dropviz.model.results import SEQUENCE_NOISE, LayerInfo, ParamInfo
@@ -44,32 +44,33 @@ class Recurrent(Layer):
     def forward(self, h: pt.TensorVariable, run: Pass) -> pt.TensorVariable:
         """h (batch, time, inputs) -> the state at every step, (batch, time, units)."""
         w_x, w_h, b_x, b_h = (run.params[name] for name in self.names)
-        batch, steps = h.shape[0], h.shape[1]
+        batch, steps = run.rows, run.steps
         inputs = pt.dot(h.reshape((batch * steps, self.fan_in)), w_x) + b_x
         inputs = inputs.reshape((batch, steps, self.gates * self.units)).dimshuffle(1, 0, 2)
         start = pt.zeros((batch, self.units), dtype="float32")
         controls = run.dropout
         if not run.training:
             states = self._loop([inputs], start, w_h * controls.test_scale[self.slot], b_h,
-                                lambda state: state)
+                                lambda state: state, run.quick)
         else:
-            noise = self._draw(run, pt.zeros((batch, steps, self.units), dtype="float32"))
+            noise = self._draw(run, run.noise_shape(self.units, sequence=True))
             scale = controls.train_scale[self.slot]
             if self.gaussian:
                 thin = lambda state, factor: state * factor * scale  # noqa: E731
             else:
                 thin = lambda state, mask: apply_mask(state, mask, scale, run.apply)  # noqa: E731
-            states = self._loop([inputs, noise.dimshuffle(1, 0, 2)], start, w_h, b_h, thin)
+            states = self._loop([inputs, noise.dimshuffle(1, 0, 2)], start, w_h, b_h, thin,
+                                run.quick)
         return states.dimshuffle(1, 0, 2)
 
-    def _draw(self, run: Pass, shaped: pt.TensorVariable) -> pt.TensorVariable:
+    def _draw(self, run: Pass, shape: tuple) -> pt.TensorVariable:
         keep = run.dropout.keep[self.slot]
         if self.gaussian:
-            return run.gaussian_factor(self.name, shaped, keep)
-        return run.keep_mask(self.name, shaped, keep)
+            return run.gaussian_factor(self.name, shape, keep)
+        return run.keep_mask(self.name, shape, keep)
 
     def _loop(self, sequences: list, start: pt.TensorVariable, w_h: pt.TensorVariable,
-              b_h: pt.TensorVariable, thin) -> pt.TensorVariable:
+              b_h: pt.TensorVariable, thin, quick: bool) -> pt.TensorVariable:
         """The state after each step, (time, batch, units): a scan whose body is one cell update."""
         def step(*values):
             inputs, noise, state = values[0], values[1:-3], values[-3]
@@ -78,7 +79,7 @@ class Recurrent(Layer):
 
         return pytensor.scan(step, sequences=sequences, outputs_info=[start],
                              non_sequences=[w_h, b_h], return_updates=False,
-                             name=f"{self.name}_time")
+                             name=f"{self.name}_time", mode=scan_mode(quick))
 
     def _cell(self, inputs, carried, state, w_h, b_h):
         recurrent = pt.dot(carried, w_h) + b_h

@@ -22,7 +22,7 @@ class TimeSteps(Layer):
         self.steps = steps
 
     def forward(self, h: pt.TensorVariable, run: Pass) -> pt.TensorVariable:
-        return h.reshape((h.shape[0], self.steps, self.units))
+        return h.reshape((run.rows, self.steps, self.units))
 
     def info(self) -> LayerInfo:
         return LayerInfo(self.kind, self.name, self.units)

@@ -30,7 +30,8 @@ class UnitDropout(Layer):
         controls = run.dropout
         if not run.training:
             return h * controls.test_scale[self.slot]
-        mask = run.keep_mask(self.name, h, controls.keep[self.slot])
+        mask = run.keep_mask(self.name, run.noise_shape(self.units, self.sequence),
+                             controls.keep[self.slot])
         return apply_mask(h, mask, controls.train_scale[self.slot], run.apply)
 
     def fold(self, arrays: dict[str, np.ndarray], scale: np.floating,
