@@ -48,7 +48,7 @@ from dropviz.model.config import (
 )
 from dropviz.model.errors import ConfigError
 from dropviz.model.graph.architecture import APPLY_MODES, Architecture
-from dropviz.model.graph.compile_aside import mark_quick_ops_warm
+from dropviz.model.graph.compile_aside import TRAIN_STEPS, mark_quick_ops_warm, remember_fast
 
 # Output classes: two (one sigmoid unit) and more (softmax) build different output operations.
 CLASS_COUNTS = (2, 3)
@@ -197,12 +197,14 @@ def warm_quick_twin(arch: Architecture) -> None:
 
 
 def warm_default_network() -> None:
-    """The default settings' fast network, as the first launch builds and trains it."""
+    """The default settings' fast network, as the first launch builds and trains it; its call of
+    many steps is remembered, so the window loads it without a compile child."""
     from dropviz.model.trainer import Trainer
 
     trainer = Trainer(Config())
     trainer.step()
     trainer.network.prepare_train_steps()
+    remember_fast(trainer.network.arch, TRAIN_STEPS)
     trainer.evaluate()
 
 

@@ -18,6 +18,7 @@ from dropviz.model.trainer import NetworkPool
 from dropviz.session.lockstep import Lockstep
 from dropviz.ui.main_window import MainWindow
 from dropviz.ui.worker.build import _start_daemon, building_aside
+from dropviz.ui.worker.jobs import Jobs
 from dropviz.ui.worker.preparing import READY_NEWS, PreparingWatch
 
 COMPILING = "quick start: the fast network is compiling"
@@ -159,3 +160,11 @@ def test_a_failed_fast_network_is_an_error_told_once_and_never_ready_news():
     assert told.errors == [f"The fast network could not be made, so training goes on on the "
                            f"quick start, more slowly: {failure}"]
     assert told.news == [] and watch.seen.startswith("quick start only")
+
+
+def test_analysis_jobs_never_quick_start_and_share_a_pool_that_does_not():
+    plain = NetworkPool()
+    assert Jobs(SimpleNamespace(runs=SimpleNamespace(pool=plain)))._jobs_pool() is plain
+    jobs = Jobs(SimpleNamespace(runs=SimpleNamespace(pool=NetworkPool(quick_start=True))))
+    own = jobs._jobs_pool()
+    assert not own.quick_start and own._aside and jobs._jobs_pool() is own

@@ -38,9 +38,13 @@ class Jobs:
         self._pool: NetworkPool | None = None
 
     def _jobs_pool(self) -> NetworkPool:
-        """The jobs' own pool: their networks do not quick-start (a job wants the fast network's
-        numbers and speed, not the first step within a second) and compile in a child process
-        (see compile_aside.py), so the window stays responsive meanwhile."""
+        """The runs' pool, unless it quick-starts (the window's own): then the jobs' own, whose
+        networks do not (a job wants the fast network's numbers and speed, not a first step within
+        a second) and compile in a child process (see compile_aside.py), so that the window stays
+        responsive meanwhile."""
+        runs_pool = self._worker.runs.pool
+        if not runs_pool.quick_start:
+            return runs_pool
         if self._pool is None:
             from dropviz.model.trainer import NetworkPool
 
